@@ -1,0 +1,119 @@
+"""Settings: one class read from the environment and `.env`, with one clear line per bad value."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
+_PLACEHOLDER_SECRET = "change_me"
+
+
+class SettingsError(Exception):
+    """A bad setting; the message is one line naming the variable and the problem."""
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting of SPEC §7, with the seed's variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    app_host: str = "127.0.0.1"
+    app_port: int = Field(8000, ge=1, le=65535)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    database_url: str = DEFAULT_DATABASE_URL
+    database_pooler: Literal["session", "transaction", ""] = ""
+    redis_url: str = ""
+    secret_key: str = _PLACEHOLDER_SECRET
+    ingest_token: str = ""
+    alert_window_seconds: float = Field(300.0, gt=0, le=7 * 24 * 3600)
+    alert_sigma: float = Field(2.5, gt=0, le=1000)
+    alert_min_points: int = Field(5, ge=2, le=1_000_000)
+    simulated_metrics: Annotated[list[str], NoDecode] = ["traffic", "cpu", "orders"]
+    simulation_interval_seconds: float = Field(1.0, ge=0.01, le=3600)
+    retention_days: float = Field(30.0, gt=0, le=36500)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        origins = _split_csv(value)
+        if isinstance(origins, list):
+            for origin in origins:
+                if origin != "*" and not re.match(r"^https?://[^/\s]+$", str(origin)):
+                    raise ValueError(f"{origin!r} is not an origin like http://host:port")
+        return origins
+
+    @field_validator("simulated_metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: object) -> object:
+        names = _split_csv(value)
+        if isinstance(names, list):
+            for name in names:
+                if not METRIC_NAME.match(str(name)):
+                    raise ValueError(f"{name!r} is not a valid metric name")
+        return names
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite+aiosqlite:// or postgresql(+asyncpg):// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be empty or a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _secret_on_public_bind(self) -> Settings:
+        if self.secret_key == _PLACEHOLDER_SECRET and not _is_loopback(self.app_host):
+            raise ValueError(
+                "SECRET_KEY: must be changed from 'change_me' when APP_HOST is not a loopback address"
+            )
+        return self
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a validation error into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
+        message = first["msg"].removeprefix("Value error, ")
+        if field:
+            raise SettingsError(f"{field.upper()}: {message} (got {first.get('input')!r})") from None
+        raise SettingsError(message) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
