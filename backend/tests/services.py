@@ -174,7 +174,7 @@ class PgBouncer:
             "auth_type = trust\n"
             f"auth_file = {users}\n"
             "pool_mode = transaction\n"
-            "max_client_conn = 500\ndefault_pool_size = 20\n"
+            "max_client_conn = 500\ndefault_pool_size = 3\n"
             "ignore_startup_parameters = extra_float_digits,options,statement_timeout\n"
         )
         if os.geteuid() == 0:

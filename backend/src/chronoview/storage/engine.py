@@ -1,0 +1,73 @@
+"""Async engines for SQLite and PostgreSQL, including Supabase's URL and transaction pooler."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+# asyncpg takes these libpq sslmode values as its `ssl` argument directly.
+_SSLMODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the common spellings and pick the async driver for each database."""
+    url = make_url(raw)
+    if url.drivername in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
+        url = url.set(drivername="postgresql+asyncpg")
+    elif url.drivername == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    return url
+
+
+def create_engine(raw_url: str, pooler: str = "") -> AsyncEngine:
+    """One engine per process, built in the app's lifespan (never at import time)."""
+    url = normalise_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    return _postgres_engine(url, transaction_pooler=pooler == "transaction")
+
+
+def _sqlite_engine(url: URL) -> AsyncEngine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        # WAL lets readers run beside the writer; FULL makes an acknowledged commit survive power loss.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def _postgres_engine(url: URL, transaction_pooler: bool) -> AsyncEngine:
+    query = dict(url.query)
+    connect_args: dict[str, Any] = {"timeout": 10, "command_timeout": 60}
+    sslmode = query.pop("sslmode", None)
+    if sslmode is not None:
+        mode = sslmode if isinstance(sslmode, str) else sslmode[0]
+        if mode not in _SSLMODES:
+            raise ValueError(f"DATABASE_URL: sslmode={mode!r} is not one of {sorted(_SSLMODES)}")
+        connect_args["ssl"] = mode
+    url = url.set(query=query)
+    if transaction_pooler:
+        # A transaction-mode pooler may hand each transaction to another server connection:
+        # no statement caches, a unique name per prepared statement, and no pool of our own.
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = lambda: f"__cv_{uuid.uuid4().hex}__"
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+        return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800,
+        connect_args=connect_args,
+    )

@@ -1,0 +1,172 @@
+"""SQL storage for SQLite and PostgreSQL through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from chronoview.points import Point, Score, ScoredPoint, to_datetime
+from chronoview.storage.base import CatalogEntry, StorageUnavailable
+from chronoview.storage.engine import create_engine
+from chronoview.storage.tables import alerts, metrics, points
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
+
+
+def to_epoch(moment: datetime) -> float:
+    """SQLite gives naive datetimes back; everything stored is UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _scored(row: sa.Row[Any]) -> ScoredPoint:
+    m = row._mapping
+    return ScoredPoint(
+        Point(m["metric"], to_epoch(m["ts"]), m["value"]),
+        Score(m["zscore"], bool(m["alert"]), m["mean"], m["std"], m["n"]),
+    )
+
+
+class SqlStorage:
+    """The one Storage implementation: the dialect decides the few statements that differ."""
+
+    def __init__(self, url: str, pooler: str = "") -> None:
+        self.engine: AsyncEngine = create_engine(url, pooler)
+        self.dialect = self.engine.dialect.name
+
+    @asynccontextmanager
+    async def connect(self, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection (a transaction when writing); database failures become StorageUnavailable."""
+        try:
+            if write:
+                async with self.engine.begin() as conn:
+                    yield conn
+            else:
+                async with self.engine.connect() as conn:
+                    yield conn
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
+
+    async def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+
+        def upgrade(sync_conn: sa.Connection) -> None:
+            config.attributes["connection"] = sync_conn
+            command.upgrade(config, "head")
+
+        async with self.connect(write=True) as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            await conn.run_sync(upgrade)
+
+    async def ping(self) -> None:
+        async with self.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def write(self, scored: Sequence[ScoredPoint], simulated: bool = False) -> None:
+        if not scored:
+            return
+        rows = []
+        alert_rows = []
+        latest: dict[str, Point] = {}
+        for item in scored:
+            p, s = item.point, item.score
+            row = {
+                "metric": p.metric, "ts": to_datetime(p.ts), "value": p.value,
+                "zscore": s.zscore, "alert": s.alert, "mean": s.mean, "std": s.std, "n": s.n,
+            }
+            rows.append(row)
+            if s.alert:
+                alert_rows.append({k: v for k, v in row.items() if k != "alert"})
+            newest = latest.get(p.metric)
+            if newest is None or p.ts >= newest.ts:
+                latest[p.metric] = p
+        async with self.connect(write=True) as conn:
+            await conn.execute(points.insert(), rows)
+            if alert_rows:
+                await conn.execute(alerts.insert(), alert_rows)
+            await conn.execute(self._catalog_upsert(list(latest.values()), simulated))
+
+    def _catalog_upsert(self, newest: list[Point], simulated: bool) -> sa.Executable:
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = insert(metrics).values(
+            [{"metric": p.metric, "last_value": p.value, "last_ts": to_datetime(p.ts),
+              "simulated": simulated} for p in newest]
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[metrics.c.metric],
+            set_={
+                "last_value": sa.case(
+                    (stmt.excluded.last_ts >= metrics.c.last_ts, stmt.excluded.last_value),
+                    else_=metrics.c.last_value,
+                ),
+                "last_ts": sa.case(
+                    (stmt.excluded.last_ts >= metrics.c.last_ts, stmt.excluded.last_ts),
+                    else_=metrics.c.last_ts,
+                ),
+                "simulated": sa.or_(metrics.c.simulated, stmt.excluded.simulated),
+            },
+        )
+
+    async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
+        async with self.connect() as conn:
+            newest = await conn.scalar(
+                sa.select(sa.func.max(points.c.ts)).where(points.c.metric == metric)
+            )
+            if newest is None:
+                return []
+            cutoff = to_datetime(to_epoch(newest) - seconds)
+            result = await conn.execute(
+                sa.select(points.c.ts, points.c.value)
+                .where(points.c.metric == metric, points.c.ts > cutoff)
+                .order_by(points.c.ts, points.c.id)
+            )
+            return [(to_epoch(ts), value) for ts, value in result]
+
+    async def points_after(self, metric: str, after: float, limit: int) -> list[ScoredPoint]:
+        async with self.connect() as conn:
+            result = await conn.execute(
+                sa.select(points)
+                .where(points.c.metric == metric, points.c.ts > to_datetime(after))
+                .order_by(points.c.ts, points.c.id)
+                .limit(limit)
+            )
+            return [_scored(row) for row in result]
+
+    async def catalog(self) -> list[CatalogEntry]:
+        async with self.connect() as conn:
+            result = await conn.execute(sa.select(metrics).order_by(metrics.c.metric))
+            return [
+                CatalogEntry(row.metric, row.last_value, to_epoch(row.last_ts), bool(row.simulated))
+                for row in result
+            ]
+
+    async def alerts(
+        self, metric: str | None, start: float, end: float, limit: int
+    ) -> list[ScoredPoint]:
+        query = sa.select(alerts, sa.true().label("alert")).where(
+            alerts.c.ts >= to_datetime(start), alerts.c.ts <= to_datetime(end)
+        )
+        if metric is not None:
+            query = query.where(alerts.c.metric == metric)
+        async with self.connect() as conn:
+            result = await conn.execute(
+                query.order_by(alerts.c.ts.desc(), alerts.c.id.desc()).limit(limit)
+            )
+            return [_scored(row) for row in result]
+
+    async def close(self) -> None:
+        await self.engine.dispose()

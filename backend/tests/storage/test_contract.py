@@ -1,0 +1,80 @@
+"""One storage suite over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from chronoview.points import Point, Score, ScoredPoint
+from chronoview.storage import SqlStorage, StorageUnavailable
+
+T0 = 1_750_000_000.0
+
+
+def sp(metric: str, ts: float, value: float, alert: bool = False, z: float | None = None) -> ScoredPoint:
+    return ScoredPoint(Point(metric, ts, value), Score(z, alert, 1.0 if z else None, 0.5, 7))
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
+    store = SqlStorage(database_url)
+    await store.migrate()
+    yield store
+    await store.close()
+
+
+async def test_migrate_twice_is_harmless(storage: SqlStorage) -> None:
+    await storage.migrate()
+    await storage.ping()
+
+
+async def test_write_and_read_back_in_time_order(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + 2, 2.0), sp("cpu", T0 + 1, 1.0), sp("ram", T0, 9.0)])
+    got = await storage.points_after("cpu", T0, limit=10)
+    assert [(p.point.ts, p.point.value) for p in got] == [(T0 + 1, 1.0), (T0 + 2, 2.0)]
+    assert got[0].score == Score(None, False, None, 0.5, 7)
+
+
+async def test_millisecond_timestamps_survive(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + 0.25, 1.0)])
+    [got] = await storage.points_after("cpu", T0, limit=1)
+    assert got.point.ts == pytest.approx(T0 + 0.25, abs=1e-6)
+
+
+async def test_alerts_are_recorded_newest_first(storage: SqlStorage) -> None:
+    await storage.write([
+        sp("cpu", T0, 1.0), sp("cpu", T0 + 1, 50.0, alert=True, z=3.1),
+        sp("cpu", T0 + 2, 60.0, alert=True, z=-4.0), sp("ram", T0 + 3, 9.0, alert=True, z=2.6),
+    ])
+    got = await storage.alerts("cpu", T0 - 1, T0 + 10, limit=10)
+    assert [(a.point.value, a.score.zscore, a.score.alert) for a in got] == [
+        (60.0, -4.0, True), (50.0, 3.1, True)
+    ]
+    assert len(await storage.alerts(None, T0 - 1, T0 + 10, limit=10)) == 3
+    assert await storage.alerts("cpu", T0 + 5, T0 + 10, limit=10) == []
+
+
+async def test_catalog_keeps_the_newest_point_per_metric(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + 5, 5.0), sp("cpu", T0 + 1, 1.0)])
+    await storage.write([sp("cpu", T0 + 3, 3.0)])  # late: must not replace the newest
+    await storage.write([sp("orders", T0, 7.0)], simulated=True)
+    catalog = {c.metric: c for c in await storage.catalog()}
+    assert (catalog["cpu"].last_value, catalog["cpu"].last_ts) == (5.0, T0 + 5)
+    assert catalog["cpu"].simulated is False
+    assert catalog["orders"].simulated is True
+
+
+async def test_window_history_is_the_last_window_before_the_newest_point(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + i, float(i)) for i in range(10)])
+    await storage.write([sp("other", T0 + 100, 1.0)])
+    history = await storage.window_history("cpu", seconds=3)
+    assert history == [(T0 + 7, 7.0), (T0 + 8, 8.0), (T0 + 9, 9.0)]
+    assert await storage.window_history("nothing", seconds=3) == []
+
+
+async def test_unreachable_database_raises_storage_unavailable() -> None:
+    store = SqlStorage("postgresql+asyncpg://postgres@127.0.0.1:1/none")
+    with pytest.raises(StorageUnavailable):
+        await store.ping()
+    await store.close()
