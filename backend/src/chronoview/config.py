@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
-_PLACEHOLDER_SECRET = "change_me"
+_PLACEHOLDER_SECRET = "change_me"  # noqa: S105 - the seed's placeholder, refused on public binds
 
 
 class SettingsError(Exception):

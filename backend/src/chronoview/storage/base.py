@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,8 +28,13 @@ class Storage(Protocol):
 
     async def ping(self) -> None: ...
 
-    async def write(self, scored: Sequence[ScoredPoint], simulated: bool = False) -> None:
-        """Store points, their scores and their alerts in one transaction."""
+    async def write(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()
+    ) -> None:
+        """Store points, their scores and their alerts in one transaction.
+
+        `simulated` names the metrics that the simulator produced, for the catalog.
+        """
         ...
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,7 +76,9 @@ class SqlStorage:
         async with self.connect() as conn:
             await conn.execute(sa.text("SELECT 1"))
 
-    async def write(self, scored: Sequence[ScoredPoint], simulated: bool = False) -> None:
+    async def write(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()
+    ) -> None:
         if not scored:
             return
         rows = []
@@ -100,11 +102,11 @@ class SqlStorage:
                 await conn.execute(alerts.insert(), alert_rows)
             await conn.execute(self._catalog_upsert(list(latest.values()), simulated))
 
-    def _catalog_upsert(self, newest: list[Point], simulated: bool) -> sa.Executable:
+    def _catalog_upsert(self, newest: list[Point], simulated: Collection[str]) -> sa.Executable:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         stmt = insert(metrics).values(
             [{"metric": p.metric, "last_value": p.value, "last_ts": to_datetime(p.ts),
-              "simulated": simulated} for p in newest]
+              "simulated": p.metric in simulated} for p in newest]
         )
         return stmt.on_conflict_do_update(
             index_elements=[metrics.c.metric],

@@ -1,0 +1,162 @@
+"""The pipeline of a point (SPEC §3): validate → score → persist → publish, with group commit.
+
+Every source (POST /metrics, the simulator) hands points to `Pipeline.ingest`. Requests that arrive
+while a batch is being written wait together and go out as the next batch: one window call and one
+database transaction for all of them, each caller answered only once its own points are durable.
+
+The score is computed just before the write so that the point, its z-score and any alert land in
+one transaction. If that transaction fails, the windows it touched are dropped, so the next point
+rebuilds them from the database: a point that was not stored never counts in a baseline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chronoview.bus.base import Bus
+from chronoview.points import Point, Score, ScoredPoint
+from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.window.base import Window
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_POINTS = 10_000
+
+
+class WindowUnavailable(Exception):
+    """The window backend (Redis) cannot be reached: nothing was stored or published."""
+
+
+@dataclass(slots=True)
+class Ingested:
+    scored: list[ScoredPoint]
+    encoded: list[bytes]
+
+    @property
+    def alerts(self) -> int:
+        return sum(1 for item in self.scored if item.score.alert)
+
+
+@dataclass(slots=True)
+class _Request:
+    points: Sequence[Point]
+    simulated: bool
+    done: asyncio.Future[Ingested] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Pipeline:
+    def __init__(self, storage: Storage, window: Window, bus: Bus, window_seconds: float) -> None:
+        self._storage = storage
+        self._window = window
+        self._bus = bus
+        self._window_seconds = window_seconds
+        self._pending: list[_Request] = []
+        self._wakeup = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._worker = asyncio.create_task(self._run(), name="ingest-pipeline")
+
+    async def close(self) -> None:
+        """Finish what was accepted, then stop."""
+        if self._worker is None:
+            return
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._worker
+        self._worker = None
+        if self._pending:
+            await self._process(self._take())
+
+    async def ingest(self, points: Sequence[Point], simulated: bool = False) -> Ingested:
+        """Score, store and publish points; returns once they are durable."""
+        request = _Request(points, simulated)
+        self._pending.append(request)
+        self._wakeup.set()
+        return await asyncio.shield(request.done)
+
+    def _take(self) -> list[_Request]:
+        """The next group: waiting requests up to about one batch of points."""
+        group: list[_Request] = []
+        size = 0
+        while self._pending and (not group or size + len(self._pending[0].points) <= MAX_BATCH_POINTS):
+            request = self._pending.pop(0)
+            group.append(request)
+            size += len(request.points)
+        if not self._pending:
+            self._wakeup.clear()
+        return group
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            group = self._take()
+            try:
+                await self._process(group)
+            except Exception:  # the callers got the error; the worker must live on
+                log.exception("ingest batch failed")
+
+    async def _process(self, group: list[_Request]) -> None:
+        points = [p for request in group for p in request.points]
+        try:
+            scored = await self._score(points)
+            encoded = [item.encode() for item in scored]
+            await self._write(group, scored)
+        except BaseException as exc:
+            for request in group:
+                if not request.done.done():
+                    request.done.set_exception(exc)
+            raise
+        start = 0
+        for request in group:
+            end = start + len(request.points)
+            request.done.set_result(Ingested(scored[start:end], encoded[start:end]))
+            start = end
+        try:
+            await self._bus.publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)])
+        except Exception:  # stored is what matters; sockets catch up with since= on reconnect
+            log.exception("publishing a batch failed; its points are stored")
+
+    async def _write(self, group: list[_Request], scored: list[ScoredPoint]) -> None:
+        simulated = frozenset(p.metric for request in group if request.simulated for p in request.points)
+        try:
+            await self._storage.write(scored, simulated=simulated)
+        except BaseException:
+            await self._forget({item.point.metric for item in scored})
+            raise
+
+    async def _forget(self, metrics: set[str]) -> None:
+        with contextlib.suppress(Exception):
+            await self._window.forget(sorted(metrics))
+
+    async def _score(self, points: list[Point]) -> list[ScoredPoint]:
+        try:
+            scores = await self._window.score(points)
+            missing = sorted({p.metric for p, s in zip(points, scores, strict=True) if s is None})
+            if missing:
+                for metric in missing:
+                    history = await self._storage.window_history(metric, self._window_seconds)
+                    await self._window.rebuild(metric, history)
+                redo = [i for i, s in enumerate(scores) if s is None]
+                again = await self._window.score([points[i] for i in redo])
+                for i, score in zip(redo, again, strict=True):
+                    scores[i] = score
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # whatever the window backend's client raises
+            log.warning("window unavailable: %r", exc)
+            raise WindowUnavailable(type(exc).__name__) from exc
+        return [ScoredPoint(p, _required(s)) for p, s in zip(points, scores, strict=True)]
+
+
+def _required(score: Score | None) -> Score:
+    if score is None:
+        raise WindowUnavailable("the window lost a metric's state while rebuilding it")
+    return score
+

@@ -1,0 +1,126 @@
+"""The application: `create_app()` and a lifespan that builds storage, window and bus.
+
+Nothing connects at import time; every engine and client is created in the lifespan and closed
+after it, so tests can build as many apps as they like, each with its own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from chronoview.api import health, metrics
+from chronoview.api.web import mount_web
+from chronoview.bus import create_bus
+from chronoview.config import Settings, get_settings
+from chronoview.ingest import Pipeline, WindowUnavailable
+from chronoview.middleware import BodySizeLimit, SecurityHeaders
+from chronoview.services import Services
+from chronoview.storage import StorageUnavailable, create_storage
+from chronoview.window.base import Window, WindowParams
+from chronoview.window.memory import MemoryWindow
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+log = logging.getLogger("chronoview")
+
+DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+
+
+def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
+    if redis_client is None:
+        return MemoryWindow(params)
+    from chronoview.window.redis import RedisWindow
+
+    return RedisWindow(redis_client, params)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    storage = create_storage(settings.database_url, settings.database_pooler)
+    redis_client = None
+    try:
+        await storage.migrate()
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis_client = Redis.from_url(
+                settings.redis_url, socket_connect_timeout=5, socket_timeout=10,
+                health_check_interval=15,
+            )
+        params = WindowParams(
+            settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points
+        )
+        window = _create_window(redis_client, params)
+        bus = create_bus(redis_client)
+        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds)
+        services = Services(settings, storage, window, bus, pipeline, redis_client)
+        app.state.services = services
+        pipeline.start()
+        try:
+            yield
+        finally:
+            await pipeline.close()
+            await bus.close()
+            await window.close()
+    finally:
+        if redis_client is not None:
+            await redis_client.aclose()
+        await storage.close()
+
+
+def create_app(settings: Settings | None = None, dist: Path | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="ChronoView",
+        version=version("chronoview"),
+        description="Live metrics with smart alerts, snapshots and CSV export.",
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    mount_web(app, dist or DEFAULT_DIST)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization", "Prefer", "X-Delete-Key"],
+        )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit)
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StorageUnavailable)
+    async def _storage_down(_request: Request, _exc: StorageUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": "database unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(WindowUnavailable)
+    async def _window_down(_request: Request, _exc: WindowUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": "redis unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)

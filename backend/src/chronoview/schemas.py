@@ -1,0 +1,100 @@
+"""Pydantic models of the HTTP contract (SPEC §5)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+
+from chronoview.config import METRIC_NAME
+
+MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
+
+# 1970 to 9999: anything outside is a typo (milliseconds sent as seconds, say), not a time.
+_MAX_EPOCH = 253_402_300_799.0
+
+
+def parse_timestamp(value: Any) -> float:
+    """RFC 3339 (no offset means UTC) or epoch seconds, to epoch seconds."""
+    if isinstance(value, bool):
+        raise ValueError("timestamp must be an RFC 3339 string or epoch seconds, not a boolean")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or not 0 <= value <= _MAX_EPOCH:
+            raise ValueError("epoch seconds must be a finite number between 0 and 253402300799")
+        return float(value)
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value[:40]!r} is not an RFC 3339 timestamp") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()
+    raise ValueError("timestamp must be an RFC 3339 string or epoch seconds")
+
+
+Timestamp = Annotated[
+    float,
+    BeforeValidator(parse_timestamp),
+    Field(json_schema_extra={"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
+]
+
+
+class PointIn(BaseModel):
+    """One point as posted: `ts` defaults to the server's now."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    metric: MetricName
+    value: Annotated[float, Strict()]
+    ts: Timestamp | None = None
+
+
+class PointData(BaseModel):
+    metric: str
+    value: float
+    ts: str
+
+
+class ScoredPointOut(BaseModel):
+    """The scored point: the WebSocket message and the answer to a single POST /metrics."""
+
+    type: str = "metric"
+    data: PointData
+    alert: bool
+    zscore: float | None
+    mean: float | None
+    std: float | None
+    n: int
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    results: list[ScoredPointOut] | None = None
+    alerts: int | None = None
+
+
+class CatalogOut(BaseModel):
+    metric: str
+    last_value: float
+    last_ts: str
+    simulated: bool
+
+
+class AlertOut(BaseModel):
+    metric: str
+    value: float
+    ts: str
+    zscore: float | None
+    mean: float | None
+    std: float | None
+    n: int
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    database: str
+    redis: str
