@@ -1,0 +1,159 @@
+"""Rolling windows in Redis (SPEC §4), shared by every API process.
+
+Each metric lives in two keys with the `{metric}` hash tag, so one script call can touch both on
+Redis Cluster: `cv:{m}:w` (a ZSET of the window) and `cv:{m}:s` (a HASH of the running sums). A
+batch is one atomic call of window.lua per metric, pipelined into one round trip. Both keys expire a
+little after the window would have emptied, so dead metrics do not leak; an expired or flushed
+metric scores None and the caller rebuilds it from the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+from chronoview.points import Point, Score
+from chronoview.window.base import WindowParams
+from chronoview.window.memory import latest_window
+
+SCRIPT = resources.files("chronoview.window").joinpath("window.lua").read_text(encoding="utf-8")
+SCRIPT_SHA = hashlib.sha1(SCRIPT.encode(), usedforsecurity=False).hexdigest()
+# Points per script call: ARGV stays around 20,000 strings, and one call blocks Redis for
+# milliseconds at most.
+MAX_POINTS_PER_CALL = 10_000
+# Expiry beyond the window itself: a metric quiet for this long is rebuilt from the database.
+EXPIRY_MARGIN_SECONDS = 60.0
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _decode(raw: bytes | str) -> Score:
+    """One "z,alert,mean,std,n" reply of window.lua."""
+    z, alert, mean, std, n = _text(raw).split(",")
+    return Score(
+        float(z) if z else None,
+        alert == "1",
+        float(mean) if mean else None,
+        float(std) if std else None,
+        int(n),
+    )
+
+
+class RedisWindow:
+    """Windows in Redis; every process that shares the server shares the windows."""
+
+    def __init__(self, client_or_url: Redis | str, params: WindowParams | None = None) -> None:
+        if isinstance(client_or_url, str):
+            self._client: Redis = Redis.from_url(client_or_url)
+            self._owns_client = True
+        else:
+            self._client = client_or_url
+            self._owns_client = False
+        self.params = params or WindowParams()
+        self._ttl_ms = str(math.ceil((self.params.seconds + EXPIRY_MARGIN_SECONDS) * 1000))
+        self._score_head = (
+            "score", repr(float(self.params.seconds)), repr(float(self.params.sigma)),
+            str(int(self.params.min_points)), self._ttl_ms,
+        )
+
+    @staticmethod
+    def keys(metric: str) -> tuple[str, str]:
+        """The window ZSET and the state HASH of a metric, in one hash slot."""
+        return f"cv:{{{metric}}}:w", f"cv:{{{metric}}}:s"
+
+    async def score(self, points: Sequence[Point]) -> list[Score | None]:
+        scores, _ = await self.score_sequenced(points)
+        return scores
+
+    async def score_sequenced(self, points: Sequence[Point]) -> tuple[list[Score | None], dict[str, int]]:
+        """Like `score`, with the sequence number Redis gave each metric's batch (its last call's)."""
+        by_metric: dict[str, list[int]] = {}
+        for i, point in enumerate(points):
+            by_metric.setdefault(point.metric, []).append(i)
+        calls: list[tuple[str, list[int]]] = []
+        for metric, indices in by_metric.items():
+            for start in range(0, len(indices), MAX_POINTS_PER_CALL):
+                calls.append((metric, indices[start : start + MAX_POINTS_PER_CALL]))
+        commands = []
+        for metric, indices in calls:
+            args: list[str] = list(self._score_head)
+            for i in indices:
+                point = points[i]
+                args += (repr(float(point.ts)), repr(float(point.value)))
+            commands.append((self.keys(metric), args))
+        replies = await self._run(commands)
+
+        scores: list[Score | None] = [None] * len(points)
+        sequences: dict[str, int] = {}
+        for (metric, indices), reply in zip(calls, replies, strict=True):
+            if int(reply[0]) == 0:
+                continue  # no state: nothing applied, the caller rebuilds this metric
+            sequences[metric] = int(reply[1])
+            for i, raw in zip(indices, reply[2:], strict=True):
+                scores[i] = _decode(raw)
+        return scores, sequences
+
+    async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
+        newest, window = latest_window(history, self.params.seconds)
+        pairs: list[str] = []
+        for number, (ts, x) in enumerate(window, start=1):
+            pairs += (repr(float(ts)), f"{number}:{float(x)!r}")
+        keys = (*self.keys(metric), f"cv:{{{metric}}}:rebuild:{uuid.uuid4().hex}")
+        step = 2 * MAX_POINTS_PER_CALL
+        commands: list[tuple[Sequence[str], list[str]]] = [
+            (keys, ["stage", self._ttl_ms, *pairs[start : start + step]])
+            for start in range(0, max(len(pairs) - step, 0), step)
+        ]
+        tail = pairs[len(commands) * step :]
+        newest_arg = "none" if newest == -math.inf else repr(float(newest))
+        commands.append((keys, ["install", self._ttl_ms, newest_arg, str(len(window)), *tail]))
+        # Staged chunks are not atomic with the install, but the install is: if another process
+        # installed the metric in between, ours is dropped whole.
+        await self._run(commands)
+
+    async def forget(self, metrics: Sequence[str]) -> None:
+        if not metrics:
+            return
+        async with self._client.pipeline(transaction=False) as pipe:
+            for metric in metrics:
+                pipe.delete(*self.keys(metric))
+            await pipe.execute()
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def _run(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
+        """EVALSHA each (keys, args) in one round trip; load the script once if Redis lacks it."""
+        replies = await self._evalsha_all(commands)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:  # a restarted or flushed server: nothing ran for these, so run them again
+            await self._client.script_load(SCRIPT)
+            retried = await self._evalsha_all([commands[i] for i in missing])
+            for i, reply in zip(missing, retried, strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
+
+    async def _evalsha_all(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
+        if len(commands) == 1:
+            keys, args = commands[0]
+            try:
+                return [await self._client.evalsha(SCRIPT_SHA, len(keys), *keys, *args)]
+            except NoScriptError as exc:
+                return [exc]
+        async with self._client.pipeline(transaction=False) as pipe:
+            for keys, args in commands:
+                pipe.evalsha(SCRIPT_SHA, len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
