@@ -1,0 +1,72 @@
+import type { SeriesPoint } from '@/lib/series-buffer';
+
+/** One row of GET /metrics. */
+export interface CatalogEntry {
+  metric: string;
+  lastValue: number | null;
+  lastTs: number | null;
+  simulated: boolean;
+}
+
+/** One alert (GET /alerts, the `alerts` of a series, or a live message with alert=true). */
+export interface AlertItem {
+  metric: string;
+  value: number;
+  ts: number;
+  tsRaw: string;
+  zscore: number | null;
+}
+
+/** GET /metrics/{metric}/series. */
+export interface SeriesHistory {
+  metric: string;
+  points: SeriesPoint[];
+  alerts: AlertItem[];
+}
+
+/** A `{"type":"metric", ...}` WebSocket message. */
+export interface StreamMessage {
+  metric: string;
+  point: SeriesPoint;
+  alert: boolean;
+  zscore: number | null;
+  mean: number | null;
+  std: number | null;
+  n: number | null;
+}
+
+/** What the dashboard saves in a snapshot's `state` (unknown keys are kept by the server). */
+export interface SnapshotState {
+  selectedMetric: string | null;
+  timeRangeHours: number;
+  layout: SnapshotLayout;
+  range: string;
+  language: string;
+  savedAt: string;
+}
+
+export interface SnapshotLayout {
+  panels: string[];
+}
+
+/** 201 of POST /snapshots. */
+export interface CreatedSnapshot {
+  id: string;
+  url: string;
+  createdAt: number | null;
+  deleteKey: string | null;
+}
+
+/** Series and alerts frozen into a snapshot on the server (`include_data`). */
+export interface FrozenData {
+  series: Record<string, SeriesPoint[]>;
+  alerts: AlertItem[];
+}
+
+/** GET /snapshots/{id}. */
+export interface Snapshot {
+  id: string;
+  state: Record<string, unknown>;
+  createdAt: number | null;
+  data: FrozenData | null;
+}

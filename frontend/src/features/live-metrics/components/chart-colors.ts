@@ -1,0 +1,45 @@
+import type { ColorScheme } from '@/hooks/use-color-scheme';
+
+export interface ChartColors {
+  line: string;
+  band: string;
+  alert: string;
+  grid: string;
+  axis: string;
+  bar: string;
+  threshold: string;
+  tooltipBg: string;
+  tooltipText: string;
+}
+
+// Chosen for contrast against the panel background in each scheme (WCAG AA for the axis text).
+const LIGHT: ChartColors = {
+  line: '#0369a1',
+  band: '#0ea5e9',
+  alert: '#dc2626',
+  grid: '#e2e8f0',
+  axis: '#475569',
+  bar: '#0284c7',
+  threshold: '#b91c1c',
+  tooltipBg: '#ffffff',
+  tooltipText: '#0f172a',
+};
+
+const DARK: ChartColors = {
+  line: '#38bdf8',
+  band: '#38bdf8',
+  alert: '#fb7185',
+  grid: '#1e293b',
+  axis: '#94a3b8',
+  bar: '#38bdf8',
+  threshold: '#fb7185',
+  tooltipBg: '#0f172a',
+  tooltipText: '#e2e8f0',
+};
+
+export function chartColors(scheme: ColorScheme): ChartColors {
+  return scheme === 'dark' ? DARK : LIGHT;
+}
+
+/** The alert threshold multiplier k of μ ± kσ (the server's ALERT_SIGMA default). */
+export const ALERT_SIGMA = Number(import.meta.env.VITE_ALERT_SIGMA ?? 2.5) || 2.5;

@@ -1,0 +1,195 @@
+import { useCallback, useEffect, useMemo } from 'react';
+import { LanguageSelect } from '@/components/language-select';
+import { useThrottledStore } from '@/hooks/use-throttled-store';
+import type { WebSocketFactory } from '@/hooks/use-websocket';
+import { useI18n } from '@/lib/i18n';
+import { rangeHours, rangeMs, type TimeRange } from '@/lib/time-range';
+import type { AlertItem, SnapshotState } from '../api/types';
+import { useAlertFeed } from '../hooks/use-alert-feed';
+import { useAlertNotifications } from '../hooks/use-alert-notifications';
+import { useCatalog } from '../hooks/use-catalog';
+import { latestBaseline, useLiveSeries } from '../hooks/use-live-series';
+import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-series';
+import { AlertFeed } from './alert-feed';
+import { AlertNotice } from './alert-notice';
+import { BarMetric } from './bar-metric';
+import { ALERT_SIGMA } from './chart-colors';
+import { ConnectionBadge } from './connection-badge';
+import { ExportLinks } from './export-links';
+import { LineMetric } from './line-metric';
+import { MetricControls } from './metric-controls';
+import { NotificationToggle } from './notification-toggle';
+import { SingleStat } from './single-stat';
+import { SnapshotBanner } from './snapshot-banner';
+import { SnapshotButton } from './snapshot-button';
+
+export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
+/** Charts re-render at most this often, however fast points (or a backfill) arrive. */
+const RENDER_INTERVAL_MS = 250;
+
+export interface DashboardProps {
+  metric: string | null;
+  range: TimeRange;
+  onChange: (patch: { metric?: string; range?: TimeRange }, options?: { replace?: boolean }) => void;
+  /** Present on /snapshot/<id>: no socket, data from the snapshot. */
+  snapshot?: (SnapshotSource & { onGoLive: () => void }) | null;
+  createSocket?: WebSocketFactory;
+}
+
+export function Dashboard({ metric, range, onChange, snapshot = null, createSocket }: DashboardProps) {
+  const { t, fmt, language } = useI18n();
+  const live = snapshot === null;
+  const catalog = useCatalog();
+
+  // Without a metric in the URL, show the first one the server knows (traffic if there is one).
+  useEffect(() => {
+    if (!live || metric || !catalog.entries.length) return;
+    const preferred = catalog.entries.find((entry) => entry.metric === 'traffic') ?? catalog.entries[0]!;
+    onChange({ metric: preferred.metric }, { replace: true });
+  }, [live, metric, catalog.entries, onChange]);
+
+  const notifications = useAlertNotifications((alert) => ({
+    title: `${t('newAlert')}: ${alert.metric}`,
+    body: t('alertLine', { metric: alert.metric, value: fmt.number(alert.value), z: fmt.zscore(alert.zscore) }),
+  }));
+  const feed = useAlertFeed(metric, range, { live });
+  const { add: addAlert } = feed;
+  const { announce } = notifications;
+  const onAlert = useCallback(
+    (alert: AlertItem) => {
+      addAlert(alert);
+      announce(alert);
+    },
+    [addAlert, announce],
+  );
+
+  const { buffer, connection, historyState } = useLiveSeries({ metric, range, live, onAlert, createSocket });
+  const frozen = useSnapshotSeries(buffer, snapshot, metric, range);
+  const { points } = useThrottledStore(buffer, RENDER_INTERVAL_MS);
+
+  const latest = points[points.length - 1];
+  const baseline = useMemo(() => latestBaseline(points), [points]);
+  const end = snapshot?.createdAt ?? latest?.ts ?? Date.now();
+  const alerts = live ? feed.alerts : frozen.alerts;
+  const loadState = live ? historyState : frozen.state;
+
+  const getSnapshotState = useCallback(
+    (): SnapshotState => ({
+      selectedMetric: metric,
+      timeRangeHours: rangeHours(range),
+      layout: { panels: PANELS },
+      range,
+      language,
+      savedAt: new Date().toISOString(),
+    }),
+    [metric, range, language],
+  );
+
+  const emptyMessage =
+    loadState === 'loading' ? null : connection.state === 'offline' && live ? t('offlineHint') : t('noDataHint');
+
+  return (
+    <div className="app-shell">
+      <a className="skip-link" href="#line-chart-panel">
+        {t('skipToContent')}
+      </a>
+      <header className="topbar">
+        <div className="brand">
+          <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+            <polyline points="4,22 10,16 15,19 21,8 28,13" />
+            <circle cx="21" cy="8" r="3" />
+          </svg>
+          <div>
+            <h1 className="brand-name">{t('appTitle')}</h1>
+            <p className="brand-tagline">{t('appTagline')}</p>
+          </div>
+        </div>
+        <MetricControls
+          catalog={catalog.entries}
+          metric={metric}
+          range={range}
+          onMetricChange={(next) => onChange({ metric: next })}
+          onRangeChange={(next) => onChange({ range: next })}
+        />
+        <div className="topbar-end">
+          <ConnectionBadge
+            state={live ? connection.state : 'offline'}
+            nextRetryAt={connection.nextRetryAt}
+            fatal={connection.fatal}
+            snapshot={!live}
+            onRetry={connection.reconnectNow}
+          />
+          <LanguageSelect />
+        </div>
+      </header>
+
+      {snapshot ? (
+        <SnapshotBanner
+          metric={metric}
+          range={range}
+          createdAt={snapshot.createdAt}
+          frozen={Boolean(snapshot.data && metric && snapshot.data.series[metric])}
+          onGoLive={snapshot.onGoLive}
+        />
+      ) : null}
+
+      <div className="toolbar">
+        <SnapshotButton getState={getSnapshotState} disabled={!metric} />
+        <ExportLinks metric={metric} range={range} />
+        <NotificationToggle
+          permission={notifications.permission}
+          enabled={notifications.enabled}
+          onEnable={() => void notifications.enable()}
+          onDisable={notifications.disable}
+        />
+      </div>
+
+      <main className="grid">
+        <SingleStat metric={metric} latest={latest} baseline={baseline} />
+
+        <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
+          <h2 id="line-title" className="panel-title">
+            {t('lineTitle')}
+            <span className="panel-subtitle"> · {t(`range_${range}`)}</span>
+          </h2>
+          <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
+            <LineMetric points={points} rangeMs={rangeMs(range)} end={end} />
+            {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
+            {!points.length && loadState === 'loading' ? <div className="chart-loading" aria-hidden="true" /> : null}
+          </div>
+          <p className="panel-footer">
+            <span>
+              <span data-testid="point-count">{points.length}</span> {t('pointsLabel')}
+            </span>
+            {latest ? (
+              <span>
+                {' · '}
+                <time data-testid="last-ts" dateTime={latest.tsRaw} data-ts={latest.tsRaw}>
+                  {fmt.dateTime(latest.ts)}
+                </time>
+              </span>
+            ) : (
+              <span data-testid="last-ts" data-ts="" hidden />
+            )}
+            {loadState === 'error' ? <span className="inline-error"> · {t('loadFailed')}</span> : null}
+          </p>
+        </section>
+
+        <section className="panel bar-panel" aria-labelledby="bar-title">
+          <h2 id="bar-title" className="panel-title">
+            {t('barTitle')}
+          </h2>
+          <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
+          <div className="chart-frame">
+            <BarMetric points={points} mean={baseline?.mean ?? null} std={baseline?.std ?? null} />
+            {!points.length && emptyMessage ? <p className="chart-empty">{t('noData')}</p> : null}
+          </div>
+        </section>
+
+        <AlertFeed alerts={alerts} error={live && feed.error} />
+      </main>
+
+      <AlertNotice alert={notifications.notice} onDismiss={notifications.dismiss} />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { useI18n } from '@/lib/i18n';
+import type { SeriesPoint } from '@/lib/series-buffer';
+import { ALERT_SIGMA } from './chart-colors';
+
+export interface SingleStatProps {
+  metric: string | null;
+  latest: SeriesPoint | undefined;
+  /** The newest point that carried a baseline. */
+  baseline: SeriesPoint | undefined;
+  k?: number;
+}
+
+/** The current value, big enough to read across a room, with its z-score and alert state. */
+export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA }: SingleStatProps) {
+  const { fmt, t } = useI18n();
+  const alert = latest?.alert === true;
+  const zscore = latest?.zscore ?? null;
+  const status: 'alert' | 'normal' | 'warming' | 'none' = !latest
+    ? 'none'
+    : alert
+      ? 'alert'
+      : zscore === null && !baseline
+        ? 'warming'
+        : 'normal';
+  const label = { alert: t('alert'), normal: t('normal'), warming: t('warmingUp'), none: t('noData') }[status];
+
+  return (
+    <section className="panel single-stat" data-testid="single-stat" data-alert={alert} aria-labelledby="single-stat-title">
+      <h2 id="single-stat-title" className="panel-title">
+        {t('currentValue')}
+        {metric ? <span className="panel-subtitle"> · {metric}</span> : null}
+      </h2>
+      <p className={`stat-value${alert ? ' is-alert' : ''}`} data-testid="current-value" aria-live="off">
+        {fmt.number(latest?.value)}
+      </p>
+      <dl className="stat-facts">
+        <div>
+          <dt>{t('zscore')}</dt>
+          <dd data-testid="current-zscore">{fmt.zscore(zscore)}</dd>
+        </div>
+        <div>
+          <dt>{t('alertState')}</dt>
+          <dd>
+            <span className={`chip chip-${status}`} data-testid="alert-state" data-state={status}>
+              {label}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('baseline', { k })}</dt>
+          <dd>
+            {baseline ? `${fmt.number(baseline.mean)} ± ${fmt.number(k * (baseline.std ?? 0))}` : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>{t('time')}</dt>
+          <dd>{latest ? fmt.time(latest.ts) : '—'}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath, URL } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// `base: '/'` keeps asset URLs absolute, so the same build loads from `/` and from
+// `/snapshot/<id>` (the backend serves index.html for both).
+export default defineConfig({
+  base: '/',
+  plugins: [react()],
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+  },
+  server: {
+    // `npm run dev` talks to a backend on :8000 through the same origin, like production.
+    proxy: {
+      '/metrics': 'http://127.0.0.1:8000',
+      '/alerts': 'http://127.0.0.1:8000',
+      '/export': 'http://127.0.0.1:8000',
+      '/snapshots': 'http://127.0.0.1:8000',
+      '/health': 'http://127.0.0.1:8000',
+      '/ws': { target: 'ws://127.0.0.1:8000', ws: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    sourcemap: false,
+    chunkSizeWarningLimit: 900,
+  },
+  test: {
+    environment: 'jsdom',
+    globals: true,
+    setupFiles: ['./src/testing/setup-tests.ts'],
+    include: ['src/**/__tests__/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+  },
+});
