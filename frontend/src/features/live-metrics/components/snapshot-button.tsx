@@ -18,8 +18,7 @@ export function SnapshotButton({ getState, disabled = false }: { getState: () =>
       const snapshot = await createSnapshot(getState());
       const link = new URL(snapshot.url, window.location.origin).toString();
       setStatus({ kind: 'done', snapshot, link });
-    } catch (error) {
-      console.warn('snapshot failed', error);
+    } catch {
       setStatus({ kind: 'error' });
     }
   };

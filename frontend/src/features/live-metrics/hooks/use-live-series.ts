@@ -45,9 +45,8 @@ export function useLiveSeries({ metric, range, live, onAlert, createSocket, now 
         buffer.merge(series.points);
         setHistory({ key: `${metric}|${range}`, state: 'ready' });
       })
-      .catch((error: unknown) => {
+      .catch(() => {
         if (controller.signal.aborted) return;
-        console.warn('history unavailable', error);
         setHistory({ key: `${metric}|${range}`, state: 'error' });
       });
     return () => controller.abort();
