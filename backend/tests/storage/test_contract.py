@@ -58,7 +58,7 @@ async def test_alerts_are_recorded_newest_first(storage: SqlStorage) -> None:
 async def test_catalog_keeps_the_newest_point_per_metric(storage: SqlStorage) -> None:
     await storage.write([sp("cpu", T0 + 5, 5.0), sp("cpu", T0 + 1, 1.0)])
     await storage.write([sp("cpu", T0 + 3, 3.0)])  # late: must not replace the newest
-    await storage.write([sp("orders", T0, 7.0)], simulated=True)
+    await storage.write([sp("orders", T0, 7.0)], simulated={"orders"})
     catalog = {c.metric: c for c in await storage.catalog()}
     assert (catalog["cpu"].last_value, catalog["cpu"].last_ts) == (5.0, T0 + 5)
     assert catalog["cpu"].simulated is False
