@@ -1,0 +1,155 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeSocketFactory, metricMessage } from '@/testing/fake-websocket';
+import { mockFetch } from '@/testing/mock-fetch';
+import { renderWithProviders } from '@/testing/render';
+import { Dashboard } from '../dashboard';
+
+const T0 = Date.parse('2025-09-27T02:00:00Z');
+const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+function backend() {
+  return mockFetch((url, init) => {
+    if (url.pathname === '/metrics')
+      return {
+        body: [
+          { metric: 'traffic', last_value: 104, last_ts: iso(4), simulated: true },
+          { metric: 'cpu', last_value: 40, last_ts: iso(4), simulated: true },
+        ],
+      };
+    if (url.pathname === '/metrics/traffic/series')
+      return { body: { metric: 'traffic', points: [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s })), alerts: [] } };
+    if (url.pathname === '/alerts')
+      return { body: [{ metric: 'traffic', value: 150, ts: iso(2), zscore: 3.2, id: 1 }] };
+    if (url.pathname === '/snapshots' && init?.method === 'POST')
+      return {
+        status: 201,
+        body: { id: 'f47ac10b-58cc-4372-a567-0e02b2c3d479', url: '/snapshot/f47ac10b-58cc-4372-a567-0e02b2c3d479', created_at: iso(10), delete_key: 'k' },
+      };
+    return undefined;
+  });
+}
+
+function renderDashboard(props: Partial<Parameters<typeof Dashboard>[0]> = {}, language: 'en' | 'es' = 'en') {
+  const fake = fakeSocketFactory();
+  const onChange = vi.fn();
+  const view = renderWithProviders(
+    <Dashboard metric="traffic" range="1h" onChange={onChange} createSocket={fake.factory} {...props} />,
+    { language },
+  );
+  return { ...fake, onChange, view };
+}
+
+describe('Dashboard', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('shows history, then live points, with the count and newest ts exposed for tests', async () => {
+    backend();
+    const { last, sockets } = renderDashboard();
+    await waitFor(() => expect(screen.getByTestId('point-count')).toHaveTextContent('5'));
+    await waitFor(() => expect(sockets).toHaveLength(1));
+    expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'reconnecting');
+
+    act(() => last().open());
+    expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'live');
+    expect(screen.getByTestId('connection-badge')).toHaveTextContent('live');
+
+    act(() => last().receive(metricMessage('traffic', iso(5), 123.45, { zscore: 1.5 })));
+    await waitFor(() => expect(screen.getByTestId('point-count')).toHaveTextContent('6'));
+    expect(screen.getByTestId('last-ts')).toHaveAttribute('data-ts', iso(5));
+    expect(within(screen.getByTestId('single-stat')).getByTestId('current-value')).toHaveTextContent('123.45');
+    expect(screen.getByTestId('current-zscore')).toHaveTextContent('+1.50');
+  });
+
+  it('lists alerts newest first and announces a new live alert', async () => {
+    backend();
+    const { last, sockets } = renderDashboard();
+    await waitFor(() => expect(sockets).toHaveLength(1));
+    await waitFor(() => expect(screen.getAllByTestId('alert-item')).toHaveLength(1));
+    act(() => {
+      last().open();
+      last().receive(metricMessage('traffic', iso(6), 180, { alert: true, zscore: 3.5 }));
+    });
+    const items = screen.getAllByTestId('alert-item');
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent('180');
+    expect(items[0]).toHaveTextContent('+3.50');
+    expect(screen.getByTestId('alert-notice')).toHaveTextContent('traffic = 180');
+    await waitFor(() => expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'alert'));
+  });
+
+  it('offers the selectors and export links for the metric and range', async () => {
+    backend();
+    const { onChange } = renderDashboard();
+    const select = screen.getByTestId('metric-select');
+    await waitFor(() => expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['cpu', 'traffic']));
+    await userEvent.selectOptions(select, 'cpu');
+    expect(onChange).toHaveBeenCalledWith({ metric: 'cpu' });
+    await userEvent.selectOptions(screen.getByTestId('range-select'), '24h');
+    expect(onChange).toHaveBeenCalledWith({ range: '24h' });
+
+    expect(screen.getByTestId('export-csv')).toHaveAttribute('href', '/export/csv?metric=traffic&hours=1');
+    expect(screen.getByTestId('export-excel')).toHaveAttribute('href', '/export/csv?metric=traffic&hours=1&format=excel');
+    expect(screen.getByTestId('export-excel-eu')).toHaveAttribute(
+      'href',
+      '/export/csv?metric=traffic&hours=1&format=excel-eu',
+    );
+  });
+
+  it('picks a metric from the catalog when the URL has none', async () => {
+    backend();
+    const { onChange } = renderDashboard({ metric: null });
+    await waitFor(() => expect(onChange).toHaveBeenCalledWith({ metric: 'traffic' }, { replace: true }));
+  });
+
+  it('saves a snapshot of the state and shows the link to copy', async () => {
+    const fetchSpy = backend();
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    renderDashboard();
+    await userEvent.click(screen.getByTestId('snapshot-button'));
+    const link = await screen.findByTestId('snapshot-link');
+    expect(link).toHaveAttribute('href', `${window.location.origin}/snapshot/f47ac10b-58cc-4372-a567-0e02b2c3d479`);
+
+    const post = fetchSpy.mock.calls.find(([, init]) => init?.method === 'POST');
+    const body = JSON.parse(String(post![1]!.body));
+    expect(body.state).toMatchObject({ selectedMetric: 'traffic', timeRangeHours: 1, range: '1h', layout: { panels: expect.any(Array) } });
+
+    await userEvent.click(screen.getByTestId('copy-link'));
+    expect(writeText).toHaveBeenCalledWith(link.getAttribute('href'));
+    expect(screen.getByTestId('copy-link')).toHaveTextContent('Copied');
+  });
+
+  it('speaks Spanish, badge included', async () => {
+    backend();
+    const { last, sockets } = renderDashboard({}, 'es');
+    await waitFor(() => expect(sockets).toHaveLength(1));
+    act(() => last().open());
+    expect(screen.getByTestId('connection-badge')).toHaveTextContent('en vivo');
+    expect(screen.getByText('Valor actual')).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByTestId('language-select'), 'en');
+    expect(screen.getByTestId('connection-badge')).toHaveTextContent('live');
+    expect(document.documentElement.lang).toBe('en');
+  });
+
+  it('says offline when the server cannot be reached', async () => {
+    mockFetch(() => ({ status: 503, body: { detail: 'down' } }));
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { last, sockets } = renderDashboard();
+      await waitFor(() => expect(sockets).toHaveLength(1));
+      for (let i = 0; i < 3; i++) {
+        act(() => last().serverClose(1006));
+        await act(async () => {
+          await vi.advanceTimersByTimeAsync(40_000);
+        });
+      }
+      expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'offline');
+      expect(screen.getByTestId('connection-badge')).toHaveTextContent('offline');
+      expect(screen.getByText(/server is unreachable/)).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -1,0 +1,9 @@
+import { render, type RenderOptions } from '@testing-library/react';
+import type { ReactElement } from 'react';
+import { I18nProvider, type Language } from '@/lib/i18n';
+
+/** Render inside the app's providers, in a fixed language. */
+export function renderWithProviders(ui: ReactElement, options: RenderOptions & { language?: Language } = {}) {
+  const { language = 'en', ...rest } = options;
+  return render(<I18nProvider initialLanguage={language}>{ui}</I18nProvider>, rest);
+}
