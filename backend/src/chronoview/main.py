@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.routing import Match
 
 from chronoview.api import health, metrics
 from chronoview.api.web import mount_web
@@ -116,6 +117,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WindowUnavailable)
     async def _window_down(_request: Request, _exc: WindowUnavailable) -> JSONResponse:
         return JSONResponse({"detail": "redis unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(405)
+    async def _method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette's Allow header names only the first route matching the path; list them all.
+        allowed: set[str] = set()
+        for route in app.routes:
+            methods = getattr(route, "methods", None)
+            if methods and route.matches(request.scope)[0] != Match.NONE:
+                allowed |= set(methods)
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
+                            headers={"Allow": ", ".join(sorted(allowed))})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

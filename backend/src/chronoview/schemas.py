@@ -38,7 +38,10 @@ def parse_timestamp(value: Any) -> float:
 Timestamp = Annotated[
     float,
     BeforeValidator(parse_timestamp),
-    Field(json_schema_extra={"anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}]}),
+    Field(json_schema_extra={"anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "number", "minimum": 0, "maximum": _MAX_EPOCH},
+    ]}),
 ]
 
 

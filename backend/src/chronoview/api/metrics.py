@@ -21,6 +21,7 @@ router = APIRouter(tags=["metrics"])
 _points = TypeAdapter(list[PointIn])
 _point = TypeAdapter(PointIn)
 
+_POINT_SCHEMA = PointIn.model_json_schema()
 _BODY_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -28,8 +29,8 @@ _BODY_SCHEMA: dict[str, Any] = {
             "application/json": {
                 "schema": {
                     "oneOf": [
-                        {"$ref": "#/components/schemas/PointIn"},
-                        {"type": "array", "items": {"$ref": "#/components/schemas/PointIn"},
+                        _POINT_SCHEMA,
+                        {"type": "array", "items": _POINT_SCHEMA,
                          "minItems": 1, "maxItems": MAX_BATCH_POINTS},
                     ]
                 }
