@@ -173,8 +173,13 @@ function parseFrozen(body: unknown): FrozenData | null {
       (series[metric] ??= []).push(point);
     }
   }
-  for (const alert of parseAlerts(body.alerts ?? [])) {
-    if (!alerts.some((known) => known.ts === alert.ts && known.metric === alert.metric)) alerts.push(alert);
+  const metrics = Object.keys(series);
+  const onlyMetric = metrics.length === 1 ? metrics[0]! : '';
+  for (const alert of parseAlerts(body.alerts ?? [], onlyMetric)) {
+    if (alerts.some((known) => known.ts === alert.ts && known.metric === alert.metric)) continue;
+    alerts.push(alert);
+    const points = series[alert.metric];
+    if (points) series[alert.metric] = withAlerts(points, [alert]);
   }
   alerts.sort((a, b) => b.ts - a.ts);
   return { series, alerts };

@@ -71,7 +71,9 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   const baseline = useMemo(() => latestBaseline(points), [points]);
   const end = snapshot?.createdAt ?? latest?.ts ?? Date.now();
   const alerts = live ? feed.alerts : frozen.alerts;
-  const loadState = live ? historyState : frozen.state;
+  const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
+  const loadState = !live ? frozen.state : metric ? historyState : catalogState;
+  const serverDown = live && (catalogState === 'error' || connection.state === 'offline');
 
   const getSnapshotState = useCallback(
     (): SnapshotState => ({
@@ -86,7 +88,17 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   );
 
   const emptyMessage =
-    loadState === 'loading' ? null : connection.state === 'offline' && live ? t('offlineHint') : t('noDataHint');
+    loadState === 'loading'
+      ? null
+      : serverDown
+        ? t('offlineHint')
+        : live && !metric && catalogState === 'ready'
+          ? t('noMetricsHint')
+          : t('noDataHint');
+  const retry = () => {
+    catalog.reload();
+    connection.reconnectNow();
+  };
 
   return (
     <div className="app-shell">
@@ -113,11 +125,11 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
         />
         <div className="topbar-end">
           <ConnectionBadge
-            state={live ? connection.state : 'offline'}
+            state={live ? (metric ? connection.state : catalogState === 'loading' ? 'reconnecting' : 'offline') : 'offline'}
             nextRetryAt={connection.nextRetryAt}
             fatal={connection.fatal}
             snapshot={!live}
-            onRetry={connection.reconnectNow}
+            onRetry={retry}
           />
           <LanguageSelect />
         </div>
@@ -145,11 +157,11 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
       </div>
 
       <main className="grid">
-        <SingleStat metric={metric} latest={latest} baseline={baseline} />
+        <SingleStat metric={metric} latest={latest} baseline={baseline} live={live} />
 
         <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
           <h2 id="line-title" className="panel-title">
-            {t('lineTitle')}
+            {live ? t('lineTitle') : t('value')}
             <span className="panel-subtitle"> · {t(`range_${range}`)}</span>
           </h2>
           <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
@@ -186,7 +198,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
           </div>
         </section>
 
-        <AlertFeed alerts={alerts} error={live && feed.error} />
+        <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />
       </main>
 
       <AlertNotice alert={notifications.notice} onDismiss={notifications.dismiss} />

@@ -89,14 +89,17 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320 }
           isAnimationActive={false}
           type="linear"
         />
-        <Scatter
-          data={alerts}
-          dataKey="value"
-          name={t('alert')}
-          fill={colors.alert}
-          isAnimationActive={false}
-          shape="circle"
-        />
+        {alerts.length ? (
+          // Only with points: a Scatter given an empty `data` falls back to the chart's data.
+          <Scatter
+            data={alerts}
+            dataKey="value"
+            name={t('alert')}
+            fill={colors.alert}
+            isAnimationActive={false}
+            shape="circle"
+          />
+        ) : null}
       </ComposedChart>
     </ResponsiveContainer>
   );

@@ -8,10 +8,12 @@ export interface SingleStatProps {
   /** The newest point that carried a baseline. */
   baseline: SeriesPoint | undefined;
   k?: number;
+  /** False for a snapshot, where a point without a score is not "warming up". */
+  live?: boolean;
 }
 
 /** The current value, big enough to read across a room, with its z-score and alert state. */
-export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA }: SingleStatProps) {
+export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = true }: SingleStatProps) {
   const { fmt, t } = useI18n();
   const alert = latest?.alert === true;
   const zscore = latest?.zscore ?? null;
@@ -19,7 +21,7 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA }: Single
     ? 'none'
     : alert
       ? 'alert'
-      : zscore === null && !baseline
+      : zscore === null && !baseline && live
         ? 'warming'
         : 'normal';
   const label = { alert: t('alert'), normal: t('normal'), warming: t('warmingUp'), none: t('noData') }[status];
@@ -30,7 +32,7 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA }: Single
         {t('currentValue')}
         {metric ? <span className="panel-subtitle"> · {metric}</span> : null}
       </h2>
-      <p className={`stat-value${alert ? ' is-alert' : ''}`} data-testid="current-value" aria-live="off">
+      <p className={`stat-value${alert ? ' is-alert' : ''}${latest ? '' : ' is-empty'}`} data-testid="current-value" aria-live="off">
         {fmt.number(latest?.value)}
       </p>
       <dl className="stat-facts">

@@ -155,3 +155,19 @@ describe('snapshots', () => {
     expect(snapshot.data?.alerts.map((alert) => alert.metric)).toEqual(['cpu', 'traffic']);
   });
 });
+
+describe('frozen alerts', () => {
+  it('flags the top-level alerts on the frozen series', () => {
+    const snapshot = parseSnapshot({
+      id: 'abc',
+      state: {},
+      created_at: '2025-09-27T02:33:11Z',
+      data: {
+        series: { traffic: [{ ts: '2025-09-27T02:00:00Z', value: 1 }, { ts: '2025-09-27T02:00:01Z', value: 9 }] },
+        alerts: [{ ts: '2025-09-27T02:00:01Z', value: 9, zscore: 3 }],
+      },
+    });
+    expect(snapshot.data?.series.traffic?.map((point) => point.alert ?? false)).toEqual([false, true]);
+    expect(snapshot.data?.alerts[0]?.metric).toBe('traffic');
+  });
+});
