@@ -95,10 +95,12 @@ class PostgresServer:
     datadir: Path
     port: int
     tls: bool = False
+    durable: bool = False
     bindir: Path = field(default_factory=lambda: _pg_bindir() or Path("/usr/bin"))
 
     @classmethod
-    def create(cls, tls: bool = False) -> PostgresServer:
+    def create(cls, tls: bool = False, durable: bool = False) -> PostgresServer:
+        """Tests trade durability for speed; benchmarks ask for `durable` (fsync and sync commit on)."""
         bindir = _pg_bindir()
         if bindir is None:
             raise FileNotFoundError("PostgreSQL server binaries (initdb, postgres) not found")
@@ -109,7 +111,7 @@ class PostgresServer:
                               "-U", "postgres", "--no-sync", "-E", "UTF8"]),
             check=True, capture_output=True,
         )
-        server = cls(datadir=datadir, port=free_port(), tls=tls, bindir=bindir)
+        server = cls(datadir=datadir, port=free_port(), tls=tls, durable=durable, bindir=bindir)
         if tls:
             make_self_signed_cert(datadir)
         server.start()
@@ -117,8 +119,9 @@ class PostgresServer:
 
     def _options(self) -> str:
         opts = [f"-p {self.port}", f"-k {self.datadir.parent}", "-c listen_addresses=127.0.0.1",
-                "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
                 "-c max_connections=200"]
+        if not self.durable:
+            opts += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         if self.tls:
             opts += ["-c ssl=on", "-c ssl_cert_file=server.crt", "-c ssl_key_file=server.key"]
         return " ".join(opts)

@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         host=settings.app_host,
         port=settings.app_port,
         log_level="info",
+        access_log=False,
         timeout_graceful_shutdown=10,
         ws_ping_interval=20,
         ws_ping_timeout=20,

@@ -1,0 +1,96 @@
+"""Shared pieces of the benchmarks: backends, a real server process, CPU accounting, results."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "backend"))
+
+from tests.server import ServerProcess, start_server  # noqa: E402
+from tests.services import PostgresServer, RedisServer  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+REPEATS = 3
+
+
+@dataclass
+class Result:
+    measure: str
+    value: float
+    unit: str
+    target: str
+    met: bool
+    shape: str = ""
+    server_cpu: float | None = None  # CPU seconds per wall second (1.0 = one core busy)
+    client_cpu: float | None = None
+    notes: str = ""
+
+
+@contextlib.contextmanager
+def backend(shape: str) -> Iterator[dict[str, str]]:
+    """Settings for a shape: `embedded` (SQLite file, in-process) or `pg+redis` (servers of our own)."""
+    with tempfile.TemporaryDirectory(prefix="cv-bench-") as tmp:
+        if shape == "embedded":
+            yield {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db", "REDIS_URL": "",
+                   "_WORKDIR": tmp}
+            return
+        pg = PostgresServer.create(durable=True)
+        redis = RedisServer.create()
+        try:
+            yield {"DATABASE_URL": pg.url(), "REDIS_URL": redis.url(), "_WORKDIR": tmp}
+        finally:
+            redis.destroy()
+            pg.destroy()
+
+
+@contextlib.contextmanager
+def server(settings: dict[str, str], **extra: str) -> Iterator[ServerProcess]:
+    env = {k: v for k, v in settings.items() if not k.startswith("_")}
+    env.update(extra)
+    process = start_server(Path(settings["_WORKDIR"]), timeout=60, **env)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+class CpuMeter:
+    """CPU seconds used by a process (and its children) between start() and stop()."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.start_cpu = 0.0
+
+    def _total(self) -> float:
+        times = self.process.cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
+
+    def start(self) -> None:
+        self.start_cpu = self._total()
+
+    def stop(self) -> float:
+        return self._total() - self.start_cpu
+
+
+def median_of(runs: int, once: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Run a measurement several times; every field becomes its median."""
+    samples = [once() for _ in range(runs)]
+    return {key: statistics.median(s[key] for s in samples) for key in samples[0]}
+
+
+def emit(results: list[Result], name: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+    for r in results:
+        print(f"{r.measure} [{r.shape}]: {r.value:.4g} {r.unit} (target {r.target}) "
+              f"{'MET' if r.met else 'NOT MET'}")

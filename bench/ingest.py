@@ -1,0 +1,76 @@
+"""Ingest: single points from 32 concurrent clients (wrk), and 10,000-point batches."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import httpx
+import orjson
+from common import REPEATS, CpuMeter, Result, backend, emit, median_of, server
+
+DURATION = 8
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def single(url: str, pid: int) -> dict[str, float]:
+    meter = CpuMeter(pid)
+    meter.start()
+    began = time.monotonic()
+    run = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{DURATION}s", "--latency", "-s", "bench/wrk_post.lua", url],
+        capture_output=True, text=True, check=True, timeout=DURATION + 60,
+    )
+    wall = time.monotonic() - began
+    server_cpu = meter.stop() / wall
+    out = run.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} failed requests:\n{out}")
+    return {"rps": rps, "p99_ms": p99, "server_cpu": server_cpu}
+
+
+def batches(url: str, pid: int) -> dict[str, float]:
+    count, size = 20, 10_000
+    bodies = [
+        orjson.dumps([{"metric": f"batch{b % 4}", "value": 100.0 + (i % 17), "ts": 1.75e9 + b * size + i}
+                      for i in range(size)])
+        for b in range(count)
+    ]
+    meter = CpuMeter(pid)
+    with httpx.Client(base_url=url, timeout=120) as client:
+        meter.start()
+        began = time.monotonic()
+        for body in bodies:
+            response = client.post("/metrics", content=body, headers={
+                "content-type": "application/json", "prefer": "return=minimal"})
+            response.raise_for_status()
+        wall = time.monotonic() - began
+    return {"pps": count * size / wall, "server_cpu": meter.stop() / wall}
+
+
+def main() -> list[Result]:
+    results = []
+    for shape in ("pg+redis", "embedded"):
+        with backend(shape) as settings, server(settings) as proc:
+            s = median_of(REPEATS, lambda: single(proc.url, proc.process.pid))
+            results.append(Result("single-point POST /metrics, 32 clients", s["rps"], "req/s",
+                                  ">= 3000", s["rps"] >= 3000, shape, s["server_cpu"], 1.0,
+                                  notes="client: wrk, 2 threads"))
+            results.append(Result("single-point POST /metrics p99", s["p99_ms"], "ms", "<= 20",
+                                  s["p99_ms"] <= 20, shape, s["server_cpu"]))
+            b = median_of(REPEATS, lambda: batches(proc.url, proc.process.pid))
+            results.append(Result("batch ingest, 10,000-point batches", b["pps"], "points/s",
+                                  ">= 100000", b["pps"] >= 100_000, shape, b["server_cpu"]))
+    return results
+
+
+if __name__ == "__main__":
+    emit(main(), "ingest")
