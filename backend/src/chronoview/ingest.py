@@ -5,8 +5,9 @@ while a batch is being written wait together and go out as the next batch: one w
 database transaction for all of them, each caller answered only once its own points are durable.
 
 The score is computed just before the write so that the point, its z-score and any alert land in
-one transaction. If that transaction fails, the windows it touched are dropped, so the next point
-rebuilds them from the database: a point that was not stored never counts in a baseline.
+one transaction. If scoring or that transaction fails, the windows of every metric in the batch are
+dropped, so the next point rebuilds them from the database: a point that was not stored never
+counts in a baseline.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ class Pipeline:
             encoded = [item.encode() for item in scored]
             await self._write(group, scored)
         except BaseException as exc:
+            # Scoring may have added points to their windows before a rebuild or the write failed
+            # (a batch spans metrics): none of them were stored, so none may stay in a baseline.
+            await self._forget({p.metric for p in points})
             for request in group:
                 if not request.done.done():
                     request.done.set_exception(exc)
@@ -125,11 +129,7 @@ class Pipeline:
 
     async def _write(self, group: list[_Request], scored: list[ScoredPoint]) -> None:
         simulated = frozenset(p.metric for request in group if request.simulated for p in request.points)
-        try:
-            await self._storage.write(scored, simulated=simulated)
-        except BaseException:
-            await self._forget({item.point.metric for item in scored})
-            raise
+        await self._storage.write(scored, simulated=simulated)
 
     async def _forget(self, metrics: set[str]) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,110 @@
+"""PostgreSQL stopped under a running server (SPEC §3): 503 JSON, nothing kept, recovery by itself.
+
+A real `python -m chronoview serve` process on a PostgreSQL cluster of the test's own, which the test
+stops with `pg_ctl stop -m fast` (every session is cut) and starts again on the same port.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.faults.helpers import assert_clean_error, stored_points, wait_until
+from tests.server import start_server
+from tests.services import PostgresServer, RedisServer
+
+T0 = 1_750_000_000.0  # fixed timestamps: the test controls every window exactly
+
+
+def _post(http: httpx.Client, body: object) -> httpx.Response:
+    return http.post("/metrics", json=body)
+
+
+def _baseline(http: httpx.Client, metric: str, values: list[float]) -> None:
+    response = _post(http, [{"metric": metric, "value": v, "ts": T0 + i} for i, v in enumerate(values)])
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("window", ["memory", "redis"])
+def test_postgres_stopped_then_back(
+    tmp_path: Path, own_postgres: PostgresServer, request: pytest.FixtureRequest, window: str
+) -> None:
+    redis_url = ""
+    if window == "redis":
+        redis_server: RedisServer = request.getfixturevalue("own_redis")
+        redis_url = redis_server.url(0)
+    db_url = own_postgres.url()
+    server = start_server(tmp_path, DATABASE_URL=db_url, REDIS_URL=redis_url)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            _baseline(http, "temp", [10, 11] * 5)
+            _baseline(http, "hum", [50, 52] * 5)
+            snapshot = http.post("/snapshots", json={"state": {"selectedMetric": "temp"}})
+            assert snapshot.status_code == 201, snapshot.text
+
+            own_postgres.stop("fast")
+
+            # A single point whose metric has a window, and a batch that mixes such a metric with
+            # one the window has never seen (its rebuild needs the database): both refused whole.
+            down = _post(http, {"metric": "hum", "value": 5000, "ts": T0 + 20})
+            assert_clean_error(down, 503, "database")
+            down = _post(http, [{"metric": "temp", "value": 1000, "ts": T0 + 20},
+                                {"metric": "fresh", "value": 1, "ts": T0 + 20}])
+            assert_clean_error(down, 503, "database")
+
+            # Reads fail cleanly too.
+            for path in ("/metrics", "/alerts", "/metrics/temp/series?hours=1",
+                         f"/snapshots/{snapshot.json()['id']}",
+                         f"/export/csv?metric=temp&from={T0 - 1}&to={T0 + 100}"):
+                assert_clean_error(http.get(path), 503, "database")
+            assert_clean_error(http.post("/snapshots", json={"state": {"a": 1}}), 503, "database")
+
+            ready = http.get("/ready")
+            assert ready.status_code == 503
+            assert ready.json()["database"] == "down"
+            assert ready.json()["redis"] == ("ok" if redis_url else "disabled")
+            health = http.get("/health")
+            assert (health.status_code, health.json()["database"]) == (200, "down")
+
+            own_postgres.start()
+
+            # Pre-ping replaces the pool's dead connections: no restart of the server.
+            wait_until(lambda: http.get("/ready").status_code == 200, 60, "/ready after PostgreSQL")
+            assert http.get("/metrics").status_code == 200
+
+            # The refused points were neither stored nor kept in a window: baselines are exactly
+            # what the database holds.
+            for metric, value, expected_mean in (("temp", 10.5, 10.5), ("hum", 51.0, 51.0)):
+                assert [v for _, v in stored_points(db_url, metric)] == (
+                    [10.0, 11.0] * 5 if metric == "temp" else [50.0, 52.0] * 5)
+                scored = _post(http, {"metric": metric, "value": value, "ts": T0 + 21})
+                assert scored.status_code == 201, scored.text
+                body = scored.json()
+                assert body["n"] == 10, body
+                assert body["mean"] == pytest.approx(expected_mean)
+                assert body["alert"] is False
+            assert stored_points(db_url, "fresh") == []
+            assert {m["metric"] for m in http.get("/metrics").json()} == {"temp", "hum"}
+            assert server.process.poll() is None
+    finally:
+        server.stop()
+
+
+def test_unknown_snapshot_is_503_while_down_and_404_once_back(
+    tmp_path: Path, own_postgres: PostgresServer
+) -> None:
+    """A 503 is only for an unreachable database: an unknown id answers 404 once it is back."""
+    server = start_server(tmp_path, DATABASE_URL=own_postgres.url())
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            own_postgres.stop("fast")
+            assert_clean_error(http.get(f"/snapshots/{uuid.uuid4()}"), 503, "database")
+            own_postgres.start()
+            wait_until(lambda: http.get("/ready").status_code == 200, 60, "/ready after PostgreSQL")
+            assert_clean_error(http.get(f"/snapshots/{uuid.uuid4()}"), 404)
+    finally:
+        server.stop()
