@@ -19,12 +19,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.routing import Match
 
-from chronoview.api import health, metrics
+from chronoview.api import export, health, history, metrics, snapshots
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.config import Settings, get_settings
 from chronoview.ingest import Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
+from chronoview.retention import RetentionTask
 from chronoview.services import Services
 from chronoview.storage import StorageUnavailable, create_storage
 from chronoview.window.base import Window, WindowParams
@@ -69,9 +70,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services(settings, storage, window, bus, pipeline, redis_client)
         app.state.services = services
         pipeline.start()
+        retention = RetentionTask(storage, settings.retention_days)
+        retention.start()
         try:
             yield
         finally:
+            await retention.stop()
             await pipeline.close()
             await bus.close()
             await window.close()
@@ -94,6 +98,9 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(history.router)
+    app.include_router(export.router)
+    app.include_router(snapshots.router)
     mount_web(app, dist or DEFAULT_DIST)
 
     if settings.cors_origins:

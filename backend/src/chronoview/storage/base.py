@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
 
 from chronoview.points import ScoredPoint
 
@@ -19,6 +21,30 @@ class CatalogEntry:
     last_value: float
     last_ts: float
     simulated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesColumns:
+    """A metric's points in a range as parallel columns, oldest first (cheap to downsample)."""
+
+    ts: list[float]
+    values: list[float]
+    alert: list[bool]
+    zscore: list[float | None]
+
+
+# metric, ts (UTC), value, zscore, alert, mean, std, n: one row of a CSV export.
+ExportRow = tuple[str, datetime, float, float | None, bool, float | None, float | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    id: UUID
+    state: dict[str, Any]
+    data: dict[str, Any] | None
+    created_at: float
+    expires_at: float | None
+    delete_key_hash: str
 
 
 class Storage(Protocol):
@@ -51,6 +77,34 @@ class Storage(Protocol):
         self, metric: str | None, start: float, end: float, limit: int
     ) -> list[ScoredPoint]:
         """Alert points in [start, end], newest first."""
+        ...
+
+    async def series(self, metric: str, start: float, end: float) -> SeriesColumns:
+        """Every point of a metric with start <= ts <= end, oldest first."""
+        ...
+
+    def export_rows(
+        self, metrics: Sequence[str], start: float, end: float
+    ) -> AsyncGenerator[list[ExportRow], None]:
+        """Points of the metrics in [start, end] by ascending ts, in chunks (memory flat in rows)."""
+        ...
+
+    async def create_snapshot(self, record: SnapshotRecord) -> None: ...
+
+    async def get_snapshot(self, snapshot_id: UUID, now: float) -> SnapshotRecord | None:
+        """The snapshot, or None when unknown or expired at `now`."""
+        ...
+
+    async def delete_snapshot(self, snapshot_id: UUID) -> bool: ...
+
+    async def purge_points(self, metric: str, before: float, limit: int) -> int:
+        """Delete up to `limit` points of a metric older than `before`; returns how many."""
+        ...
+
+    async def purge_alerts(self, before: float, limit: int) -> int: ...
+
+    async def purge_snapshots(self, now: float, limit: int) -> int:
+        """Delete up to `limit` snapshots expired at `now`."""
         ...
 
     async def close(self) -> None: ...

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.storage.base import CatalogEntry, StorageUnavailable
 from chronoview.storage.engine import create_engine
+from chronoview.storage.history import HistoryQueries
 from chronoview.storage.tables import alerts, metrics, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,7 +40,7 @@ def _scored(row: sa.Row[Any]) -> ScoredPoint:
     )
 
 
-class SqlStorage:
+class SqlStorage(HistoryQueries):
     """The one Storage implementation: the dialect decides the few statements that differ."""
 
     def __init__(self, url: str, pooler: str = "") -> None:

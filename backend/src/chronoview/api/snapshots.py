@@ -1,0 +1,264 @@
+"""Shareable dashboard snapshots: POST, GET and DELETE /snapshots (SPEC §5)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import time
+import uuid
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from chronoview.api.ranges import invalid
+from chronoview.config import METRIC_NAME, Settings
+from chronoview.deps import SettingsDep, StorageDep
+from chronoview.points import format_ts
+from chronoview.ratelimit import TokenBucketLimiter
+from chronoview.series import load_series
+from chronoview.storage.base import SnapshotRecord, Storage
+from chronoview.timerange import TimeRange
+
+router = APIRouter(tags=["snapshots"])
+
+MAX_STATE_BYTES = 64 * 1024
+MAX_STATE_DEPTH = 32
+MAX_EXPIRES_IN = 10 * 366 * 86_400  # ten years; "never" is leaving expires_in out
+MAX_FROZEN_METRICS = 8
+MAX_FROZEN_HOURS = 24 * 36500  # the largest RETENTION_DAYS; a longer range is cut to the retention
+RATE_PER_MINUTE = 30
+_FIELDS = {"state", "include_data", "expires_in"}
+_METRIC = {"type": "string", "pattern": METRIC_NAME.pattern}
+_HOURS = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FROZEN_HOURS}
+
+_BODY_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "required": ["state"],
+            "additionalProperties": False,
+            "properties": {
+                "state": {
+                    "type": "object",
+                    "description": "Dashboard state, at most 64 KiB of JSON, nesting ≤ 32; unknown "
+                                   "keys are kept.",
+                    "properties": {
+                        "selectedMetric": {"anyOf": [_METRIC, {"type": "null"}]},
+                        "selectedMetrics": {"anyOf": [
+                            {"type": "array", "maxItems": MAX_FROZEN_METRICS, "items": _METRIC},
+                            {"type": "null"},
+                        ]},
+                        "timeRangeHours": {"anyOf": [_HOURS, {"type": "null"}]},
+                        "layout": {},
+                    },
+                },
+                "include_data": {"type": "boolean", "default": False,
+                                 "description": "Freeze the series and alerts of the state's "
+                                 "metrics (selectedMetric / selectedMetrics) and range "
+                                 "(timeRangeHours) into the snapshot."},
+                "expires_in": {"anyOf": [
+                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXPIRES_IN},
+                    {"type": "null"},
+                ], "description": "Seconds until the snapshot expires (default, or null: never)."},
+            },
+            # Freezing data needs to know what the sharer was looking at.
+            "if": {"required": ["include_data"], "properties": {"include_data": {"const": True}}},
+            "then": {"properties": {"state": {
+                "required": ["selectedMetric", "timeRangeHours"],
+                "properties": {"selectedMetric": _METRIC, "timeRangeHours": _HOURS},
+            }}},
+        }}},
+    }
+}
+
+
+class SnapshotCreated(BaseModel):
+    id: uuid.UUID
+    url: str
+    created_at: str
+    expires_at: str | None = None
+    delete_key: str
+
+
+class SnapshotOut(BaseModel):
+    id: uuid.UUID
+    state: dict[str, Any]
+    created_at: str
+    expires_at: str | None = None
+    data: dict[str, Any] | None = None
+
+
+def _limiter(request: Request) -> TokenBucketLimiter:
+    limiter: TokenBucketLimiter | None = getattr(request.app.state, "snapshot_limiter", None)
+    if limiter is None:
+        limiter = TokenBucketLimiter(per_minute=RATE_PER_MINUTE, burst=RATE_PER_MINUTE)
+        request.app.state.snapshot_limiter = limiter
+    return limiter
+
+
+def _key_hash(secret: str, snapshot_id: uuid.UUID, key: str) -> str:
+    """Only this is stored: a leaked table does not give anyone the power to delete."""
+    message = f"snapshot-delete:{snapshot_id}:{key}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _check_shape(state: dict[str, Any]) -> None:
+    """Nesting of at most MAX_STATE_DEPTH, and no NUL in text (PostgreSQL's JSONB refuses it)."""
+    stack: list[tuple[Any, int]] = [(state, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_STATE_DEPTH:
+            raise invalid("state", f"state is nested deeper than {MAX_STATE_DEPTH} levels", "body")
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in children:
+            if (isinstance(key, str) and "\x00" in key) or (isinstance(child, str) and "\x00" in child):
+                raise invalid("state", "state text must not contain NUL characters", "body")
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+
+
+def _parse(body: bytes) -> tuple[dict[str, Any], bool, float | None]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(422, f"body is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise HTTPException(422, 'body must be an object like {"state": {...}}')
+    for field in document:
+        if field not in _FIELDS:
+            raise invalid(str(field)[:40], "unknown field; expected state, include_data, expires_in",
+                          "body")
+    state = document.get("state")
+    if not isinstance(state, dict):
+        raise invalid("state", "state is required and must be a JSON object", "body")
+    _check_shape(state)
+    if len(orjson.dumps(state)) > MAX_STATE_BYTES:
+        raise HTTPException(413, f"state is over {MAX_STATE_BYTES} bytes of JSON")
+    _known_keys(state)
+    include_data = document.get("include_data", False)
+    if not isinstance(include_data, bool):
+        raise invalid("include_data", "include_data must be true or false", "body")
+    expires_in = document.get("expires_in")
+    if expires_in is not None and (
+        isinstance(expires_in, bool) or not isinstance(expires_in, int | float)
+        or not math.isfinite(expires_in) or not 0 < expires_in <= MAX_EXPIRES_IN
+    ):
+        raise invalid("expires_in", f"expires_in must be seconds, > 0 and ≤ {MAX_EXPIRES_IN}", "body")
+    return state, include_data, None if expires_in is None else float(expires_in)
+
+
+def _is_metric(value: Any) -> bool:
+    return isinstance(value, str) and METRIC_NAME.match(value) is not None
+
+
+def _known_keys(state: dict[str, Any]) -> tuple[list[str], float | None]:
+    """The keys of the seed's state that the server reads: (metrics, hours), checked when present."""
+    metric = state.get("selectedMetric")
+    if metric is not None and not _is_metric(metric):
+        raise invalid("state", "state.selectedMetric must be a metric name (or null)", "body")
+    extra = state.get("selectedMetrics")
+    if extra is not None and not (isinstance(extra, list) and len(extra) <= MAX_FROZEN_METRICS
+                                  and all(_is_metric(m) for m in extra)):
+        raise invalid("state", f"state.selectedMetrics must be a list of at most {MAX_FROZEN_METRICS} "
+                      "metric names (or null)", "body")
+    hours = state.get("timeRangeHours")
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int | float)
+                              or not math.isfinite(hours) or not 0 < hours <= MAX_FROZEN_HOURS):
+        raise invalid("state", "state.timeRangeHours must be a positive number of hours (or null)",
+                      "body")
+    names = ([metric] if metric is not None else []) + (extra or [])
+    return list(dict.fromkeys(names)), None if hours is None else float(hours)
+
+
+async def _freeze(
+    storage: Storage, settings: Settings, state: dict[str, Any], now: float
+) -> dict[str, Any]:
+    """The series and alerts the sharer sees now, as GET /metrics/{m}/series would answer."""
+    metrics, hours = _known_keys(state)
+    if not metrics or hours is None:
+        raise invalid("state", "include_data needs state.selectedMetric and state.timeRangeHours",
+                      "body")
+    # Nothing older than the retention is stored, so a longer range freezes the same points.
+    hours = min(hours, settings.retention_days * 24)
+    time_range = TimeRange(now - hours * 3600.0, now, hours)
+    series = {metric: await load_series(storage, metric, time_range) for metric in metrics}
+    return {"from": format_ts(time_range.start), "to": format_ts(now), "series": series}
+
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+@router.post(
+    "/snapshots", status_code=201, response_model=SnapshotCreated, openapi_extra=_BODY_SCHEMA,
+    responses={413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
+)
+async def create_snapshot(request: Request, storage: StorageDep, settings: SettingsDep) -> Response:
+    """Save a dashboard state; the answer carries the share URL and the key that deletes it."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Content-Type must be application/json")
+    state, include_data, expires_in = _parse(await request.body())
+    # Only requests that would store something spend a token: a client fixing its bad requests
+    # is not locked out, and validating costs less than the write the limit protects.
+    client = request.client.host if request.client else "unknown"
+    wait = _limiter(request).acquire(client)
+    if wait > 0:
+        raise HTTPException(429, "too many snapshots; try again later",
+                            headers={"Retry-After": str(math.ceil(wait))})
+    now = time.time()
+    data = await _freeze(storage, settings, state, now) if include_data else None
+    snapshot_id = uuid.uuid4()
+    delete_key = secrets.token_urlsafe(32)
+    expires_at = None if expires_in is None else now + expires_in
+    await storage.create_snapshot(SnapshotRecord(
+        id=snapshot_id, state=state, data=data, created_at=now, expires_at=expires_at,
+        delete_key_hash=_key_hash(settings.secret_key, snapshot_id, delete_key),
+    ))
+    body: dict[str, Any] = {"id": str(snapshot_id), "url": f"/snapshot/{snapshot_id}",
+                            "created_at": format_ts(now)}
+    if expires_at is not None:
+        body["expires_at"] = format_ts(expires_at)
+    body["delete_key"] = delete_key
+    return _json(body, 201)
+
+
+@router.get("/snapshots/{snapshot_id}", response_model=SnapshotOut,
+            responses={404: {}, 422: {}, 503: {}})
+async def read_snapshot(snapshot_id: uuid.UUID, storage: StorageDep) -> Response:
+    """A saved state (and its frozen data, if it was saved with some); 404 unknown or expired."""
+    record = await storage.get_snapshot(snapshot_id, time.time())
+    if record is None:
+        raise HTTPException(404, "no such snapshot (or it has expired)")
+    body: dict[str, Any] = {"id": str(record.id), "state": record.state,
+                            "created_at": format_ts(record.created_at)}
+    if record.expires_at is not None:
+        body["expires_at"] = format_ts(record.expires_at)
+    if record.data is not None:
+        body["data"] = record.data
+    return _json(body)
+
+
+@router.delete("/snapshots/{snapshot_id}", status_code=204,
+               responses={403: {}, 404: {}, 422: {}, 503: {}})
+async def delete_snapshot(
+    snapshot_id: uuid.UUID,
+    storage: StorageDep,
+    settings: SettingsDep,
+    delete_key: Annotated[str | None, Header(alias="X-Delete-Key")] = None,
+) -> Response:
+    """Remove a snapshot with the `delete_key` its creation answered."""
+    record = await storage.get_snapshot(snapshot_id, time.time())
+    if record is None:
+        raise HTTPException(404, "no such snapshot (or it has expired)")
+    expected = record.delete_key_hash
+    given = _key_hash(settings.secret_key, snapshot_id, delete_key or "")
+    if not delete_key or not hmac.compare_digest(given, expected):
+        raise HTTPException(403, "missing or wrong X-Delete-Key")
+    await storage.delete_snapshot(snapshot_id)
+    return Response(status_code=204)
