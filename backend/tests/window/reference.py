@@ -64,6 +64,7 @@ def judge(base: Baseline, params: WindowParams) -> Score:
 class _Metric:
     newest: float = -math.inf
     window: list[tuple[float, float]] = field(default_factory=list)
+    oldest: float = math.inf  # the smallest timestamp in `window`, so filtering is skipped when idle
 
 
 class ReferenceWindow:
@@ -73,16 +74,19 @@ class ReferenceWindow:
         self.params = params
         self.metrics: dict[str, _Metric] = {}
 
-    def _step(self, state: _Metric, ts: float, x: float) -> Score:
+    def _step(self, state: _Metric, ts: float, x: float, scored: bool = True) -> Score | None:
         state.newest = max(state.newest, ts)
         cutoff = state.newest - self.params.seconds
-        state.window = [(t, v) for t, v in state.window if t > cutoff]
-        values = [v for _, v in state.window]
+        if state.oldest <= cutoff:
+            state.window = [(t, v) for t, v in state.window if t > cutoff]
+            state.oldest = min((t for t, _ in state.window), default=math.inf)
+        values = [v for _, v in state.window] if scored else []
         if ts <= cutoff:
             base = two_pass(values)
             return Score(None, False, base.mean, base.std, base.n)
-        score = judge(two_pass(values, x), self.params)
+        score = judge(two_pass(values, x), self.params) if scored else None
         state.window.append((ts, x))
+        state.oldest = min(state.oldest, ts)
         return score
 
     def score(self, points: Sequence[Point]) -> list[Score | None]:
@@ -97,7 +101,7 @@ class ReferenceWindow:
             return
         state = _Metric()
         for ts, x in history:
-            self._step(state, ts, x)
+            self._step(state, ts, x, scored=False)
         self.metrics[metric] = state
 
     def forget(self, metrics: Sequence[str]) -> None:

@@ -82,6 +82,13 @@ async def test_a_flat_line_at_a_large_level_tolerates_rounding_only(checked: Che
     assert (moved.zscore, moved.alert) == (None, True)
 
 
+@pytest.mark.parametrize(("x", "alert"), [(1e-9, False), (-1e-9, False), (2e-9, True), (-2e-9, True)])
+async def test_a_flat_line_alerts_only_above_the_tolerance(checked: Checked, x: float, alert: bool) -> None:
+    # |x − μ| must exceed 1e-9·max(1, |μ|); exactly 1e-9 away from 0 does not.
+    score = await after_baseline(checked, "zero", [0.0] * 5, x)
+    assert score == Score(None, alert, 0.0, 0.0, 5)
+
+
 async def test_zscore_is_signed(checked: Checked) -> None:
     # mean 3, σ = sqrt(2.5)
     up = await after_baseline(checked, "up", [1.0, 2.0, 3.0, 4.0, 5.0], 7.0)

@@ -62,12 +62,12 @@ class _Series:
         if points:
             self.recompute()
 
-    def push(self, ts: float, x: float, params: WindowParams) -> Score:
+    def push(self, ts: float, x: float, seconds: float, sigma: float, min_points: int) -> Score:
         """Steps 1–7 of SPEC §4 for one point; the hot path, so written out in one piece."""
         newest = self.newest
         if ts > newest:
             self.newest = newest = ts
-        cutoff = newest - params.seconds
+        cutoff = newest - seconds
         stamps, values = self.stamps, self.values
         anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
         fresh = self.fresh
@@ -77,18 +77,17 @@ class _Series:
                 d = values.popleft() - anchor
                 s1 -= d
                 s2 -= d * d
-                e1 += EPS * abs(s1)
-                e2 += EPS * abs(s2)
+                e1 += EPS * (s1 if s1 > 0.0 else -s1)
+                e2 += EPS * (s2 if s2 > 0.0 else -s2)
             fresh = False
         n = len(stamps)
         if n == 0:  # an empty window starts over, exactly, anchored at its first value
             self.s1 = self.s2 = self.e1 = self.e2 = 0.0
             self.fresh = True
-            if ts <= cutoff:
-                return Score(None, False, None, None, 0)
-            self.anchor = x
-            stamps.append(ts)
-            values.append(x)
+            if ts > cutoff:
+                self.anchor = x
+                stamps.append(ts)
+                values.append(x)
             return Score(None, False, None, None, 0)
 
         # Step 3: the baseline, from the sums unless rounding may have reached them.
@@ -96,40 +95,36 @@ class _Series:
         m2 = s2 - s1 * shift
         if m2 < 0.0:
             m2 = 0.0
-        mean = anchor + shift
-        std = math.sqrt(m2 / (n - 1)) if n > 1 else None
+        std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
         if not fresh:
-            scale = mean if mean > 1.0 else -mean if mean < -1.0 else 1.0
-            if e2 + EPS3 * abs(s2) + 2.0 * abs(shift) * e1 > TOL * m2 + FLOOR_M2 * scale * scale * n or (
-                e1 > n * (TOL * (std or 0.0) + FLOOR_S1 * scale)
-            ):
-                self.anchor, self.s1, self.s2 = anchor, s1, s2
-                self.recompute()
+            bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
+            if (bound > TOL * m2 or e1 > n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
                 anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
                 fresh = True
                 shift = s1 / n
                 m2 = s2 - s1 * shift
                 if m2 < 0.0:
                     m2 = 0.0
-                mean = anchor + shift
-                std = math.sqrt(m2 / (n - 1)) if n > 1 else None
+                std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
+        mean = anchor + shift
 
         if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
             self.s1, self.s2, self.e1, self.e2, self.fresh = s1, s2, e1, e2, fresh
-            return Score(None, False, mean, std, n)
+            return Score(None, False, mean, std if n > 1 else None, n)
 
-        # Steps 4-6.
+        # Steps 4-6; one point alone has no σ (reported as None): a flat line too.
         d = x - anchor
-        if n < params.min_points:
-            score = Score(None, False, mean, std, n)
+        if n < min_points:
+            score = Score(None, False, mean, std if n > 1 else None, n)
         else:
             tiny = FLAT * (mean if mean > 1.0 else -mean if mean < -1.0 else 1.0)
             deviation = d - shift
-            if std is None or std <= tiny:  # one point alone has no σ: a flat line too
-                score = Score(None, abs(deviation) > tiny, mean, std, n)
+            if std <= tiny:
+                alert = (deviation if deviation > 0.0 else -deviation) > tiny
+                score = Score(None, alert, mean, std if n > 1 else None, n)
             else:
                 zscore = deviation / std
-                score = Score(zscore, abs(zscore) >= params.sigma, mean, std, n)
+                score = Score(zscore, (zscore if zscore > 0.0 else -zscore) >= sigma, mean, std, n)
 
         # Step 7.
         if ts >= stamps[-1]:
@@ -143,11 +138,19 @@ class _Series:
             values.insert(i, x)
         s1 += d
         s2 += d * d
-        self.s1, self.s2 = s1, s2
-        self.e1 = e1 + EPS * abs(s1)
-        self.e2 = e2 + EPS * abs(s2)
-        self.fresh = False
+        self.s1, self.s2, self.fresh = s1, s2, False
+        self.e1 = e1 + EPS * (s1 if s1 > 0.0 else -s1)
+        self.e2 = e2 + EPS * (s2 if s2 > 0.0 else -s2)
         return score
+
+    def drifted(self, n: int, shift: float, m2: float, std: float, e1: float, bound: float) -> bool:
+        """Whether rounding may reach the statistics in use; if so the sums are recomputed."""
+        mean = self.anchor + shift
+        scale = mean if mean > 1.0 else -mean if mean < -1.0 else 1.0
+        if bound <= TOL * m2 + FLOOR_M2 * scale * scale * n and e1 <= n * (TOL * std + FLOOR_S1 * scale):
+            return False
+        self.recompute()
+        return True
 
     def recompute(self) -> None:
         """Re-anchor at the mean and rebuild the sums from the window, correctly rounded."""
@@ -172,11 +175,12 @@ class MemoryWindow:
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
         series, params = self._series, self.params
-        scores: list[Score | None] = []
-        for point in points:
-            state = series.get(point.metric)
-            scores.append(None if state is None else state.push(point.ts, point.value, params))
-        return scores
+        seconds, sigma, min_points = params.seconds, params.sigma, params.min_points
+        return [
+            None if (state := series.get(p.metric)) is None
+            else state.push(p.ts, p.value, seconds, sigma, min_points)
+            for p in points
+        ]
 
     async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
         if metric not in self._series:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import struct
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError
 
 from chronoview.points import Point, Score
@@ -25,27 +27,30 @@ from chronoview.window.memory import latest_window
 
 SCRIPT = resources.files("chronoview.window").joinpath("window.lua").read_text(encoding="utf-8")
 SCRIPT_SHA = hashlib.sha1(SCRIPT.encode(), usedforsecurity=False).hexdigest()
-# Points per script call: ARGV stays around 20,000 strings, and one call blocks Redis for
-# milliseconds at most.
+# Points per script call: one call blocks Redis for tens of milliseconds at most.
 MAX_POINTS_PER_CALL = 10_000
 # Expiry beyond the window itself: a metric quiet for this long is rebuilt from the database.
 EXPIRY_MARGIN_SECONDS = 60.0
 
 
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
+# window.lua answers one record per point: z, mean, std (NaN for none), n, alert.
+RECORD = struct.Struct("<dddIB")
 
 
-def _decode(raw: bytes | str) -> Score:
-    """One "z,alert,mean,std,n" reply of window.lua."""
-    z, alert, mean, std, n = _text(raw).split(",")
-    return Score(
-        float(z) if z else None,
-        alert == "1",
-        float(mean) if mean else None,
-        float(std) if std else None,
-        int(n),
-    )
+def _decode(records: bytes) -> Iterator[Score]:
+    for z, mean, std, n, alert in RECORD.iter_unpack(records):
+        yield Score(
+            None if z != z else z,  # NaN is the only value unequal to itself
+            alert == 1,
+            None if mean != mean else mean,
+            None if std != std else std,
+            n,
+        )
+
+
+def _pack(points: Sequence[Point], indices: list[int]) -> str:
+    """"ts,value ts,value ..." with repr(), which round-trips every float exactly."""
+    return " ".join([f"{float(points[i].ts)!r},{float(points[i].value)!r}" for i in indices])
 
 
 class RedisWindow:
@@ -83,13 +88,7 @@ class RedisWindow:
         for metric, indices in by_metric.items():
             for start in range(0, len(indices), MAX_POINTS_PER_CALL):
                 calls.append((metric, indices[start : start + MAX_POINTS_PER_CALL]))
-        commands = []
-        for metric, indices in calls:
-            args: list[str] = list(self._score_head)
-            for i in indices:
-                point = points[i]
-                args += (repr(float(point.ts)), repr(float(point.value)))
-            commands.append((self.keys(metric), args))
+        commands = [(self.keys(m), [*self._score_head, _pack(points, indices)]) for m, indices in calls]
         replies = await self._run(commands)
 
         scores: list[Score | None] = [None] * len(points)
@@ -98,8 +97,8 @@ class RedisWindow:
             if int(reply[0]) == 0:
                 continue  # no state: nothing applied, the caller rebuilds this metric
             sequences[metric] = int(reply[1])
-            for i, raw in zip(indices, reply[2:], strict=True):
-                scores[i] = _decode(raw)
+            for i, score in zip(indices, _decode(reply[2]), strict=True):
+                scores[i] = score
         return scores, sequences
 
     async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
@@ -147,13 +146,18 @@ class RedisWindow:
         return replies
 
     async def _evalsha_all(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
+        # Replies carry binary records: never let a decode_responses client turn them into text.
+        raw = {NEVER_DECODE: True}
         if len(commands) == 1:
             keys, args = commands[0]
             try:
-                return [await self._client.evalsha(SCRIPT_SHA, len(keys), *keys, *args)]
+                reply = await self._client.execute_command(  # type: ignore[no-untyped-call]
+                    "EVALSHA", SCRIPT_SHA, len(keys), *keys, *args, **raw
+                )
             except NoScriptError as exc:
                 return [exc]
+            return [reply]
         async with self._client.pipeline(transaction=False) as pipe:
             for keys, args in commands:
-                pipe.evalsha(SCRIPT_SHA, len(keys), *keys, *args)
+                pipe.execute_command("EVALSHA", SCRIPT_SHA, len(keys), *keys, *args, **raw)
             return list(await pipe.execute(raise_on_error=False))

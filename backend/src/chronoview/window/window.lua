@@ -9,11 +9,18 @@
 -- KEYS[3]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
---   score    W k m ttl_ms ts1 x1 ts2 x2 ...    → {0} when the metric has no state (nothing applied),
---                                                else {1, seq, "z,alert,mean,std,n" per point}
+--   score    W k m ttl_ms "ts,x ts,x ..."      → {0} when the metric has no state (nothing applied),
+--                                                else {1, seq, records}: per point, packed
+--                                                little-endian z, mean, std (NaN: none), n, alert
 --   stage    ttl_ms ts1 member1 ts2 member2 ... → 0 when the state exists already, else 1
 --   install  ttl_ms T last_id ts1 member1 ...   → 0 when the state exists already, else 1
--- Floats go back as strings ("%.17g" round-trips): a Lua number in a reply becomes an integer.
+-- Floats go back packed as binary doubles (a Lua number in a reply would become an integer), and
+-- they are stored as "%.17g" strings, which round-trip exactly. Points travel in one string each
+-- way: thousands of RESP items, or of number formattings, would cost more than the maths.
+--
+-- Within one call, evicted members are only counted (`st.gone`): they are always the lowest-ranked
+-- members (everything at or before the cutoff, and nothing added since is), so they are read a
+-- chunk at a time by rank and removed together at the end.
 
 local EPS = 2 ^ -52
 local EPS3 = 3 * EPS
@@ -22,6 +29,9 @@ local FLOOR_M2 = 1e-36
 local FLOOR_S1 = 1e-20
 local FLAT = 1e-9
 local NONE = -math.huge
+local CHUNK = 64 -- members read ahead for eviction
+local NAN = 0 / 0 -- "none" in a reply record
+local RECORD = '<dddIB' -- a reply record: z, mean, std, n, alert (window/redis.py reads the same)
 
 local wkey, skey = KEYS[1], KEYS[2]
 
@@ -80,7 +90,7 @@ end
 
 -- Re-anchor at the mean and rebuild the sums from the members.
 local function recompute(st)
-  local members = redis.call('ZRANGE', wkey, 0, -1)
+  local members = redis.call('ZRANGE', wkey, st.gone, -1)
   local n = #members
   local xs = {}
   for i = 1, n do
@@ -105,22 +115,35 @@ local function zero(st)
   st.s1, st.s2, st.e1, st.e2, st.fresh = 0.0, 0.0, 0.0, 0.0, true
 end
 
+-- Evict members with ts <= cutoff, lowest first, from the read-ahead buffer `st.ahead`.
 local function evict(st, cutoff)
-  local c = fmt(cutoff)
-  local old = redis.call('ZRANGEBYSCORE', wkey, '-inf', c)
-  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', c)
-  local a, s1, s2, e1, e2 = st.a, st.s1, st.s2, st.e1, st.e2
-  for j = 1, #old do
-    local d = value_of(old[j]) - a
+  local ahead, head = st.ahead, st.head
+  local a, s1, s2, e1, e2, n, gone = st.a, st.s1, st.s2, st.e1, st.e2, st.n, st.gone
+  local evicted = false
+  while n > 0 do
+    if head > #ahead then
+      ahead = redis.call('ZRANGE', wkey, gone, gone + CHUNK - 1, 'WITHSCORES')
+      head = 1
+      if #ahead == 0 then
+        break
+      end
+    end
+    if tonumber(ahead[head + 1]) > cutoff then
+      break
+    end
+    local d = value_of(ahead[head]) - a
     s1 = s1 - d
     s2 = s2 - d * d
     e1 = e1 + EPS * math.abs(s1)
     e2 = e2 + EPS * math.abs(s2)
+    n, gone, head, evicted = n - 1, gone + 1, head + 2, true
   end
-  st.s1, st.s2, st.e1, st.e2, st.fresh = s1, s2, e1, e2, false
-  st.n = st.n - #old
-  if st.n == 0 then
-    zero(st)
+  st.ahead, st.head, st.n, st.gone = ahead, head, n, gone
+  if evicted then
+    st.s1, st.s2, st.e1, st.e2, st.fresh = s1, s2, e1, e2, false
+    if n == 0 then
+      zero(st)
+    end
   end
 end
 
@@ -150,55 +173,50 @@ local function baseline(st)
   end
 end
 
-local function score(W, k, m, ttl)
+local function score(W, k, m, ttl, packed)
   local st = load()
   if not st then
     return {0}
   end
   st.seq = st.seq + 1
-  local out = {1, st.seq}
-  local lowest = nil -- the window's smallest ts, looked up when unknown
-  for i = 6, #ARGV, 2 do
-    local ts_arg, x_arg = ARGV[i], ARGV[i + 1]
+  st.gone, st.ahead, st.head = 0, {}, 1
+  local out = {}
+  for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
     local ts, x = tonumber(ts_arg), tonumber(x_arg)
     if ts > st.T then
       st.T = ts
     end
     local cutoff = st.T - W
-    if st.n > 0 then
-      if lowest == nil then
-        lowest = tonumber(redis.call('ZRANGE', wkey, 0, 0, 'WITHSCORES')[2])
-      end
-      if lowest <= cutoff then
-        evict(st, cutoff)
-        lowest = nil
-      end
-    end
+    evict(st, cutoff)
     local n = st.n
-    local reply = ',0,,,0'
+    local z, mean, std, alert = NAN, NAN, NAN, 0
     if n > 0 then
-      local mean, std, shift = baseline(st)
-      local z, alert = '', '0'
+      local sd, shift
+      mean, sd, shift = baseline(st)
+      std = sd or NAN
       if ts > cutoff and n >= m then
         local tiny = FLAT * math.max(1.0, math.abs(mean))
         local deviation = (x - st.a) - shift
-        if std == nil or std <= tiny then -- one point alone has no σ: a flat line too
+        if sd == nil or sd <= tiny then -- one point alone has no σ: a flat line too
           if math.abs(deviation) > tiny then
-            alert = '1'
+            alert = 1
           end
         else
-          local zscore = deviation / std
-          z = fmt(zscore)
-          if math.abs(zscore) >= k then
-            alert = '1'
+          z = deviation / sd
+          if math.abs(z) >= k then
+            alert = 1
           end
         end
       end
-      reply = z .. ',' .. alert .. ',' .. fmt(mean) .. ',' .. (std and fmt(std) or '') .. ',' .. n
     end
+    out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert)
     if ts > cutoff then -- not too old: add it to the window
       st.id = st.id + 1
       redis.call('ZADD', wkey, ts_arg, string.format('%d', st.id) .. ':' .. x_arg)
+      local ahead = st.ahead
+      if st.head <= #ahead and ts <= tonumber(ahead[#ahead]) then
+        st.ahead, st.head = {}, 1 -- it lands among the members read ahead: read them again
+      end
       if n == 0 then -- an empty window starts over, exactly, anchored at its first value
         st.a = x
         zero(st)
@@ -211,14 +229,13 @@ local function score(W, k, m, ttl)
         st.fresh = false
       end
       st.n = n + 1
-      if lowest ~= nil and ts < lowest then
-        lowest = ts
-      end
     end
-    out[#out + 1] = reply
+  end
+  if st.gone > 0 then
+    redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
   end
   save(st, ttl)
-  return out
+  return {1, st.seq, table.concat(out)}
 end
 
 -- ZADD the (ts, member) pairs of ARGV[first..], a thousand at a time (unpack has a limit).
@@ -257,7 +274,7 @@ local function install(ttl, newest, last_id)
   if n > 0 then
     redis.call('RENAME', KEYS[3], wkey)
   end
-  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), seq = 0}
+  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), seq = 0, gone = 0}
   zero(st)
   if n > 0 then
     recompute(st)
@@ -268,7 +285,7 @@ end
 
 local op = ARGV[1]
 if op == 'score' then
-  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5])
+  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6])
 elseif op == 'stage' then
   return stage(ARGV[2])
 elseif op == 'install' then

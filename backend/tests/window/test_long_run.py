@@ -1,0 +1,94 @@
+"""Long runs: rounding must not drift, however many points pass through one window (SPEC §4 cost)."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from chronoview.points import Point, Score
+from chronoview.window import MemoryWindow, Window, WindowParams
+from chronoview.window.redis import RedisWindow
+from tests.window.reference import two_pass
+
+T0 = 1_750_000_000.0
+SPAN = 1000  # points in a window: one per second, W = 1000 s, so a baseline is the previous 999
+PARAMS = WindowParams(seconds=float(SPAN), sigma=2.5, min_points=5)
+BATCH = 10_000
+REGIME_LENGTH = 50_000
+
+
+def regimes(seed: int) -> Iterator[list[float]]:
+    """Batches of values that are hard on running sums, one regime after another."""
+    rnd = random.Random(seed)
+    uniform = rnd.random
+    i = 0
+    while True:
+        regime = (i // REGIME_LENGTH) % 6
+        if regime == 0:  # around a billion, σ ≈ 0.5
+            batch = [1e9 + (uniform() - 0.5) * 1.7 for _ in range(BATCH)]
+        elif regime == 1:  # a steady climb: the mean walks away from any anchor
+            batch = [1e6 + 0.37 * (i + k) + uniform() for k in range(BATCH)]
+        elif regime == 2:  # small values with a 1e12 spike every 1,000 points, which then leaves
+            batch = [1e12 if (i + k) % 1000 == 0 else uniform() for k in range(BATCH)]
+        elif regime == 3:  # a flat line
+            batch = [42.0] * BATCH
+        elif regime == 4:  # tiny spread around a negative level
+            batch = [-7.0 + 1e-3 * uniform() for _ in range(BATCH)]
+        else:  # ordinary noise around zero
+            batch = [uniform() * 2.0 - 1.0 for _ in range(BATCH)]
+        i += BATCH
+        yield batch
+
+
+def assert_baseline_exact(score: Score | None, window_values: list[float]) -> None:
+    """The reported μ and σ agree with a fresh exact two-pass computation to 1e-9 relative."""
+    assert score is not None
+    exact = two_pass(window_values)
+    assert exact.mean is not None
+    assert exact.std is not None
+    assert score.n == exact.n == SPAN - 1
+    assert score.mean is not None
+    assert score.std is not None
+    assert math.isclose(score.mean, exact.mean, rel_tol=1e-9, abs_tol=1e-9 * exact.std + 1e-300)
+    assert math.isclose(score.std, exact.std, rel_tol=1e-9, abs_tol=1e-18 * max(1.0, abs(exact.mean)))
+
+
+async def run_through(window: Window, total: int, seed: int) -> None:
+    """Score `total` points in batches; after the first batch, check four baselines in each."""
+    await window.rebuild("long", [])
+    batches = regimes(seed)
+    previous: list[float] = []
+    for start in range(0, total, BATCH):
+        values = next(batches)
+        points = [Point("long", T0 + (start + k), v) for k, v in enumerate(values)]
+        scores = await window.score(points)
+        if previous:
+            recent = previous[-(SPAN - 1) :] + values
+            # k = 0 in the spiky regime: the previous spike has just left; k = 1: a spike is in.
+            for k in (0, 1, BATCH // 2, BATCH - 1):
+                assert_baseline_exact(scores[k], recent[k : k + SPAN - 1])
+        previous = values
+
+
+@pytest.mark.slow
+async def test_ten_million_points_through_one_memory_window() -> None:
+    started = time.perf_counter()
+    await run_through(MemoryWindow(PARAMS), total=10_000_000, seed=1)
+    elapsed = time.perf_counter() - started
+    print(f"10^7 points through MemoryWindow in {elapsed:.1f} s")
+
+
+@pytest.mark.slow
+async def test_a_million_points_through_one_redis_window(redis_url: str) -> None:
+    window = RedisWindow(redis_url, PARAMS)
+    started = time.perf_counter()
+    try:
+        await run_through(window, total=1_000_000, seed=2)
+    finally:
+        await window.close()
+    elapsed = time.perf_counter() - started
+    print(f"10^6 points through RedisWindow in {elapsed:.1f} s")

@@ -1,0 +1,260 @@
+"""What only the Redis backend has to get right: keys, expiry, the script, batches, many writers."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from redis.crc import key_slot
+
+from chronoview.points import Point, Score
+from chronoview.window import MemoryWindow, WindowParams, create_window
+from chronoview.window.redis import RedisWindow
+from tests.window.reference import ReferenceWindow, assert_all_match
+
+T0 = 1_750_000_000.0
+PARAMS = WindowParams(seconds=300.0, sigma=2.5, min_points=5)
+SHORT = WindowParams(seconds=20.0, sigma=2.5, min_points=5)  # keeps the reference quick on big batches
+
+
+@pytest.fixture
+async def client(redis_url: str) -> AsyncIterator[Redis]:
+    connection = Redis.from_url(redis_url)
+    yield connection
+    await connection.aclose()
+
+
+@pytest.fixture
+async def window(redis_url: str) -> AsyncIterator[RedisWindow]:
+    made = RedisWindow(redis_url, PARAMS)
+    yield made
+    await made.close()
+
+
+def steady(metric: str, count: int, start: float = T0, seed: int = 0) -> list[Point]:
+    rnd = random.Random(seed)
+    return [Point(metric, start + i * 0.5, 100.0 + rnd.gauss(0.0, 3.0)) for i in range(count)]
+
+
+async def test_keys_of_a_metric_share_one_hash_slot_and_expire(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("traffic", [])
+    await window.score(steady("traffic", 3))
+    wkey, skey = RedisWindow.keys("traffic")
+    assert "{traffic}" in wkey
+    assert "{traffic}" in skey
+    assert key_slot(wkey.encode()) == key_slot(skey.encode())
+    for key in (wkey, skey):
+        ttl = await client.pttl(key)
+        assert PARAMS.seconds * 1000 < ttl <= (PARAMS.seconds + 61) * 1000
+    assert sorted(k.decode() for k in await client.keys("*")) == sorted([wkey, skey])
+
+
+async def test_every_write_refreshes_the_expiry(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("cpu", [])
+    await window.score(steady("cpu", 2))
+    wkey, skey = RedisWindow.keys("cpu")
+    await client.pexpire(wkey, 5000)
+    await client.pexpire(skey, 5000)
+    await window.score([Point("cpu", T0 + 10, 1.0)])
+    assert await client.pttl(wkey) > 5000
+    assert await client.pttl(skey) > 5000
+
+
+async def test_an_expired_metric_scores_none_and_rebuilds(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("cpu", [])
+    await window.score(steady("cpu", 10))
+    for key in RedisWindow.keys("cpu"):
+        await client.pexpire(key, 1)
+    await asyncio.sleep(0.05)
+    assert await window.score([Point("cpu", T0 + 100, 1.0)]) == [None]
+    assert await client.keys("*") == []  # nothing was written for the refused point
+    await window.rebuild("cpu", [(T0, 1.0), (T0 + 1, 2.0)])
+    [score] = await window.score([Point("cpu", T0 + 2, 3.0)])
+    assert score == Score(None, False, 1.5, pytest.approx(0.5**0.5), 2)
+
+
+async def test_a_flushed_server_scores_none(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("cpu", [])
+    await client.flushdb()
+    assert await window.score(steady("cpu", 2)) == [None, None]
+
+
+async def test_half_a_state_is_dropped_whole(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("cpu", [])
+    await window.score(steady("cpu", 10))
+    await client.delete(RedisWindow.keys("cpu")[0])  # as maxmemory eviction might
+    assert await window.score([Point("cpu", T0 + 100, 1.0)]) == [None]
+    assert await client.keys("*") == []
+
+
+async def test_the_script_is_reloaded_after_script_flush(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("a", [])
+    await window.rebuild("b", [])
+    await client.script_flush()
+    [one] = await window.score([Point("a", T0, 1.0)])
+    assert one == Score(None, False, None, None, 0)
+    await client.script_flush()
+    scores = await window.score([Point("a", T0 + 1, 2.0), Point("b", T0, 5.0)])  # pipelined
+    assert scores == [Score(None, False, 1.0, None, 1), Score(None, False, None, None, 0)]
+
+
+async def test_equal_values_are_distinct_members(window: RedisWindow, client: Redis) -> None:
+    await window.rebuild("same", [(T0 - 1, 7.0)])
+    await window.score([Point("same", T0 + i, 7.0) for i in range(6)] + [Point("same", T0 + 2, 7.0)])
+    members = await client.zrange(RedisWindow.keys("same")[0], 0, -1)
+    assert len(members) == len(set(members)) == 8
+    [score] = await window.score([Point("same", T0 + 7, 7.0)])
+    assert score == Score(None, False, 7.0, 0.0, 8)
+
+
+async def test_floats_come_back_exactly(window: RedisWindow) -> None:
+    x = 0.1 + 0.2  # 0.30000000000000004: any rounding on the way would show
+    await window.rebuild("exact", [(T0, x)])
+    [score] = await window.score([Point("exact", T0 + 1, x)])
+    assert score is not None
+    assert score.mean == x
+
+
+async def test_ten_thousand_points_in_one_call(redis_url: str, client: Redis) -> None:
+    window = RedisWindow(redis_url, SHORT)
+    reference = ReferenceWindow(SHORT)
+    await window.rebuild("bulk", [])
+    reference.rebuild("bulk", [])
+    points = steady("bulk", 10_000, seed=1)
+    await client.config_resetstat()
+    got = await window.score(points)
+    stats = await client.info("commandstats")
+    await window.close()
+    assert stats["cmdstat_evalsha"]["calls"] == 1
+    assert_all_match(got, reference.score(points), points, SHORT)
+
+
+async def test_larger_batches_are_split_but_stay_in_order(redis_url: str) -> None:
+    window = RedisWindow(redis_url, SHORT)
+    reference = ReferenceWindow(SHORT)
+    await window.rebuild("bulk", [])
+    reference.rebuild("bulk", [])
+    points = steady("bulk", 23_456, seed=2)
+    points[15_000] = Point("bulk", points[14_990].ts, 1e6)  # late, and an outlier
+    got = await window.score(points)
+    await window.close()
+    assert_all_match(got, reference.score(points), points, SHORT)
+
+
+async def test_several_metrics_travel_in_one_round_trip(window: RedisWindow, client: Redis) -> None:
+    reference = ReferenceWindow(PARAMS)
+    metrics = [f"m{i}" for i in range(5)]
+    for metric in metrics:
+        await window.rebuild(metric, [])
+        reference.rebuild(metric, [])
+    rnd = random.Random(3)
+    points = [Point(rnd.choice(metrics), T0 + i, rnd.random()) for i in range(3000)]
+    await client.config_resetstat()
+    assert_all_match(await window.score(points), reference.score(points), points, PARAMS)
+    stats = await client.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 5
+
+
+async def test_a_large_rebuild_is_staged_and_installed_whole(window: RedisWindow, client: Redis) -> None:
+    history = [(T0 + i * 0.01, float(i % 17)) for i in range(25_000)]  # all inside 300 s
+    reference = ReferenceWindow(PARAMS)
+    await window.rebuild("big", history)
+    reference.rebuild("big", history)
+    assert await client.zcard(RedisWindow.keys("big")[0]) == 25_000
+    assert sorted(k.decode() for k in await client.keys("*")) == sorted(RedisWindow.keys("big"))
+    points = steady("big", 50, start=T0 + 250)
+    assert_all_match(await window.score(points), reference.score(points), points, PARAMS)
+
+
+async def test_racing_rebuilds_install_once(redis_url: str, client: Redis) -> None:
+    small = [(T0 + i, float(i)) for i in range(10)]
+    large = [(T0 + i * 0.01, float(i % 5)) for i in range(12_000)]  # staged in two calls
+    windows = [RedisWindow(redis_url, PARAMS) for _ in range(4)]
+    try:
+        for round_number in range(5):
+            metric = f"race{round_number}"
+            histories = [small if i % 2 else large for i in range(len(windows))]
+            await asyncio.gather(*(w.rebuild(metric, h) for w, h in zip(windows, histories, strict=True)))
+            count = await client.zcard(RedisWindow.keys(metric)[0])
+            assert count in (len(small), len(large))  # one history, never two mixed or doubled
+            [score] = await windows[0].score([Point(metric, T0 + 120, 0.0)])
+            assert score is not None
+            assert score.n == count
+        assert all(b"rebuild" not in k for k in await client.keys("*"))  # staging keys cleaned up
+    finally:
+        for w in windows:
+            await w.close()
+
+
+async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: str) -> None:
+    """Two writers with their own connections race on one metric; Redis applies whole batches."""
+    clients = [Redis.from_url(redis_url) for _ in range(2)]
+    writers = [RedisWindow(client, PARAMS) for client in clients]
+    await writers[0].rebuild("shared", [])
+    rnd = random.Random(4)
+    # Timestamps all over ten minutes: late and too-old points whichever order wins.
+    batches = [
+        [Point("shared", T0 + rnd.uniform(0, 600), rnd.choice([1.0, 2.0, 2.0, 3.0, 50.0])) for _ in range(25)]
+        for _ in range(80)
+    ]
+    applied: list[tuple[int, int, list[Point], list[Score | None]]] = []
+
+    async def write(number: int, writer: RedisWindow, mine: list[list[Point]]) -> None:
+        for batch in mine:
+            scores, sequences = await writer.score_sequenced(batch)
+            applied.append((sequences["shared"], number, batch, scores))
+
+    try:
+        await asyncio.gather(*(write(i % 2, writers[i % 2], batches[i::4]) for i in range(4)))
+    finally:
+        for client in clients:
+            await client.aclose()
+    applied.sort(key=lambda entry: entry[0])
+    assert [entry[0] for entry in applied] == list(range(1, len(batches) + 1))
+    order = [entry[1] for entry in applied]
+    assert sum(a != b for a, b in itertools.pairwise(order)) > 5  # the writers really interleaved
+    reference = ReferenceWindow(PARAMS)
+    reference.rebuild("shared", [])
+    for _, _, batch, scores in applied:
+        assert_all_match(scores, reference.score(batch), batch, PARAMS)
+
+
+async def test_a_client_passed_in_is_not_closed(redis_url: str) -> None:
+    client = Redis.from_url(redis_url)
+    window = RedisWindow(client, PARAMS)
+    await window.rebuild("x", [])
+    await window.close()
+    assert await client.ping()
+    await client.aclose()
+
+
+async def test_a_decoding_client_still_reads_binary_replies(redis_url: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    window = RedisWindow(client, PARAMS)
+    try:
+        await window.rebuild("text", [(T0, 1.0)])
+        assert await window.score([Point("text", T0 + 1, 2.0)]) == [Score(None, False, 1.0, None, 1)]
+    finally:
+        await client.aclose()
+
+
+async def test_create_window_chooses_the_backend(redis_url: str) -> None:
+    memory = create_window("", PARAMS)
+    assert isinstance(memory, MemoryWindow)
+    shared = create_window(redis_url, PARAMS)
+    assert isinstance(shared, RedisWindow)
+    await shared.close()
+
+
+def test_the_redis_driver_is_imported_only_when_used() -> None:
+    code = (
+        "import sys, chronoview.window as w; w.create_window(''); "
+        "assert 'redis' not in sys.modules and 'chronoview.window.redis' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
