@@ -21,7 +21,7 @@ def test_api_conforms_to_its_own_schema(tmp_path: Path) -> None:
             [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(CONFIG),
              "run", f"{server.url}/openapi.json",
              "--max-examples", "25", "--seed", "1", "--no-color", "--request-timeout", "20"],
-            capture_output=True, text=True, timeout=400, check=False,
+            capture_output=True, text=True, timeout=400, check=False, cwd=tmp_path,
         )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "API Operations" in result.stdout
