@@ -84,6 +84,8 @@ class Outcome:
     status: int | None
     body: object = None
     error: str | None = None
+    started: float = 0.0  # time.monotonic() around the request
+    ended: float = 0.0
 
 
 @dataclass
