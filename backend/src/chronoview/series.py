@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chronoview.downsample import downsample
+from chronoview.downsample import MIN_POINTS
 from chronoview.points import format_ts
 from chronoview.storage.base import Storage
 from chronoview.timerange import TimeRange
 
 DEFAULT_MAX_POINTS = 1_000
-MIN_MAX_POINTS = 4  # both ends plus a minimum and a maximum
+MIN_MAX_POINTS = MIN_POINTS
 MAX_MAX_POINTS = 10_000
 
 
@@ -25,17 +25,17 @@ async def load_series(
     `points` is every point when they fit in `max_points`, else a downsample that keeps each
     bucket's extremes and every alert point; `alerts` lists every alert point of the range.
     """
-    columns = await storage.series(metric, time_range.start, time_range.end)
-    ts, values, zscore = columns.ts, columns.values, columns.zscore
-    keep = downsample(ts, values, columns.alert, max_points)
+    columns = await storage.series(metric, time_range.start, time_range.end, max_points)
+    stamps = [format_ts(ts) for ts in columns.ts]
+    values, alert, zscore = columns.values, columns.alert, columns.zscore
     return {
         "metric": metric,
         "from": format_ts(time_range.start),
         "to": format_ts(time_range.end),
-        "points": [{"ts": format_ts(ts[i]), "value": values[i]} for i in keep],
+        "points": [{"ts": ts, "value": value} for ts, value in zip(stamps, values, strict=True)],
         "alerts": [
-            {"ts": format_ts(ts[i]), "value": values[i], "zscore": zscore[i]}
-            for i, flagged in enumerate(columns.alert) if flagged
+            {"ts": stamps[i], "value": values[i], "zscore": zscore[i]}
+            for i, flagged in enumerate(alert) if flagged
         ],
-        "downsampled": len(keep) < len(ts),
+        "downsampled": len(stamps) < columns.total,
     }

@@ -25,12 +25,14 @@ class CatalogEntry:
 
 @dataclass(frozen=True, slots=True)
 class SeriesColumns:
-    """A metric's points in a range as parallel columns, oldest first (cheap to downsample)."""
+    """Points of a metric as parallel columns, oldest first; `total` counts the range before
+    downsampling."""
 
     ts: list[float]
     values: list[float]
     alert: list[bool]
     zscore: list[float | None]
+    total: int
 
 
 # metric, ts (UTC), value, zscore, alert, mean, std, n: one row of a CSV export.
@@ -79,8 +81,9 @@ class Storage(Protocol):
         """Alert points in [start, end], newest first."""
         ...
 
-    async def series(self, metric: str, start: float, end: float) -> SeriesColumns:
-        """Every point of a metric with start <= ts <= end, oldest first."""
+    async def series(self, metric: str, start: float, end: float, max_points: int) -> SeriesColumns:
+        """The points of a metric with start <= ts <= end, oldest first, downsampled to
+        `max_points` as `chronoview.downsample.downsample` does (extremes and alerts kept)."""
         ...
 
     def export_rows(

@@ -13,8 +13,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chronoview.downsample import bucket_count, bucket_width, downsample
 from chronoview.points import to_datetime
 from chronoview.storage.base import ExportRow, SeriesColumns, SnapshotRecord
 from chronoview.storage.tables import alerts, points, snapshots
@@ -29,19 +31,64 @@ class _Sql(Protocol):
     def connect(self, write: bool = False) -> AbstractAsyncContextManager[AsyncConnection]: ...
 
 
-def _epoch(dialect: str) -> sa.ColumnElement[float]:
-    """Seconds since the epoch, computed by the database: no datetime object per row in Python."""
-    if dialect == "postgresql":
-        return sa.cast(sa.extract("epoch", points.c.ts), sa.Float(53))
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC here): whole seconds
-    # from strftime, microseconds from the text, so no precision is lost on the way.
-    seconds = sa.cast(sa.func.strftime("%s", points.c.ts), sa.Integer)
-    micros = sa.cast(sa.func.substr(points.c.ts, 21, 6), sa.Integer)
-    return sa.type_coerce(seconds + micros / 1_000_000.0, sa.Float(53))
-
-
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _stamp(dialect: str, table: sa.Table = points) -> sa.ColumnElement[Any]:
+    """The ts column as the driver gives it: on SQLite the stored text, left unparsed."""
+    return table.c.ts if dialect == "postgresql" else sa.type_coerce(table.c.ts, sa.String)
+
+
+def _epoch(dialect: str, stamp: Any) -> float:
+    if dialect == "postgresql":
+        return float(_utc(stamp).timestamp())
+    # SQLAlchemy's SQLite datetime text, 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC here.
+    return datetime.fromisoformat(stamp).replace(tzinfo=UTC).timestamp()
+
+
+def _columns(dialect: str, rows: Sequence[Any], total: int) -> SeriesColumns:
+    if not rows:
+        return SeriesColumns([], [], [], [], total)
+    stamps, values, flags, zscores = zip(*rows, strict=True)
+    return SeriesColumns([_epoch(dialect, s) for s in stamps], list(values),
+                         [bool(f) for f in flags], list(zscores), total)
+
+
+async def _bucket_extremes(
+    conn: AsyncConnection, dialect: str, where: tuple[sa.ColumnElement[bool], ...],
+    first: float, last: float, buckets: int,
+) -> list[tuple[float, float]]:
+    """(epoch, value) of the minimum and the maximum of each time bucket, computed in the database.
+
+    The buckets are `downsample`'s: equal widths from the first point, the last one in the last.
+    """
+    width = bucket_width(first, last, buckets)
+    if dialect == "postgresql":
+        # date_part gives float8 directly; extract() goes through numeric, several times slower.
+        epoch = sa.func.date_part("epoch", points.c.ts, type_=sa.Float(53))
+        bucket = sa.func.least(sa.func.floor((epoch - first) / width), buckets - 1)
+        # An array compares element by element: the min of [value, ts] is the lowest value, with
+        # its timestamp, in one pass and without sorting.
+        pair = postgresql.array([points.c.value, epoch])
+        rows = (await conn.execute(
+            sa.select(sa.func.min(pair), sa.func.max(pair)).where(*where).group_by(bucket)
+        )).all()
+        return [(float(p[1]), float(p[0])) for row in rows for p in row]
+    # SQLite: julianday is in days; a bare column beside a lone min() or max() comes from the row
+    # holding that minimum or maximum (a documented SQLite rule), hence two queries.
+    day0 = first / 86_400.0 + 2_440_587.5
+    per_day = 86_400.0 / width
+    bucket = sa.func.min(
+        sa.cast((sa.func.julianday(points.c.ts) - day0) * per_day, sa.Integer), buckets - 1
+    )
+    found: list[tuple[float, float]] = []
+    for extreme in (sa.func.min, sa.func.max):
+        rows = (await conn.execute(
+            sa.select(extreme(points.c.value), _stamp(dialect)).where(*where).group_by(bucket)
+        )).all()
+        found.extend((_epoch(dialect, stamp), value) for value, stamp in rows)
+    return found
 
 
 def _record(row: sa.Row[Any]) -> SnapshotRecord:
@@ -58,19 +105,42 @@ def _record(row: sa.Row[Any]) -> SnapshotRecord:
 class HistoryQueries:
     """Read-mostly queries over stored history; mixed into SqlStorage."""
 
-    async def series(self: _Sql, metric: str, start: float, end: float) -> SeriesColumns:
-        query = (
-            sa.select(_epoch(self.dialect), points.c.value, points.c.alert, points.c.zscore)
-            .where(points.c.metric == metric, points.c.ts >= to_datetime(start),
-                   points.c.ts <= to_datetime(end))
-            .order_by(points.c.ts, points.c.id)
-        )
+    async def series(
+        self: _Sql, metric: str, start: float, end: float, max_points: int
+    ) -> SeriesColumns:
+        where = (points.c.metric == metric, points.c.ts >= to_datetime(start),
+                 points.c.ts <= to_datetime(end))
+        columns = (_stamp(self.dialect), points.c.value, points.c.alert, points.c.zscore)
         async with self.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        if not rows:
-            return SeriesColumns([], [], [], [])
-        ts, values, alert, zscore = zip(*rows, strict=True)
-        return SeriesColumns(list(ts), list(values), [bool(a) for a in alert], list(zscore))
+            total = int(await conn.scalar(sa.select(sa.func.count()).where(*where)) or 0)
+            if total <= max_points:
+                rows = (await conn.execute(
+                    sa.select(*columns).where(*where).order_by(points.c.ts, points.c.id)
+                )).all()
+                return _columns(self.dialect, rows, total)
+            # Too many: only candidates cross over: both ends, every alert, each bucket's extremes.
+            ends = [(await conn.execute(
+                sa.select(*columns).where(*where).order_by(*order).limit(1))).one()
+                for order in ((points.c.ts, points.c.id), (points.c.ts.desc(), points.c.id.desc()))]
+            flagged = (await conn.execute(
+                sa.select(_stamp(self.dialect, alerts), alerts.c.value, sa.true(), alerts.c.zscore)
+                .where(alerts.c.metric == metric, alerts.c.ts >= to_datetime(start),
+                       alerts.c.ts <= to_datetime(end))
+            )).all()
+            first, last = (_epoch(self.dialect, row[0]) for row in ends)
+            buckets = bucket_count(max_points, len(flagged))
+            extremes = await _bucket_extremes(conn, self.dialect, where, first, last, buckets)
+        candidates: dict[tuple[float, float], tuple[float, float, bool, float | None]] = {}
+        for stamp, value in extremes:
+            candidates[stamp, value] = (stamp, value, False, None)
+        for row in (*ends, *flagged):  # alerts last, so a point both extreme and alert is an alert
+            stamp = _epoch(self.dialect, row[0])
+            candidates[stamp, row[1]] = (stamp, row[1], bool(row[2]), row[3])
+        ordered = sorted(candidates.values())
+        ts, values, alert, zscore = (list(c) for c in zip(*ordered, strict=True))
+        keep = downsample(ts, values, alert, max_points)
+        return SeriesColumns([ts[i] for i in keep], [values[i] for i in keep],
+                             [alert[i] for i in keep], [zscore[i] for i in keep], total)
 
     async def export_rows(
         self: _Sql, metrics: Sequence[str], start: float, end: float
