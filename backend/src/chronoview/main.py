@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chronoview")
 
 DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
@@ -128,13 +129,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(405)
     async def _method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
         # Starlette's Allow header names only the first route matching the path; list them all.
-        allowed: set[str] = set()
-        for route in app.routes:
-            methods = getattr(route, "methods", None)
-            if methods and route.matches(request.scope)[0] != Match.NONE:
-                allowed |= set(methods)
+        # Ask every route (FastAPI keeps an included router as one route) about each method.
+        allowed = [
+            method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in app.routes)
+        ]
         return JSONResponse({"detail": "Method Not Allowed"}, status_code=405,
-                            headers={"Allow": ", ".join(sorted(allowed))})
+                            headers={"Allow": ", ".join(allowed)})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
