@@ -126,6 +126,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _window_down(_request: Request, _exc: WindowUnavailable) -> JSONResponse:
         return JSONResponse({"detail": "redis unavailable, try again shortly"}, status_code=503)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # SPEC §5: errors are JSON, never a stack trace. The server still logs the exception.
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
     @app.exception_handler(405)
     async def _method_not_allowed(request: Request, _exc: Exception) -> JSONResponse:
         # Starlette's Allow header names only the first route matching the path; list them all.
