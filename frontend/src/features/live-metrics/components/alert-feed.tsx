@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { useI18n } from '@/lib/i18n';
 import type { AlertItem } from '../api/types';
 
@@ -8,7 +9,7 @@ export interface AlertFeedProps {
 }
 
 /** Alerts, newest first: time, value, z. */
-export function AlertFeed({ alerts, error = false, limit = 50 }: AlertFeedProps) {
+function AlertFeedPanel({ alerts, error = false, limit = 50 }: AlertFeedProps) {
   const { fmt, t } = useI18n();
   const shown = alerts.slice(0, limit);
   return (
@@ -39,3 +40,5 @@ export function AlertFeed({ alerts, error = false, limit = 50 }: AlertFeedProps)
     </section>
   );
 }
+
+export const AlertFeed = memo(AlertFeedPanel);

@@ -4,6 +4,7 @@ export interface ChartColors {
   line: string;
   band: string;
   alert: string;
+  alertRing: string;
   grid: string;
   axis: string;
   bar: string;
@@ -17,6 +18,7 @@ const LIGHT: ChartColors = {
   line: '#0369a1',
   band: '#0ea5e9',
   alert: '#dc2626',
+  alertRing: '#ffffff',
   grid: '#e2e8f0',
   axis: '#475569',
   bar: '#0284c7',
@@ -29,6 +31,7 @@ const DARK: ChartColors = {
   line: '#38bdf8',
   band: '#38bdf8',
   alert: '#fb7185',
+  alertRing: '#0b1222',
   grid: '#1e293b',
   axis: '#94a3b8',
   bar: '#38bdf8',

@@ -12,11 +12,10 @@ import { latestBaseline, useLiveSeries } from '../hooks/use-live-series';
 import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-series';
 import { AlertFeed } from './alert-feed';
 import { AlertNotice } from './alert-notice';
-import { BarMetric } from './bar-metric';
 import { ALERT_SIGMA } from './chart-colors';
+import { BarChartPanel, LineChartPanel } from './chart-panels';
 import { ConnectionBadge } from './connection-badge';
 import { ExportLinks } from './export-links';
-import { LineMetric } from './line-metric';
 import { MetricControls } from './metric-controls';
 import { NotificationToggle } from './notification-toggle';
 import { SingleStat } from './single-stat';
@@ -24,7 +23,7 @@ import { SnapshotBanner } from './snapshot-banner';
 import { SnapshotButton } from './snapshot-button';
 
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
-/** Charts re-render at most this often, however fast points (or a backfill) arrive. */
+/** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
 
 export interface DashboardProps {
@@ -69,7 +68,6 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
 
   const latest = points[points.length - 1];
   const baseline = useMemo(() => latestBaseline(points), [points]);
-  const end = snapshot?.createdAt ?? latest?.ts ?? Date.now();
   const alerts = live ? feed.alerts : frozen.alerts;
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
@@ -164,11 +162,13 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             {live ? t('lineTitle') : t('value')}
             <span className="panel-subtitle"> · {t(`range_${range}`)}</span>
           </h2>
-          <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
-            <LineMetric points={points} rangeMs={rangeMs(range)} end={end} />
-            {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
-            {!points.length && loadState === 'loading' ? <div className="chart-loading" aria-hidden="true" /> : null}
-          </div>
+          <LineChartPanel
+            buffer={buffer}
+            rangeMs={rangeMs(range)}
+            end={snapshot?.createdAt ?? null}
+            emptyMessage={emptyMessage}
+            loading={loadState === 'loading'}
+          />
           <p className="panel-footer">
             <span>
               <span data-testid="point-count">{points.length}</span> {t('pointsLabel')}
@@ -192,10 +192,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             {t('barTitle')}
           </h2>
           <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
-          <div className="chart-frame">
-            <BarMetric points={points} mean={baseline?.mean ?? null} std={baseline?.std ?? null} />
-            {!points.length && emptyMessage ? <p className="chart-empty">{t('noData')}</p> : null}
-          </div>
+          <BarChartPanel buffer={buffer} showEmpty={Boolean(emptyMessage)} />
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />

@@ -1,9 +1,13 @@
-import { memo, useMemo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useCallback, useMemo } from 'react';
+import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useColorScheme } from '@/hooks/use-color-scheme';
+import { useMediaQuery } from '@/hooks/use-media-query';
 import { useI18n } from '@/lib/i18n';
+import { downsampleMinMax } from '@/lib/downsample';
+import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { AlertMarks, BandLayer } from './chart-overlays';
 
 interface Row {
   ts: number;
@@ -18,68 +22,82 @@ export interface LineMetricProps {
   end: number;
   k?: number;
   height?: number;
+  /** Drawn points at most (min/max per time bucket beyond that): more than the pixels is waste. */
+  maxDrawn?: number;
 }
 
+// Recharts 3 re-syncs its internal store whenever a prop object changes identity, so every
+// object and function handed to it below is constant or memoised: only the data changes.
+const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
+const AUTO_DOMAIN = ['auto', 'auto'] as const;
+
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
-function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320 }: LineMetricProps) {
+function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, maxDrawn = 600 }: LineMetricProps) {
   const { fmt, t } = useI18n();
   const colors = chartColors(useColorScheme());
-  const { rows, alerts } = useMemo(() => {
+  const { rows, alerts, yScale } = useMemo(() => {
     const rows: Row[] = [];
     const alerts: { ts: number; value: number }[] = [];
-    for (const point of points) {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const point of downsampleMinMax(points, maxDrawn)) {
       const hasBand = point.mean !== null && point.mean !== undefined && point.std !== null && point.std !== undefined;
-      rows.push({
-        ts: point.ts,
-        value: point.value,
-        band: hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null,
-      });
+      const band: [number, number] | null = hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null;
+      rows.push({ ts: point.ts, value: point.value, band });
       if (point.alert) alerts.push({ ts: point.ts, value: point.value });
+      min = Math.min(min, point.value, band ? band[0] : Infinity);
+      max = Math.max(max, point.value, band ? band[1] : -Infinity);
     }
-    return { rows, alerts };
-  }, [points, k]);
+    // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
+    const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
+    return { rows, alerts, yScale };
+  }, [points, k, maxDrawn]);
+
+  const xDomain = useMemo(() => [end - rangeMs, end], [end, rangeMs]);
+  const narrow = useMediaQuery('(max-width: 600px)');
+  const xTicks = useMemo(() => timeTicks(end - rangeMs, end, narrow ? 3 : 6), [end, rangeMs, narrow]);
+  const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
+  const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
+  const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
+  const tooltipStyle = useMemo(
+    () => ({ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }),
+    [colors],
+  );
+  const tooltipLabel = useCallback((ms: unknown) => fmt.dateTime(Number(ms)), [fmt]);
+  const tooltipValue = useCallback((value: unknown, name: unknown) => [fmt.number(Number(value)), String(name)], [fmt]);
 
   return (
     <ResponsiveContainer width="100%" height={height}>
-      <ComposedChart data={rows} margin={{ top: 8, right: 16, bottom: 4, left: 4 }}>
+      <ComposedChart data={rows} margin={MARGIN}>
         <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
         <XAxis
           dataKey="ts"
           type="number"
           scale="time"
-          domain={[end - rangeMs, end]}
+          domain={xDomain}
           allowDataOverflow
-          tickFormatter={(ms: number) => fmt.tick(ms, rangeMs)}
+          ticks={xTicks}
+          interval={0}
+          tickFormatter={xTick}
           stroke={colors.axis}
-          tick={{ fill: colors.axis, fontSize: 12 }}
-          minTickGap={24}
+          tick={tickStyle}
         />
         <YAxis
-          domain={['auto', 'auto']}
-          tickFormatter={(value: number) => fmt.number(value)}
+          domain={yScale?.domain ?? AUTO_DOMAIN}
+          ticks={yScale?.ticks}
+          interval={0}
+          tickFormatter={yTick}
           stroke={colors.axis}
-          tick={{ fill: colors.axis, fontSize: 12 }}
+          tick={tickStyle}
           width={64}
         />
         <Tooltip
           isAnimationActive={false}
-          labelFormatter={(ms) => fmt.dateTime(Number(ms))}
-          formatter={(value, name) => {
-            if (Array.isArray(value)) return [`${fmt.number(Number(value[0]))} – ${fmt.number(Number(value[1]))}`, name];
-            return [fmt.number(Number(value)), name];
-          }}
-          contentStyle={{ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }}
+          labelFormatter={tooltipLabel}
+          formatter={tooltipValue as never}
+          contentStyle={tooltipStyle}
         />
-        <Area
-          dataKey="band"
-          name={t('band', { k })}
-          stroke="none"
-          fill={colors.band}
-          fillOpacity={0.14}
-          isAnimationActive={false}
-          connectNulls={false}
-          activeDot={false}
-        />
+        <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
         <Line
           dataKey="value"
           name={t('value')}
@@ -89,17 +107,7 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320 }
           isAnimationActive={false}
           type="linear"
         />
-        {alerts.length ? (
-          // Only with points: a Scatter given an empty `data` falls back to the chart's data.
-          <Scatter
-            data={alerts}
-            dataKey="value"
-            name={t('alert')}
-            fill={colors.alert}
-            isAnimationActive={false}
-            shape="circle"
-          />
-        ) : null}
+        <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
       </ComposedChart>
     </ResponsiveContainer>
   );

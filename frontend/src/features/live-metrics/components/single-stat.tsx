@@ -1,3 +1,4 @@
+import type { CSSProperties } from 'react';
 import { useI18n } from '@/lib/i18n';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA } from './chart-colors';
@@ -16,6 +17,7 @@ export interface SingleStatProps {
 export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = true }: SingleStatProps) {
   const { fmt, t } = useI18n();
   const alert = latest?.alert === true;
+  const valueText = fmt.number(latest?.value);
   const zscore = latest?.zscore ?? null;
   const status: 'alert' | 'normal' | 'warming' | 'none' = !latest
     ? 'none'
@@ -32,8 +34,13 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
         {t('currentValue')}
         {metric ? <span className="panel-subtitle"> · {metric}</span> : null}
       </h2>
-      <p className={`stat-value${alert ? ' is-alert' : ''}${latest ? '' : ' is-empty'}`} data-testid="current-value" aria-live="off">
-        {fmt.number(latest?.value)}
+      <p
+        className={`stat-value${alert ? ' is-alert' : ''}${latest ? '' : ' is-empty'}`}
+        data-testid="current-value"
+        // The font shrinks with the number of characters so the value never wraps.
+        style={{ '--chars': Math.max(4, valueText.length) } as CSSProperties}
+      >
+        {valueText}
       </p>
       <dl className="stat-facts">
         <div>

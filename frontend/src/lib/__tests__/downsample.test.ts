@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { downsampleMinMax } from '../downsample';
+import type { SeriesPoint } from '../series-buffer';
+
+const series = (n: number, value: (i: number) => number, alertAt = -1): SeriesPoint[] =>
+  Array.from({ length: n }, (_, i) => ({ ts: i * 1000, value: value(i), alert: i === alertAt }));
+
+describe('downsampleMinMax', () => {
+  it('leaves short series alone', () => {
+    const points = series(10, (i) => i);
+    expect(downsampleMinMax(points, 100)).toBe(points);
+  });
+
+  it('bounds the count and keeps order, spikes, alerts and the newest point', () => {
+    const points = series(5000, (i) => (i === 1234 ? 1e6 : i === 4321 ? -1e6 : Math.sin(i)), 2500);
+    const out = downsampleMinMax(points, 500);
+    expect(out.length).toBeLessThanOrEqual(502);
+    expect(out.every((p, i) => i === 0 || p.ts > out[i - 1]!.ts)).toBe(true);
+    expect(out.some((p) => p.value === 1e6)).toBe(true);
+    expect(out.some((p) => p.value === -1e6)).toBe(true);
+    expect(out.some((p) => p.ts === 2_500_000)).toBe(true);
+    expect(out[out.length - 1]).toBe(points[points.length - 1]);
+  });
+});
