@@ -108,3 +108,35 @@ def test_unknown_snapshot_is_503_while_down_and_404_once_back(
             assert_clean_error(http.get(f"/snapshots/{uuid.uuid4()}"), 404)
     finally:
         server.stop()
+
+
+def test_nothing_is_published_for_a_refused_point(tmp_path: Path, own_postgres: PostgresServer) -> None:
+    """The bus (what every socket is fed from) sees the stored point and never the refused one."""
+    from fastapi.testclient import TestClient
+
+    from chronoview.bus.base import Message
+    from chronoview.config import Settings
+    from chronoview.main import create_app
+
+    settings = Settings(database_url=own_postgres.url(), redis_url="", simulated_metrics=[],
+                        _env_file=None)  # type: ignore[call-arg]
+    published: list[Message] = []
+    with TestClient(create_app(settings, dist=tmp_path / "no-dist")) as client:
+        bus = client.app.state.services.bus  # type: ignore[attr-defined]
+        client.portal.call(bus.start, published.extend)  # type: ignore[union-attr]
+        assert client.post("/metrics", json={"metric": "pub", "value": 1.0, "ts": T0}).status_code == 201
+        assert [metric for metric, _ in published] == ["pub"]
+        own_postgres.stop("fast")
+        assert_clean_error(client.post("/metrics", json={"metric": "pub", "value": 2.0, "ts": T0 + 1}),
+                           503, "database")
+        assert_clean_error(client.post("/metrics", json=[{"metric": "pub", "value": 3.0, "ts": T0 + 2},
+                                                         {"metric": "new", "value": 3.0, "ts": T0 + 2}]),
+                           503, "database")
+        assert [metric for metric, _ in published] == ["pub"]
+        own_postgres.start()
+        wait_until(lambda: client.get("/ready").status_code == 200, 60, "/ready after PostgreSQL")
+        scored = client.post("/metrics", json={"metric": "pub", "value": 4.0, "ts": T0 + 3})
+        assert scored.status_code == 201
+        assert scored.json()["n"] == 1  # the refused points are in no baseline
+        assert [metric for metric, _ in published] == ["pub", "pub"]
+        assert b'"value":4.0' in published[-1][1]
