@@ -44,6 +44,10 @@ async def test_a_metric_without_state_scores_none_and_nothing_is_applied(checked
     assert [s.n for s in scores if s] == [0, 1, 2]  # the first attempt left nothing behind
 
 
+async def test_an_empty_batch_scores_nothing(checked: Checked) -> None:
+    assert await checked.score([]) == []
+
+
 async def test_fewer_than_min_points_never_alert(checked: Checked) -> None:
     await checked.rebuild("cpu", [])
     scores = await checked.score(series("cpu", [1.0, 2.0, 3.0, 4.0, 1e6]))

@@ -68,27 +68,28 @@ async def run_through(window: Window, total: int, seed: int) -> None:
         scores = await window.score(points)
         if previous:
             recent = previous[-(SPAN - 1) :] + values
-            # k = 0 in the spiky regime: the previous spike has just left; k = 1: a spike is in.
-            for k in (0, 1, BATCH // 2, BATCH - 1):
+            # Every batch's last point; in every fifth batch also k = 0 (in the spiky regime the
+            # previous spike has just left), k = 1 (a spike is in) and the middle.
+            for k in (0, 1, BATCH // 2, BATCH - 1) if start % (5 * BATCH) == 0 else (BATCH - 1,):
                 assert_baseline_exact(scores[k], recent[k : k + SPAN - 1])
         previous = values
 
 
 @pytest.mark.slow
 async def test_ten_million_points_through_one_memory_window() -> None:
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     await run_through(MemoryWindow(PARAMS), total=10_000_000, seed=1)
-    elapsed = time.perf_counter() - started
-    print(f"10^7 points through MemoryWindow in {elapsed:.1f} s")
+    print(f"10^7 points through MemoryWindow: {time.perf_counter() - wall:.1f} s "
+          f"({time.process_time() - cpu:.1f} s CPU)")
 
 
 @pytest.mark.slow
 async def test_a_million_points_through_one_redis_window(redis_url: str) -> None:
     window = RedisWindow(redis_url, PARAMS)
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     try:
         await run_through(window, total=1_000_000, seed=2)
     finally:
         await window.close()
-    elapsed = time.perf_counter() - started
-    print(f"10^6 points through RedisWindow in {elapsed:.1f} s")
+    print(f"10^6 points through RedisWindow: {time.perf_counter() - wall:.1f} s "
+          f"({time.process_time() - cpu:.1f} s CPU here, the rest in Redis)")

@@ -51,14 +51,13 @@ def latest_window(
 class _Series:
     """One metric: timestamps and values in parallel deques sorted by time, plus anchored sums."""
 
-    __slots__ = ("anchor", "e1", "e2", "fresh", "newest", "s1", "s2", "stamps", "values")
+    __slots__ = ("anchor", "e1", "e2", "newest", "s1", "s2", "stamps", "values")
 
     def __init__(self, newest: float, points: Sequence[tuple[float, float]]) -> None:
         self.newest = newest
         self.stamps: deque[float] = deque(ts for ts, _ in points)
         self.values: deque[float] = deque(x for _, x in points)
         self.anchor = self.s1 = self.s2 = self.e1 = self.e2 = 0.0
-        self.fresh = True
         if points:
             self.recompute()
 
@@ -70,7 +69,6 @@ class _Series:
         cutoff = newest - seconds
         stamps, values = self.stamps, self.values
         anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
-        fresh = self.fresh
         if stamps and stamps[0] <= cutoff:
             while stamps and stamps[0] <= cutoff:
                 stamps.popleft()
@@ -79,11 +77,9 @@ class _Series:
                 s2 -= d * d
                 e1 += EPS * (s1 if s1 > 0.0 else -s1)
                 e2 += EPS * (s2 if s2 > 0.0 else -s2)
-            fresh = False
         n = len(stamps)
         if n == 0:  # an empty window starts over, exactly, anchored at its first value
             self.s1 = self.s2 = self.e1 = self.e2 = 0.0
-            self.fresh = True
             if ts > cutoff:
                 self.anchor = x
                 stamps.append(ts)
@@ -96,20 +92,18 @@ class _Series:
         if m2 < 0.0:
             m2 = 0.0
         std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
-        if not fresh:
-            bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
-            if (bound > TOL * m2 or e1 > n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
-                anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
-                fresh = True
-                shift = s1 / n
-                m2 = s2 - s1 * shift
-                if m2 < 0.0:
-                    m2 = 0.0
-                std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
+        bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
+        if (bound > TOL * m2 or e1 > n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
+            anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
+            shift = s1 / n
+            m2 = s2 - s1 * shift
+            if m2 < 0.0:
+                m2 = 0.0
+            std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
         mean = anchor + shift
 
         if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
-            self.s1, self.s2, self.e1, self.e2, self.fresh = s1, s2, e1, e2, fresh
+            self.s1, self.s2, self.e1, self.e2 = s1, s2, e1, e2
             return Score(None, False, mean, std if n > 1 else None, n)
 
         # Steps 4-6; one point alone has no σ (reported as None): a flat line too.
@@ -138,7 +132,8 @@ class _Series:
             values.insert(i, x)
         s1 += d
         s2 += d * d
-        self.s1, self.s2, self.fresh = s1, s2, False
+        self.s1 = s1
+        self.s2 = s2
         self.e1 = e1 + EPS * (s1 if s1 > 0.0 else -s1)
         self.e2 = e2 + EPS * (s2 if s2 > 0.0 else -s2)
         return score
@@ -163,7 +158,6 @@ class _Series:
         self.s2 = math.fsum([d * d for d in deviations])
         self.e1 = EPS * abs(self.s1)
         self.e2 = EPS * self.s2
-        self.fresh = True
 
 
 class MemoryWindow:

@@ -81,6 +81,8 @@ class RedisWindow:
 
     async def score_sequenced(self, points: Sequence[Point]) -> tuple[list[Score | None], dict[str, int]]:
         """Like `score`, with the sequence number Redis gave each metric's batch (its last call's)."""
+        if not points:
+            return [], {}
         by_metric: dict[str, list[int]] = {}
         for i, point in enumerate(points):
             by_metric.setdefault(point.metric, []).append(i)
