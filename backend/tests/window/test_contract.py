@@ -302,3 +302,16 @@ async def test_a_huge_outlier_leaving_does_not_spoil_the_baseline(checked: Check
     assert score is not None
     assert score.std is not None
     assert score.std < 3.0
+
+
+async def test_enormous_values_do_not_break_scoring(checked: Checked) -> None:
+    window = checked.window  # the exact reference cannot represent these statistics
+    await window.rebuild("vast", [])
+    scores = await window.score(series("vast", [1e308, -1e308, 1e308, 5.0, 1e308, 1e308, 7.0]))
+    assert [s.n for s in scores if s] == [0, 1, 2, 3, 4, 5, 6]  # statistics may overflow; no crash
+    ordinary = series("vast", [float(i % 7) for i in range(400)], start=T0 + 7)
+    await window.score(ordinary)
+    # Once the enormous values left, the statistics are sound again.
+    after = Checked(window, SPEC)
+    after.reference.rebuild("vast", [(p.ts, p.value) for p in ordinary])
+    await after.score(series("vast", [3.0, 30.0], start=T0 + 407))

@@ -93,7 +93,8 @@ class _Series:
             m2 = 0.0
         std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
         bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
-        if (bound > TOL * m2 or e1 > n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
+        # Written so that NaN (statistics of values near 1e308) also counts as drifted.
+        if not (bound <= TOL * m2 and e1 <= n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
             anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
             shift = s1 / n
             m2 = s2 - s1 * shift
@@ -151,11 +152,16 @@ class _Series:
         """Re-anchor at the mean and rebuild the sums from the window, correctly rounded."""
         values = self.values
         n = len(values)
-        anchor = math.fsum(values) / n
-        deviations = [x - anchor for x in values]
+        try:
+            anchor = math.fsum(values) / n
+            deviations = [x - anchor for x in values]
+            self.s1 = math.fsum(deviations)
+            self.s2 = math.fsum([d * d for d in deviations])
+        except OverflowError:  # values near 1e308: statistics overflow, but scoring must not crash
+            anchor = sum(values) / n
+            deviations = [x - anchor for x in values]
+            self.s1, self.s2 = sum(deviations), sum(d * d for d in deviations)
         self.anchor = anchor
-        self.s1 = math.fsum(deviations)
-        self.s2 = math.fsum([d * d for d in deviations])
         self.e1 = EPS * abs(self.s1)
         self.e2 = EPS * self.s2
 
