@@ -1,0 +1,92 @@
+"""A big CSV export from PostgreSQL streams: a real server's memory stays flat in the row count."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from tests.server import running_server
+
+pytestmark = pytest.mark.slow
+
+ROWS = 500_000
+BASE = datetime(2025, 6, 15, tzinfo=UTC)
+RSS_GROWTH_LIMIT = 60 * 1024 * 1024  # generous: buffering the rows would take several times this
+
+
+async def _fill(url: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+    try:
+        await conn.execute("""
+            INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
+            SELECT 'big', $1::timestamptz + g * interval '1 second', sin(g / 500.0) * 100,
+                   NULL, false, NULL, NULL, 0
+            FROM generate_series(0, $2::int - 1) AS g""", BASE, ROWS)
+        await conn.execute("ANALYZE points")
+    finally:
+        await conn.close()
+
+
+class PeakRss:
+    """Samples a process's resident memory in the background and keeps the highest."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self._process.memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_a_half_million_row_export_keeps_server_memory_flat(pg_url: str, tmp_path: Path) -> None:
+    with running_server(tmp_path, DATABASE_URL=pg_url) as server:  # migrates the database
+        asyncio.run(_fill(pg_url))
+        url = f"{server.url}/export/csv"
+        window = {"metric": "big", "from": "2025-06-15T00:00:00Z", "to": "2025-06-30T00:00:00Z"}
+        with httpx.Client(timeout=120) as http:
+            # Warm up every code path on a small range first, so the baseline is honest.
+            small = http.get(url, params={**window, "to": "2025-06-15T01:00:00Z"})
+            assert small.status_code == 200
+            assert small.text.count("\n") == 3_602  # header + 3,601 rows, both ends included
+            server_process = psutil.Process(server.process.pid)
+            baseline = server_process.memory_info().rss
+            lines = 0
+            previous = b""
+            tail = b""
+            with PeakRss(server.process.pid) as rss, http.stream("GET", url, params=window) as response:
+                assert response.status_code == 200
+                assert response.headers["content-type"] == "text/csv; charset=utf-8"
+                for chunk in response.iter_bytes():
+                    data = tail + chunk
+                    *complete, tail = data.split(b"\r\n")
+                    for line in complete:
+                        if lines:  # rows come in ascending time: compare the ts column
+                            stamp = line.rsplit(b",", 1)[1]
+                            assert stamp > previous
+                            previous = stamp
+                        lines += 1
+        growth = rss.peak - baseline
+        print(f"exported {lines - 1} rows; server RSS {baseline / 2**20:.0f} MiB, "
+              f"peak +{growth / 2**20:.1f} MiB")
+        assert tail == b""
+        assert lines == ROWS + 1
+        assert growth < RSS_GROWTH_LIMIT
