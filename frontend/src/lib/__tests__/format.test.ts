@@ -1,3 +1,4 @@
+// @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { getFormatters } from '../format';
 import { detectLanguage, localeFor, translate } from '../i18n';

@@ -24,7 +24,7 @@ export function ConnectionBadge({ state, nextRetryAt = null, fatal = false, snap
 
   return (
     <div className="connection">
-      <span className={`badge badge-${state}`} data-testid="connection-badge" data-state={state} title={hint}>
+      <span className={`badge badge-${state}`} data-testid="connection-badge" data-state={state} title={hint} role="status" aria-live="polite">
         <span className="badge-dot" aria-hidden="true" />
         {t(`state_${state}`)}
       </span>
