@@ -60,6 +60,7 @@ class Pipeline:
         self._pending: list[_Request] = []
         self._wakeup = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._closing = False
 
     def start(self) -> None:
         self._worker = asyncio.create_task(self._run(), name="ingest-pipeline")
@@ -68,12 +69,16 @@ class Pipeline:
         """Finish what was accepted, then stop."""
         if self._worker is None:
             return
-        self._worker.cancel()
+        # The worker drains the queue, group by group, instead of being cancelled mid-write:
+        # every accepted request gets its answer, however many groups are still queued.
+        self._closing = True
+        self._wakeup.set()
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
         self._worker = None
-        if self._pending:
-            await self._process(self._take())
+        while self._pending:  # anything that slipped in as the worker stopped
+            with contextlib.suppress(Exception):  # its callers got the error
+                await self._process(self._take())
 
     async def ingest(self, points: Sequence[Point], simulated: bool = False) -> Ingested:
         """Score, store and publish points; returns once they are durable."""
@@ -95,8 +100,11 @@ class Pipeline:
         return group
 
     async def _run(self) -> None:
-        while True:
+        while self._pending or not self._closing:
             await self._wakeup.wait()
+            if not self._pending:  # woken by close() with nothing left to do
+                self._wakeup.clear()
+                continue
             group = self._take()
             try:
                 await self._process(group)
