@@ -1,0 +1,88 @@
+"""Retention: old points and alerts and expired snapshots go, in batches; the rest stays."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import sqlalchemy as sa
+
+from chronoview.points import Point, Score, ScoredPoint
+from chronoview.retention import RetentionTask, purge
+from chronoview.storage import SqlStorage
+from chronoview.storage.base import SnapshotRecord
+from chronoview.storage.tables import alerts, points, snapshots
+
+DAY = 86_400.0
+
+
+def _scored(metric: str, ts: float, alert: bool) -> ScoredPoint:
+    return ScoredPoint(Point(metric, ts, 1.0), Score(3.0 if alert else None, alert, None, None, 0))
+
+
+def _snapshot(now: float, expires_at: float | None) -> SnapshotRecord:
+    return SnapshotRecord(uuid.uuid4(), {"s": 1}, None, now, expires_at, "h" * 64)
+
+
+async def _fill(storage: SqlStorage, now: float) -> dict[str, uuid.UUID]:
+    old = [_scored(m, now - 10 * DAY + i, i % 5 == 0) for m in ("a", "b") for i in range(40)]
+    new = [_scored(m, now - 1 * DAY + i, i % 5 == 0) for m in ("a", "b") for i in range(6)]
+    await storage.write(old + new)
+    kept = {"forever": _snapshot(now, None), "later": _snapshot(now, now + 3600)}
+    gone = _snapshot(now - 100, now - 1)
+    for record in (*kept.values(), gone):
+        await storage.create_snapshot(record)
+    return {name: record.id for name, record in kept.items()} | {"gone": gone.id}
+
+
+async def _count(storage: SqlStorage, table: sa.Table) -> int:
+    async with storage.connect() as conn:
+        return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+
+
+def test_purge_in_small_batches(database_url: str) -> None:
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            now = time.time()
+            ids = await _fill(storage, now)
+            done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
+            assert (done.points, done.alerts, done.snapshots) == (80, 16, 1)
+            assert await _count(storage, points) == 12
+            assert await _count(storage, alerts) == 4
+            async with storage.connect() as conn:
+                oldest = await conn.scalar(sa.select(sa.func.min(points.c.ts)))
+                left = {row[0] for row in await conn.execute(sa.select(snapshots.c.id))}
+            assert oldest is not None
+            assert left == {ids["forever"], ids["later"]}
+            again = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
+            assert (again.points, again.alerts, again.snapshots) == (0, 0, 0)
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_background_task_purges_and_stops(database_url: str) -> None:
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            now = time.time()
+            await _fill(storage, now)
+            task = RetentionTask(storage, retention_days=5, interval=0.05, first_delay=0)
+            task.start()
+            for _ in range(200):
+                if await _count(storage, points) == 12:
+                    break
+                await asyncio.sleep(0.05)
+            await task.stop()
+            assert await _count(storage, points) == 12
+            assert await _count(storage, alerts) == 4
+            assert await _count(storage, snapshots) == 2
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())
