@@ -1,9 +1,11 @@
-"""A big CSV export from PostgreSQL streams: a real server's memory stays flat in the row count."""
+"""Big CSV exports from PostgreSQL through a real server: memory flat in the row count, and no
+connection or cursor left behind by clients that walk away mid-download."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,14 +23,18 @@ BASE = datetime(2025, 6, 15, tzinfo=UTC)
 RSS_GROWTH_LIMIT = 60 * 1024 * 1024  # generous: buffering the rows would take several times this
 
 
-async def _fill(url: str) -> None:
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1), timeout=10)
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _fill(url: str, rows: int = ROWS) -> None:
+    conn = await asyncpg.connect(_plain(url), timeout=10)
     try:
         await conn.execute("""
             INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
             SELECT 'big', $1::timestamptz + g * interval '1 second', sin(g / 500.0) * 100,
                    NULL, false, NULL, NULL, 0
-            FROM generate_series(0, $2::int - 1) AS g""", BASE, ROWS)
+            FROM generate_series(0, $2::int - 1) AS g""", BASE, rows)
         await conn.execute("ANALYZE points")
     finally:
         await conn.close()
@@ -90,3 +96,34 @@ def test_a_half_million_row_export_keeps_server_memory_flat(pg_url: str, tmp_pat
         assert tail == b""
         assert lines == ROWS + 1
         assert growth < RSS_GROWTH_LIMIT
+
+
+async def _idle_in_transaction(url: str) -> int:
+    conn = await asyncpg.connect(_plain(url), timeout=10)
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"))
+    finally:
+        await conn.close()
+
+
+def test_clients_that_leave_mid_export_leave_nothing_open(pg_url: str, tmp_path: Path) -> None:
+    """More abandoned downloads than the pool has connections: a leak would hang the next one."""
+    with running_server(tmp_path, DATABASE_URL=pg_url) as server:
+        asyncio.run(_fill(pg_url, rows=200_000))  # ~8 MB: more than the socket buffers hold
+        url = f"{server.url}/export/csv"
+        window = {"metric": "big", "from": "2025-06-15T00:00:00Z", "to": "2025-06-30T00:00:00Z"}
+        for _ in range(35):  # the pool holds 10 + 20 overflow
+            with httpx.Client(timeout=20) as http, http.stream("GET", url, params=window) as response:
+                assert response.status_code == 200
+                next(response.iter_bytes())
+        with httpx.Client(timeout=20) as http:
+            small = http.get(url, params={**window, "to": "2025-06-15T00:00:09Z"})
+        assert small.status_code == 200
+        assert small.text.count("\n") == 11
+        for _ in range(100):
+            if asyncio.run(_idle_in_transaction(pg_url)) == 0:
+                break
+            time.sleep(0.1)
+        assert asyncio.run(_idle_in_transaction(pg_url)) == 0
