@@ -27,7 +27,11 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, factor: 2, jitter: 0.3 };
+// Capped at 10 s: a dashboard on a wall should come back soon after the server does.
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 10_000, factor: 2, jitter: 0.3 };
+
+/** Failed attempts in a row before the badge says offline (about 7 s with the default backoff). */
+export const DEFAULT_OFFLINE_AFTER = 4;
 
 /** Close codes that retrying cannot fix: 1008 is the server refusing the metric name. */
 export const FATAL_CLOSE_CODES: readonly number[] = [1008];
@@ -128,7 +132,7 @@ export class ReconnectingSocket {
       return;
     }
     this.update({
-      state: this.status.attempt >= (this.options.offlineAfter ?? 3) ? 'offline' : 'reconnecting',
+      state: this.status.attempt >= (this.options.offlineAfter ?? DEFAULT_OFFLINE_AFTER) ? 'offline' : 'reconnecting',
       nextRetryAt: null,
     });
     let socket: WebSocketLike;
@@ -184,7 +188,7 @@ export class ReconnectingSocket {
     const delay = backoffDelay(attempt, this.backoff, this.options.random);
     const now = (this.options.now ?? Date.now)();
     this.update({
-      state: attempt >= (this.options.offlineAfter ?? 3) ? 'offline' : 'reconnecting',
+      state: attempt >= (this.options.offlineAfter ?? DEFAULT_OFFLINE_AFTER) ? 'offline' : 'reconnecting',
       attempt,
       lastCloseCode: code,
       lastCloseReason: reason,
