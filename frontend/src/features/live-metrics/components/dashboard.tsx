@@ -183,7 +183,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             ) : (
               <span data-testid="last-ts" data-ts="" hidden />
             )}
-            {loadState === 'error' ? <span className="inline-error"> · {t('loadFailed')}</span> : null}
+            {metric && loadState === 'error' ? <span className="inline-error"> · {t('loadFailed')}</span> : null}
           </p>
         </section>
 
