@@ -48,6 +48,12 @@ def latest_window(
     return newest, sorted((p for p in pairs if p[0] > cutoff), key=lambda p: p[0])
 
 
+def drifted(n: int, mean: float, m2: float, std: float, e1: float, bound: float) -> bool:
+    """Whether rounding may have reached the statistics in use (the cheap test said it might)."""
+    scale = mean if mean > 1.0 else -mean if mean < -1.0 else 1.0
+    return not (bound <= TOL * m2 + FLOOR_M2 * scale * scale * n and e1 <= n * (TOL * std + FLOOR_S1 * scale))
+
+
 class _Series:
     """One metric: timestamps and values in parallel deques sorted by time, plus anchored sums."""
 
@@ -61,92 +67,94 @@ class _Series:
         if points:
             self.recompute()
 
-    def push(self, ts: float, x: float, seconds: float, sigma: float, min_points: int) -> Score:
-        """Steps 1–7 of SPEC §4 for one point; the hot path, so written out in one piece."""
-        newest = self.newest
-        if ts > newest:
-            self.newest = newest = ts
-        cutoff = newest - seconds
-        stamps, values = self.stamps, self.values
-        anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
-        if stamps and stamps[0] <= cutoff:
-            while stamps and stamps[0] <= cutoff:
-                stamps.popleft()
-                d = values.popleft() - anchor
-                s1 -= d
-                s2 -= d * d
-                e1 += EPS * (s1 if s1 > 0.0 else -s1)
-                e2 += EPS * (s2 if s2 > 0.0 else -s2)
-        n = len(stamps)
-        if n == 0:  # an empty window starts over, exactly, anchored at its first value
-            self.s1 = self.s2 = self.e1 = self.e2 = 0.0
-            if ts > cutoff:
-                self.anchor = x
-                stamps.append(ts)
-                values.append(x)
-            return Score(None, False, None, None, 0)
+    def run(
+        self, times: Sequence[float], values: Sequence[float], seconds: float, sigma: float, min_points: int
+    ) -> list[Score]:
+        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order.
 
-        # Step 3: the baseline, from the sums unless rounding may have reached them.
-        shift = s1 / n
-        m2 = s2 - s1 * shift
-        if m2 < 0.0:
-            m2 = 0.0
-        std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
-        bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
-        # Written so that NaN (statistics of values near 1e308) also counts as drifted.
-        if not (bound <= TOL * m2 and e1 <= n * TOL * std) and self.drifted(n, shift, m2, std, e1, bound):
-            anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
+        The hot path: the state lives in local variables for the whole run.
+        """
+        scores: list[Score] = []
+        emit = scores.append
+        stamps, kept = self.stamps, self.values
+        newest, anchor, s1, s2, e1, e2 = self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2
+        for ts, x in zip(times, values, strict=True):
+            # Step 1.
+            if ts > newest:
+                newest = ts
+            cutoff = newest - seconds
+            if stamps and stamps[0] <= cutoff:
+                while stamps and stamps[0] <= cutoff:
+                    stamps.popleft()
+                    d = kept.popleft() - anchor
+                    s1 -= d
+                    s2 -= d * d
+                    e1 += EPS * (s1 if s1 > 0.0 else -s1)
+                    e2 += EPS * (s2 if s2 > 0.0 else -s2)
+            n = len(stamps)
+            if n == 0:  # an empty window starts over, exactly, anchored at its first value
+                s1 = s2 = e1 = e2 = 0.0
+                if ts > cutoff:
+                    anchor = x
+                    stamps.append(ts)
+                    kept.append(x)
+                emit(Score(None, False, None, None, 0))
+                continue
+
+            # Step 3: the baseline, from the sums unless rounding may have reached them. Written
+            # so that NaN (statistics of values near 1e308) counts as drifted too.
             shift = s1 / n
             m2 = s2 - s1 * shift
             if m2 < 0.0:
                 m2 = 0.0
             std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
-        mean = anchor + shift
+            bound = e2 + EPS3 * (s2 if s2 > 0.0 else -s2) + 2.0 * (shift if shift > 0.0 else -shift) * e1
+            if not (bound <= TOL * m2 and e1 <= n * TOL * std) and drifted(
+                n, anchor + shift, m2, std, e1, bound
+            ):
+                self.recompute()
+                anchor, s1, s2, e1, e2 = self.anchor, self.s1, self.s2, self.e1, self.e2
+                shift = s1 / n
+                m2 = s2 - s1 * shift
+                if m2 < 0.0:
+                    m2 = 0.0
+                std = math.sqrt(m2 / (n - 1)) if n > 1 else 0.0
+            mean = anchor + shift
 
-        if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
-            self.s1, self.s2, self.e1, self.e2 = s1, s2, e1, e2
-            return Score(None, False, mean, std if n > 1 else None, n)
+            if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
+                emit(Score(None, False, mean, std if n > 1 else None, n))
+                continue
 
-        # Steps 4-6; one point alone has no σ (reported as None): a flat line too.
-        d = x - anchor
-        if n < min_points:
-            score = Score(None, False, mean, std if n > 1 else None, n)
-        else:
-            tiny = FLAT * (mean if mean > 1.0 else -mean if mean < -1.0 else 1.0)
-            deviation = d - shift
-            if std <= tiny:
-                alert = (deviation if deviation > 0.0 else -deviation) > tiny
-                score = Score(None, alert, mean, std if n > 1 else None, n)
+            # Steps 4–6; one point alone has no σ (reported as None): a flat line too.
+            d = x - anchor
+            if n < min_points:
+                emit(Score(None, False, mean, std if n > 1 else None, n))
             else:
-                zscore = deviation / std
-                score = Score(zscore, (zscore if zscore > 0.0 else -zscore) >= sigma, mean, std, n)
+                tiny = FLAT * (mean if mean > 1.0 else -mean if mean < -1.0 else 1.0)
+                deviation = d - shift
+                if std <= tiny:
+                    alert = (deviation if deviation > 0.0 else -deviation) > tiny
+                    emit(Score(None, alert, mean, std if n > 1 else None, n))
+                else:
+                    zscore = deviation / std
+                    emit(Score(zscore, (zscore if zscore > 0.0 else -zscore) >= sigma, mean, std, n))
 
-        # Step 7.
-        if ts >= stamps[-1]:
-            stamps.append(ts)
-            values.append(x)
-        else:  # a late point: its place is usually a few steps from the right
-            i = n - 1
-            while i > 0 and stamps[i - 1] > ts:
-                i -= 1
-            stamps.insert(i, ts)
-            values.insert(i, x)
-        s1 += d
-        s2 += d * d
-        self.s1 = s1
-        self.s2 = s2
-        self.e1 = e1 + EPS * (s1 if s1 > 0.0 else -s1)
-        self.e2 = e2 + EPS * (s2 if s2 > 0.0 else -s2)
-        return score
-
-    def drifted(self, n: int, shift: float, m2: float, std: float, e1: float, bound: float) -> bool:
-        """Whether rounding may reach the statistics in use; if so the sums are recomputed."""
-        mean = self.anchor + shift
-        scale = mean if mean > 1.0 else -mean if mean < -1.0 else 1.0
-        if bound <= TOL * m2 + FLOOR_M2 * scale * scale * n and e1 <= n * (TOL * std + FLOOR_S1 * scale):
-            return False
-        self.recompute()
-        return True
+            # Step 7.
+            if ts >= stamps[-1]:
+                stamps.append(ts)
+                kept.append(x)
+            else:  # a late point: its place is usually a few steps from the right
+                i = n - 1
+                while i > 0 and stamps[i - 1] > ts:
+                    i -= 1
+                stamps.insert(i, ts)
+                kept.insert(i, x)
+            s1 += d
+            s2 += d * d
+            e1 += EPS * (s1 if s1 > 0.0 else -s1)
+            e2 += EPS * (s2 if s2 > 0.0 else -s2)
+        self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2 = newest, anchor, s1, s2, e1, e2
+        return scores
 
     def recompute(self) -> None:
         """Re-anchor at the mean and rebuild the sums from the window, correctly rounded."""
@@ -174,13 +182,24 @@ class MemoryWindow:
         self._series: dict[str, _Series] = {}
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
-        series, params = self._series, self.params
-        seconds, sigma, min_points = params.seconds, params.sigma, params.min_points
-        return [
-            None if (state := series.get(p.metric)) is None
-            else state.push(p.ts, p.value, seconds, sigma, min_points)
-            for p in points
-        ]
+        series = self._series
+        seconds, sigma, min_points = self.params.seconds, self.params.sigma, self.params.min_points
+        scores: list[Score | None] = []
+        start, end = 0, len(points)
+        while start < end:  # one run of consecutive points of one metric at a time
+            metric = points[start].metric
+            stop = start + 1
+            while stop < end and points[stop].metric == metric:
+                stop += 1
+            state = series.get(metric)
+            if state is None:
+                scores.extend([None] * (stop - start))
+            else:
+                run = points[start:stop]
+                times, values = [p.ts for p in run], [p.value for p in run]
+                scores.extend(state.run(times, values, seconds, sigma, min_points))
+            start = stop
+        return scores
 
     async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
         if metric not in self._series:
