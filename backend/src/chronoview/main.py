@@ -19,14 +19,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.routing import Match
 
-from chronoview.api import export, health, history, metrics, snapshots
+from chronoview.api import export, health, history, metrics, snapshots, stream
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
+from chronoview.bus.hub import Hub, close_sockets_on_exit
 from chronoview.config import Settings, get_settings
 from chronoview.ingest import Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
 from chronoview.retention import RetentionTask
 from chronoview.services import Services
+from chronoview.simulator import Simulator
 from chronoview.storage import StorageUnavailable, create_storage
 from chronoview.window.base import Window, WindowParams
 from chronoview.window.memory import MemoryWindow
@@ -67,15 +69,25 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
+        hub = Hub(storage)
         pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds)
-        services = Services(settings, storage, window, bus, pipeline, redis_client)
+        services = Services(settings, storage, window, bus, pipeline, redis_client, hub)
         app.state.services = services
+        await bus.start(hub)
         pipeline.start()
+        simulator = Simulator(pipeline, storage, settings.simulated_metrics,
+                              settings.simulation_interval_seconds, redis_client)
+        simulator.start()
         retention = RetentionTask(storage, settings.retention_days)
         retention.start()
+        # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): the hub goes first.
+        undo_signals = close_sockets_on_exit(hub)
         try:
             yield
         finally:
+            undo_signals()
+            await simulator.stop()
+            await hub.close()
             await retention.stop()
             await pipeline.close()
             await bus.close()
@@ -102,6 +114,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
+    app.include_router(stream.router)
     mount_web(app, dist or DEFAULT_DIST)
 
     if settings.cors_origins:

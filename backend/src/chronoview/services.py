@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chronoview.bus.base import Bus
+from chronoview.bus.hub import Hub
 from chronoview.config import Settings
 from chronoview.ingest import Pipeline
 from chronoview.storage.base import Storage
@@ -23,3 +24,4 @@ class Services:
     bus: Bus
     pipeline: Pipeline
     redis: Redis | None
+    hub: Hub

@@ -10,9 +10,25 @@ Message = tuple[str, bytes]
 Deliver = Callable[[Sequence[Message]], None]
 
 
+class Listener(Protocol):
+    """What a bus reports to (the hub): batches, and the health of its subscription."""
+
+    def deliver(self, messages: Sequence[Message]) -> None:
+        """A batch from any process, in publish order; must not block."""
+        ...
+
+    def lost(self) -> None:
+        """The subscription broke: batches published from now on may never arrive."""
+        ...
+
+    async def resumed(self) -> None:
+        """Subscribed again; fetch what was missed. The bus delivers nothing newer until it returns."""
+        ...
+
+
 class Bus(Protocol):
-    async def start(self, deliver: Deliver) -> None:
-        """Begin delivering every published batch, from any process, to `deliver`."""
+    async def start(self, listener: Listener) -> None:
+        """Begin delivering every published batch, from any process, to `listener`."""
         ...
 
     async def publish(self, messages: Sequence[Message]) -> None: ...

@@ -1,0 +1,360 @@
+"""The fan-out registry above the bus: which sockets want which metric, each with a bounded queue.
+
+`deliver` runs once per batch and never waits. Each message is decoded to text once and that same
+str object goes into the queue of every socket subscribed to its metric (a WebSocket text frame
+needs a str; no socket serialises anything). A socket whose queue is full is cut loose at once —
+removed from the registry and asked to close with 1013 — so a slow reader never slows ingest or
+the other sockets; its own writer sends the close frame when the connection lets it.
+
+The hub also keeps, per subscribed metric, the newest timestamp it delivered, so that when the bus
+reports a lost subscription and then its return, the points published in between are fetched from
+the database and delivered in order, with no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import FrameType
+
+from chronoview.bus.base import Message
+from chronoview.storage.base import Storage
+
+log = logging.getLogger(__name__)
+
+# Two of the largest batches POST /metrics accepts: a burst is not a slow reader. The queues hold
+# references to shared strings, so a full queue costs pointers, not copies.
+DEFAULT_MAX_QUEUE = 20_000
+# Replayed messages remembered per socket, to drop them if they also arrive live just after.
+REPLAY_MEMORY = 10_000
+
+GOING_AWAY = 1001
+TRY_AGAIN_LATER = 1013
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """The hub asks a socket to close with this code and reason."""
+
+    code: int
+    reason: str
+
+
+SLOW = Closing(TRY_AGAIN_LATER, "too slow: message queue full; reconnect with since=")
+MISSED = Closing(TRY_AGAIN_LATER, "missed live updates; reconnect with since=")
+BUS_DOWN = Closing(TRY_AGAIN_LATER, "live updates unavailable; try again later")
+SHUTDOWN = Closing(GOING_AWAY, "server shutting down")
+
+
+class Subscription:
+    """One socket's interest: its metrics and a bounded queue of messages waiting to be written."""
+
+    __slots__ = ("_closed", "_max", "_queue", "_ready", "_skip", "_skip_until", "closing", "metrics")
+
+    def __init__(self, metrics: frozenset[str], max_queue: int) -> None:
+        self.metrics = metrics
+        self.closing: Closing | None = None
+        self._max = max_queue
+        self._queue: deque[str] = deque()
+        self._ready = asyncio.Event()
+        self._closed = asyncio.Event()
+        self._skip: dict[str, None] = {}
+        self._skip_until = float("inf")
+
+    def offer(self, text: str) -> bool:
+        """Queue a message; False once, when the queue overflows and the socket must go."""
+        if len(self._queue) < self._max:
+            self._queue.append(text)
+            self._ready.set()
+            return True
+        if self.closing is not None:
+            return True
+        self.close(SLOW)
+        return False
+
+    def close(self, closing: Closing) -> None:
+        """Drop whatever waits and ask the writer to close the socket (the first reason wins)."""
+        if self.closing is None:
+            self.closing = closing
+            self._max = 0
+            self._queue.clear()
+            self._ready.set()
+            self._closed.set()
+
+    async def wait_closing(self) -> None:
+        await self._closed.wait()
+
+    def remember(self, text: str) -> None:
+        """A message replayed from storage: if it also arrives live, `get` drops that copy."""
+        skip = self._skip
+        skip[text] = None
+        if len(skip) > REPLAY_MEMORY:
+            del skip[next(iter(skip))]
+
+    def replayed(self, grace: float = 10.0) -> None:
+        """The replay is over; a live copy of a replayed message can only arrive shortly after."""
+        self._skip_until = time.monotonic() + grace
+
+    async def get(self) -> str | Closing:
+        """The next message to write, or the request to close."""
+        while True:
+            if self.closing is not None:
+                return self.closing
+            if self._queue:
+                text = self._queue.popleft()
+                if self._skip:
+                    if time.monotonic() > self._skip_until:
+                        self._skip.clear()
+                    elif text in self._skip:
+                        del self._skip[text]
+                        continue
+                return text
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class _Mark:
+    """The newest timestamp delivered for a metric, and the messages that carried it."""
+
+    __slots__ = ("seen", "ts")
+
+    def __init__(self, ts: bytes, data: bytes) -> None:
+        self.ts = ts
+        self.seen = [data]
+
+
+class Hub:
+    def __init__(
+        self,
+        storage: Storage,
+        max_queue: int | None = None,
+        *,
+        bus_grace: float = 15.0,
+        catchup_limit: int = 10_000,
+        catchup_timeout: float = 10.0,
+        skip_seconds: float = 30.0,
+    ) -> None:
+        self._storage = storage
+        self.max_queue = max_queue or DEFAULT_MAX_QUEUE
+        self._bus_grace = bus_grace
+        self._catchup_limit = catchup_limit
+        self._catchup_timeout = catchup_timeout
+        self._skip_seconds = skip_seconds
+        self._by_metric: dict[str, set[Subscription]] = {}
+        self._all: set[Subscription] = set()
+        self._empty = asyncio.Event()
+        self._empty.set()
+        self._marks: dict[str, _Mark] = {}
+        self._skip: set[bytes] = set()
+        self._skip_timer: asyncio.TimerHandle | None = None
+        self._lost_at: float | None = None
+        self._grace_timer: asyncio.TimerHandle | None = None
+        self._bus_down = False
+        self._shutdown: Closing | None = None
+
+    # -- sockets
+
+    def subscribe(self, metrics: Collection[str]) -> Subscription:
+        """Register a socket; from now on it is offered every message of these metrics."""
+        sub = Subscription(frozenset(metrics), self.max_queue)
+        refusal = self._shutdown or (BUS_DOWN if self._bus_down else None)
+        if refusal is not None:
+            sub.close(refusal)
+            return sub
+        self._all.add(sub)
+        self._empty.clear()
+        for metric in sub.metrics:
+            self._by_metric.setdefault(metric, set()).add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        if sub not in self._all:
+            return
+        self._all.discard(sub)
+        for metric in sub.metrics:
+            subs = self._by_metric.get(metric)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._by_metric[metric]
+                    self._marks.pop(metric, None)
+        if not self._all:
+            self._empty.set()
+
+    @property
+    def sockets(self) -> int:
+        return len(self._all)
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutdown is not None
+
+    def _evict(self, sub: Subscription, closing: Closing) -> None:
+        sub.close(closing)
+        self.unsubscribe(sub)
+
+    # -- the bus listener
+
+    def deliver(self, messages: Sequence[Message]) -> None:
+        """Offer each message to its metric's sockets; never waits."""
+        by_metric, skip = self._by_metric, self._skip
+        overflowed: list[Subscription] = []
+        for metric, data in messages:
+            subs = by_metric.get(metric)
+            if not subs:
+                continue
+            if skip and data in skip:  # already delivered by a catch-up
+                skip.discard(data)
+                continue
+            self._note(metric, data)
+            text = data.decode()
+            for sub in subs:
+                if not sub.offer(text):
+                    overflowed.append(sub)
+        for sub in overflowed:
+            log.info("closing a WebSocket that cannot keep up (%d messages queued)", self.max_queue)
+            self.unsubscribe(sub)
+
+    def _note(self, metric: str, data: bytes) -> None:
+        start = data.find(b'"ts":"') + 6
+        if start < 6:
+            return
+        ts = data[start:data.find(b'"', start)]  # RFC 3339, fixed width: sorts as it reads
+        mark = self._marks.get(metric)
+        if mark is None or ts > mark.ts:
+            self._marks[metric] = _Mark(ts, data)
+        elif ts == mark.ts:
+            mark.seen.append(data)
+
+    def lost(self) -> None:
+        """The bus lost its subscription: remember since when; past a grace period, tell sockets."""
+        if self._lost_at is not None:
+            return
+        self._lost_at = time.time()
+        self._grace_timer = asyncio.get_running_loop().call_later(self._bus_grace, self._give_up)
+
+    def _give_up(self) -> None:
+        log.warning("live updates interrupted for %.0fs: closing %d sockets with 1013",
+                    self._bus_grace, len(self._all))
+        self._bus_down = True
+        for sub in list(self._all):
+            self._evict(sub, BUS_DOWN)
+
+    async def resumed(self) -> None:
+        """The bus is back: deliver from the database what was published while it was away."""
+        lost_at = self._lost_at
+        if lost_at is None:
+            return
+        if self._grace_timer is not None:
+            self._grace_timer.cancel()
+            self._grace_timer = None
+        self._bus_down = False
+        try:
+            caught = 0
+            for metric in list(self._by_metric):
+                caught += await self._catch_up(metric, lost_at)
+            log.info("live updates resumed; %d missed points delivered from the database", caught)
+        finally:
+            self._lost_at = None
+
+    async def _catch_up(self, metric: str, lost_at: float) -> int:
+        mark = self._marks.get(metric)
+        # Points of the newest delivered millisecond count as missed unless they were delivered.
+        after = _epoch(mark.ts) - 1e-6 if mark is not None else lost_at - 5.0
+        seen = set(mark.seen) if mark is not None else set()
+        try:
+            points = await asyncio.wait_for(
+                self._storage.points_after(metric, after, self._catchup_limit + 1), self._catchup_timeout
+            )
+        except Exception as exc:  # storage down or slow: the sockets backfill themselves
+            log.warning("catch-up of %s failed (%r): closing its sockets with 1013", metric, exc)
+            points = None
+        if points is None or len(points) > self._catchup_limit:
+            for sub in list(self._by_metric.get(metric, ())):
+                self._evict(sub, MISSED)
+            return 0
+        messages = [(metric, data) for p in points if (data := p.encode()) not in seen]
+        self.deliver(messages)
+        if messages:
+            self._skip.update(data for _, data in messages)
+            if self._skip_timer is not None:
+                self._skip_timer.cancel()
+            self._skip_timer = asyncio.get_running_loop().call_later(self._skip_seconds, self._skip.clear)
+        return len(messages)
+
+    # -- shutdown
+
+    async def close(self, wait: float = 5.0) -> None:
+        """Ask every socket to close with 1001 and wait (a while) until they have."""
+        if self._shutdown is None:
+            self._shutdown = SHUTDOWN
+            for sub in list(self._all):
+                sub.close(SHUTDOWN)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._empty.wait(), wait)
+        for timer in (self._grace_timer, self._skip_timer):
+            if timer is not None:
+                timer.cancel()
+
+
+def _epoch(ts: bytes) -> float:
+    return datetime.fromisoformat(ts.decode()).timestamp()
+
+
+SignalHandler = Callable[[int, FrameType | None], object]
+
+
+def close_sockets_on_exit(hub: Hub, wait: float = 2.0) -> Callable[[], None]:
+    """Close every socket with 1001 before the server reacts to SIGINT/SIGTERM; returns an undo.
+
+    uvicorn answers those signals by closing open connections itself (WebSockets get 1012) before
+    the lifespan shutdown runs, so the hub must go first: its handler closes the sockets, waits up to
+    `wait` seconds, then hands the signal to the server's own handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
+    fired: list[int] = []
+    installed: dict[int, tuple[SignalHandler, SignalHandler]] = {}
+
+    async def close_then(signum: int, frame: FrameType | None, previous: SignalHandler) -> None:
+        try:
+            await hub.close(wait)
+        finally:
+            previous(signum, frame)
+
+    def start(signum: int, frame: FrameType | None, previous: SignalHandler) -> None:
+        task = loop.create_task(close_then(signum, frame, previous))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if not callable(previous):  # no server handler to defer to: leave the default alone
+            continue
+
+        def handler(signum: int, frame: FrameType | None, previous: SignalHandler = previous) -> None:
+            if fired or loop.is_closed():  # a second signal: no more waiting
+                previous(signum, frame)
+            else:
+                fired.append(signum)
+                loop.call_soon_threadsafe(start, signum, frame, previous)
+
+        signal.signal(sig, handler)
+        installed[sig] = (handler, previous)
+
+    def undo() -> None:
+        for sig, (handler, previous) in installed.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, previous)
+
+    return undo

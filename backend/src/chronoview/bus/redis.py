@@ -1,0 +1,193 @@
+"""The bus over Redis pub/sub: one PUBLISH per batch, one subscription per process.
+
+A batch travels as one frame: a version line, then `metric<TAB>message<LF>` per point (metric names
+cannot hold a tab or a newline, and an encoded message holds neither). Every process, the publisher
+included, receives batches from the subscription, so all of them see one order.
+
+The subscription is a reader task that never hangs on a dead connection (encode/broadcaster #144):
+it pings Redis when the channel is quiet and gives up on an unanswered ping, and a dropped
+connection is an error, never a silent reconnect by the client library. On any loss it tells the
+listener, reconnects with backoff, subscribes again and lets the listener catch up from the
+database before it delivers anything newer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from chronoview.bus.base import Listener, Message
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.asyncio.client import PubSub
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "chronoview:points"
+_VERSION = b"cv1\n"
+_PING = b"chronoview-bus"
+
+
+def encode_batch(messages: Sequence[Message]) -> bytes:
+    """One frame for a batch of (metric, message) pairs."""
+    parts = [_VERSION]
+    for metric, data in messages:
+        parts += (metric.encode(), b"\t", data, b"\n")
+    return b"".join(parts)
+
+
+def decode_batch(frame: bytes) -> list[Message]:
+    if not frame.startswith(_VERSION):
+        raise ValueError(f"unknown frame version {frame[:8]!r}")
+    messages: list[Message] = []
+    for line in frame[len(_VERSION):].split(b"\n"):
+        if line:
+            metric, _, data = line.partition(b"\t")
+            messages.append((metric.decode(), data))
+    return messages
+
+
+class RedisBus:
+    def __init__(
+        self,
+        redis: Redis,
+        channel: str = CHANNEL,
+        *,
+        ping_interval: float = 5.0,
+        ping_timeout: float = 5.0,
+        backoff: tuple[float, float] = (0.1, 5.0),
+        publish_timeout: float = 2.0,
+        start_timeout: float = 5.0,
+    ) -> None:
+        self._redis = redis
+        self._channel = channel
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._backoff = backoff
+        self._publish_timeout = publish_timeout
+        self._start_timeout = start_timeout
+        self._listener: Listener | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self, listener: Listener) -> None:
+        """Subscribe (waiting a little for it, so early batches are not missed) and start reading."""
+        self._listener = listener
+        self._reader = asyncio.create_task(self._run(listener), name="redis-bus-reader")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), self._start_timeout)
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        """One PUBLISH for the batch, tried twice (a pooled connection may be stale after a Redis
+        restart). If it cannot be sent, this process's sockets still get the batch: it is stored."""
+        if not messages:
+            return
+        frame = encode_batch(messages)
+        for attempt in (1, 2):
+            try:
+                await asyncio.wait_for(self._redis.publish(self._channel, frame), self._publish_timeout)
+                return
+            except Exception:
+                if attempt == 2:
+                    if self._listener is not None:
+                        self._listener.deliver(messages)
+                    raise
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        self._listener = None
+
+    @property
+    def subscribed(self) -> bool:
+        return self._subscribed.is_set()
+
+    async def _run(self, listener: Listener) -> None:
+        low, high = self._backoff
+        delay = low
+        while True:
+            pubsub = self._redis.pubsub()
+            restore: list[Any] = []
+            try:
+                await self._subscribe(pubsub, restore)
+                self._subscribed.set()
+                delay = low
+                await listener.resumed()
+                await self._read(pubsub, listener)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever the connection raised: the subscription is gone
+                if self._subscribed.is_set():
+                    log.warning("bus: lost the Redis subscription (%r); reconnecting", exc)
+                else:
+                    log.debug("bus: cannot subscribe yet: %r", exc)
+                listener.lost()
+            finally:
+                self._subscribed.clear()
+                await _dispose(pubsub, restore)
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 - jitter only
+            delay = min(high, delay * 2)
+
+    async def _subscribe(self, pubsub: PubSub, restore: list[Any]) -> None:
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        await asyncio.wait_for(cast(Any, pubsub).connect(), self._ping_timeout)
+        connection: Any = pubsub.connection
+        # A reconnect inside the client library would hide a gap from us: no retries on this
+        # connection while it is ours (the pool gets it back as it was).
+        restore[:] = [connection, connection.retry]
+        connection.retry = Retry(NoBackoff(), 0)
+        await asyncio.wait_for(pubsub.subscribe(self._channel), self._ping_timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._ping_timeout
+        while loop.time() < deadline:
+            message = await pubsub.get_message(timeout=max(0.0, deadline - loop.time()))
+            if message is not None and message["type"] == "subscribe":
+                return
+        raise TimeoutError("no SUBSCRIBE confirmation from Redis")
+
+    async def _read(self, pubsub: PubSub, listener: Listener) -> None:
+        """Deliver batches until the connection fails; only returns by raising."""
+        loop = asyncio.get_running_loop()
+        heard = loop.time()
+        pinged: float | None = None
+        slice_ = min(1.0, self._ping_interval / 2)
+        while True:
+            message = await pubsub.get_message(timeout=slice_)
+            now = loop.time()
+            if message is not None:
+                heard, pinged = now, None
+                if message["type"] == "message":
+                    self._deliver(message["data"], listener)
+            elif pinged is not None:
+                if now - pinged > self._ping_timeout:
+                    raise ConnectionError(f"Redis did not answer a PING within {self._ping_timeout}s")
+            elif now - heard > self._ping_interval:
+                await asyncio.wait_for(pubsub.ping(_PING), self._ping_timeout)
+                pinged = now
+
+    @staticmethod
+    def _deliver(frame: bytes, listener: Listener) -> None:
+        try:
+            messages = decode_batch(frame)
+        except ValueError as exc:
+            log.warning("bus: dropped a frame: %s", exc)
+            return
+        listener.deliver(messages)
+
+
+async def _dispose(pubsub: PubSub, restore: list[Any]) -> None:
+    if restore:
+        connection, retry = restore
+        connection.retry = retry
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(cast(Any, pubsub).aclose(), 2.0)
