@@ -6,7 +6,7 @@ bound could matter for the statistics in use — the mean drifted away from the 
 left the window, or rounding simply accumulated — the sums are re-anchored at the mean and
 recomputed exactly (math.fsum) from the window's contents. With ordinary data that happens once every
 tens of thousands of updates, so the cost stays O(1) amortised whatever the window holds.
-window.lua mirrors this file step by step for Redis.
+window.lua takes the same steps in Redis.
 """
 
 from __future__ import annotations
