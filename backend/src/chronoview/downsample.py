@@ -23,10 +23,14 @@ def bucket_count(max_points: int, alerts: int) -> int:
     return max(1, (max_points - 2 - alerts) // 2)
 
 
-def bucket_width(first: float, last: float, buckets: int) -> float:
-    """Equal-width buckets from the first point to the last (which falls in the last bucket)."""
-    span = last - first
-    return span / buckets if span > 0 else 1.0
+def bucket_edges(first: float, last: float, buckets: int) -> list[float]:
+    """Lower edges of equal-width buckets from the first point to the last (in the last bucket).
+
+    Rounded to the microsecond, the precision timestamps are stored with, so that the database
+    (see storage/history.py) and this module cut the series at exactly the same instants.
+    """
+    width = (last - first) / buckets
+    return [round(first + width * b, 6) for b in range(buckets)]
 
 
 def downsample(
@@ -35,7 +39,8 @@ def downsample(
     """Indices of the points to keep, ascending; `ts` must be ascending.
 
     All points when they fit in `max_points`; otherwise both ends, every alert point, and the
-    minimum and maximum of each of `bucket_count` equal-width time buckets. That is at most
+    minimum and maximum (the earliest, on ties) of each of the `bucket_count` buckets of
+    `bucket_edges`. That is at most
     `max(max_points, 4)` points unless the alerts do not fit beside both ends and the extremes:
     alerts and extremes are never dropped, so then it is just those.
     """
@@ -46,10 +51,10 @@ def downsample(
     buckets = bucket_count(max_points, len(keep))
     keep.add(0)
     keep.add(n - 1)
-    width = bucket_width(ts[0], ts[-1], buckets)
+    edges = bucket_edges(ts[0], ts[-1], buckets)
     lo = 0
     for b in range(1, buckets + 1):
-        hi = n if b == buckets else bisect_left(ts, ts[0] + width * b, lo)
+        hi = n if b == buckets else bisect_left(ts, edges[b], lo)
         if hi > lo:
             chunk = values[lo:hi]
             keep.add(lo + chunk.index(min(chunk)))

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chronoview.downsample import downsample
 from chronoview.points import Point, Score, ScoredPoint, format_ts
 from chronoview.storage import SqlStorage
 from tests.history.conftest import MakeClient, ingest
@@ -182,8 +183,36 @@ def test_storage_downsample_keeps_its_promises(database_url: str) -> None:
             assert min(v for _, v, _ in data) in got.values
             assert max(v for _, v, _ in data) in got.values
             assert len(got.ts) <= max(max_points, len(alert_points) + 4)
+            ts, values, alert = (list(column) for column in zip(*data, strict=True))
+            expected = downsample(ts, values, alert, max_points)
+            assert [(round(t, 3), v) for t, v in zip(got.ts, got.values, strict=True)] == [
+                (ts[i], values[i]) for i in expected]
 
         try:
             check()
         finally:
             runner.run(storage.close())
+
+
+def test_storage_picks_the_same_points_as_the_reference(database_url: str) -> None:
+    """The SQL path is `downsample` computed in the database: same buckets, same choices."""
+    rng = random.Random(11)
+    data = [(1_750_000_000.0 + i, round(rng.gauss(0, 10), 6), rng.random() < 0.01) for i in range(10_000)]
+    data[4_321] = (data[4_321][0], 999.0, False)  # a spike that is no alert
+
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            await storage.write([ScoredPoint(Point("ref", ts, v), Score(4.0 if a else None, a, None, None, 0))
+                                 for ts, v, a in data])
+            for max_points in (4, 100, 1_000, 9_999):
+                got = await storage.series("ref", data[0][0], data[-1][0], max_points)
+                ts, values, alert = (list(column) for column in zip(*data, strict=True))
+                expected = downsample(ts, values, alert, max_points)
+                assert list(zip(got.ts, got.values, strict=True)) == [(ts[i], values[i]) for i in expected]
+                assert got.alert == [alert[i] for i in expected]
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from chronoview.downsample import bucket_count, bucket_width, downsample
+from chronoview.downsample import bucket_count, bucket_edges, downsample
 from chronoview.points import to_datetime
 from chronoview.storage.base import ExportRow, SeriesColumns, SnapshotRecord
 from chronoview.storage.tables import alerts, points, snapshots
 
+_SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes in SQLite
 # Rows per fetch while exporting: big enough to amortise round trips, small enough to stay flat.
 EXPORT_CHUNK_ROWS = 5_000
 
@@ -55,39 +57,57 @@ def _columns(dialect: str, rows: Sequence[Any], total: int) -> SeriesColumns:
                          [bool(f) for f in flags], list(zscores), total)
 
 
-async def _bucket_extremes(
-    conn: AsyncConnection, dialect: str, where: tuple[sa.ColumnElement[bool], ...],
-    first: float, last: float, buckets: int,
-) -> list[tuple[float, float]]:
-    """(epoch, value) of the minimum and the maximum of each time bucket, computed in the database.
+# Per bucket, the lowest and the highest point (earliest first on ties) by an index range scan that
+# keeps only the best row: no sort of the whole range, and SQLite has no hash aggregate to lean on.
+_EXTREMES_POSTGRES = sa.text("""
+SELECT lo.ts, lo.value, hi.ts, hi.value
+FROM unnest(:starts, :stops) AS b(start, stop)
+CROSS JOIN LATERAL (SELECT ts, value FROM points WHERE metric = :metric AND ts >= b.start
+                    AND ts < b.stop ORDER BY value, ts, id LIMIT 1) AS lo
+CROSS JOIN LATERAL (SELECT ts, value FROM points WHERE metric = :metric AND ts >= b.start
+                    AND ts < b.stop ORDER BY value DESC, ts, id LIMIT 1) AS hi
+""").bindparams(
+    sa.bindparam("starts", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
+    sa.bindparam("stops", type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
+)
+# SQLite: beside a lone min() or max(), a bare column comes from the row holding it (a documented
+# rule), so one scalar subquery gives value and ts; printf('%!.20e') carries the float exactly.
+_EXTREMES_SQLITE = sa.text("""
+SELECT (SELECT printf('%!.20e', min(value)) || ' ' || ts FROM points WHERE metric = :metric
+          AND ts >= json_extract(b.value, '$[0]') AND ts < json_extract(b.value, '$[1]')),
+       (SELECT printf('%!.20e', max(value)) || ' ' || ts FROM points WHERE metric = :metric
+          AND ts >= json_extract(b.value, '$[0]') AND ts < json_extract(b.value, '$[1]'))
+FROM json_each(:buckets) AS b
+""")
 
-    The buckets are `downsample`'s: equal widths from the first point, the last one in the last.
+
+async def _bucket_extremes(
+    conn: AsyncConnection, dialect: str, metric: str, first: datetime, last: datetime, buckets: int
+) -> list[tuple[float, float]]:
+    """(epoch, value) of the minimum and the maximum of each time bucket, found by the database.
+
+    The buckets are `downsample`'s: equal widths from the first point, the last point in the last.
     """
-    width = bucket_width(first, last, buckets)
-    if dialect == "postgresql":
-        # date_part gives float8 directly; extract() goes through numeric, several times slower.
-        epoch = sa.func.date_part("epoch", points.c.ts, type_=sa.Float(53))
-        bucket = sa.func.least(sa.func.floor((epoch - first) / width), buckets - 1)
-        # An array compares element by element: the min of [value, ts] is the lowest value, with
-        # its timestamp, in one pass and without sorting.
-        pair = postgresql.array([points.c.value, epoch])
-        rows = (await conn.execute(
-            sa.select(sa.func.min(pair), sa.func.max(pair)).where(*where).group_by(bucket)
-        )).all()
-        return [(float(p[1]), float(p[0])) for row in rows for p in row]
-    # SQLite: julianday is in days; a bare column beside a lone min() or max() comes from the row
-    # holding that minimum or maximum (a documented SQLite rule), hence two queries.
-    day0 = first / 86_400.0 + 2_440_587.5
-    per_day = 86_400.0 / width
-    bucket = sa.func.min(
-        sa.cast((sa.func.julianday(points.c.ts) - day0) * per_day, sa.Integer), buckets - 1
-    )
+    edges = [to_datetime(edge) for edge in bucket_edges(first.timestamp(), last.timestamp(), buckets)]
+    edges.append(last + timedelta(microseconds=1))  # the last bucket holds the last point
     found: list[tuple[float, float]] = []
-    for extreme in (sa.func.min, sa.func.max):
-        rows = (await conn.execute(
-            sa.select(extreme(points.c.value), _stamp(dialect)).where(*where).group_by(bucket)
-        )).all()
-        found.extend((_epoch(dialect, stamp), value) for value, stamp in rows)
+    if dialect == "postgresql":
+        # The planner prices a thousand small index scans like a big query and would JIT-compile
+        # it, which costs more than running it. SET LOCAL ends with this (read) transaction.
+        await conn.execute(sa.text("SET LOCAL jit = off"))
+        result = await conn.execute(
+            _EXTREMES_POSTGRES, {"metric": metric, "starts": edges[:-1], "stops": edges[1:]})
+        for lo_ts, lo_value, hi_ts, hi_value in result:
+            found += [(_utc(lo_ts).timestamp(), lo_value), (_utc(hi_ts).timestamp(), hi_value)]
+        return found
+    text = [edge.astimezone(UTC).strftime(_SQLITE_FORMAT) for edge in edges]
+    pairs = orjson.dumps([[text[i], text[i + 1]] for i in range(buckets)]).decode()
+    result = await conn.execute(_EXTREMES_SQLITE, {"metric": metric, "buckets": pairs})
+    for cells in result:
+        for cell in cells:
+            if cell is not None:  # an empty bucket
+                value, _, stamp = cell.partition(" ")
+                found.append((_epoch(dialect, stamp), float(value)))
     return found
 
 
@@ -112,7 +132,9 @@ class HistoryQueries:
                  points.c.ts <= to_datetime(end))
         columns = (_stamp(self.dialect), points.c.value, points.c.alert, points.c.zscore)
         async with self.connect() as conn:
-            total = int(await conn.scalar(sa.select(sa.func.count()).where(*where)) or 0)
+            total, first, last = (await conn.execute(
+                sa.select(sa.func.count(), sa.func.min(points.c.ts), sa.func.max(points.c.ts)).where(*where)
+            )).one()
             if total <= max_points:
                 rows = (await conn.execute(
                     sa.select(*columns).where(*where).order_by(points.c.ts, points.c.id)
@@ -127,9 +149,8 @@ class HistoryQueries:
                 .where(alerts.c.metric == metric, alerts.c.ts >= to_datetime(start),
                        alerts.c.ts <= to_datetime(end))
             )).all()
-            first, last = (_epoch(self.dialect, row[0]) for row in ends)
             buckets = bucket_count(max_points, len(flagged))
-            extremes = await _bucket_extremes(conn, self.dialect, where, first, last, buckets)
+            extremes = await _bucket_extremes(conn, self.dialect, metric, _utc(first), _utc(last), buckets)
         candidates: dict[tuple[float, float], tuple[float, float, bool, float | None]] = {}
         for stamp, value in extremes:
             candidates[stamp, value] = (stamp, value, False, None)
