@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,9 +62,26 @@ class Server:
     def tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
 
+    def wait_ready(self, within: float = 30) -> Server:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}: {self.tail()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.05)
+        self.stop(signal.SIGKILL)
+        raise TimeoutError(f"server did not answer /health in {within}s: {self.tail()}")
 
-def launch(workdir: Path, *, queue: int | None = None, timeout: float = 30, **env: str) -> Server:
+
+def launch(workdir: Path, *, queue: int | None = None, **env: str) -> Server:
     """Start a server with these settings (embedded, no simulator unless told) and wait for /health."""
+    return spawn(workdir, env, queue=queue).wait_ready()
+
+
+def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None) -> Server:
+    """Start a server process without waiting for it (start several, then `wait_ready` each)."""
     port = free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
@@ -77,17 +94,7 @@ def launch(workdir: Path, *, queue: int | None = None, timeout: float = 30, **en
     log = workdir / f"server-{port}.log"
     process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **settings},
                                stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    server = Server(process, port, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}: {server.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return server
-        time.sleep(0.05)
-    server.stop(signal.SIGKILL)
-    raise TimeoutError(f"server did not answer /health in {timeout}s: {server.tail()}")
+    return Server(process, port, log)
 
 
 @dataclass
