@@ -9,8 +9,9 @@ from collections.abc import Sequence
 import pytest
 
 from chronoview.api.stream import origin_allowed, replay_after
-from chronoview.bus.hub import BUS_DOWN, MISSED, SLOW, Closing, Hub
+from chronoview.bus.hub import Hub
 from chronoview.bus.redis import decode_batch, encode_batch
+from chronoview.bus.subscription import BUS_DOWN, MISSED, SLOW, Closing
 from chronoview.points import Point, Score, ScoredPoint
 
 SCORE = Score(None, False, None, None, 0)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from chronoview.bus.hub import Closing, Subscription
+from chronoview.bus.subscription import Closing, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import HubDep, SettingsDep, StorageDep
 from chronoview.schemas import parse_timestamp

@@ -62,7 +62,7 @@ class RedisBus:
         ping_timeout: float = 5.0,
         backoff: tuple[float, float] = (0.1, 5.0),
         publish_timeout: float = 2.0,
-        start_timeout: float = 5.0,
+        start_timeout: float = 3.0,
     ) -> None:
         self._redis = redis
         self._channel = channel
