@@ -12,6 +12,7 @@ window.lua takes the same steps in Redis.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 
@@ -143,10 +144,8 @@ class _Series:
             if ts >= stamps[-1]:
                 stamps.append(ts)
                 kept.append(x)
-            else:  # a late point: its place is usually a few steps from the right
-                i = n - 1
-                while i > 0 and stamps[i - 1] > ts:
-                    i -= 1
+            else:  # a late point: binary search, then one insert (C-speed block moves)
+                i = bisect_right(stamps, ts)
                 stamps.insert(i, ts)
                 kept.insert(i, x)
             s1 += d
