@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
 import statistics
 import sys
 import tempfile
@@ -34,6 +36,11 @@ class Result:
     server_cpu: float | None = None  # CPU seconds per wall second (1.0 = one core busy)
     client_cpu: float | None = None
     notes: str = ""
+    load1: float | None = None  # the machine's 1-minute load average when measured (other work too)
+
+    def __post_init__(self) -> None:
+        if self.load1 is None:
+            self.load1 = round(os.getloadavg()[0], 2)
 
 
 @contextlib.contextmanager
@@ -82,6 +89,31 @@ class CpuMeter:
         return self._total() - self.start_cpu
 
 
+class TreeCpuMeter(CpuMeter):
+    """CPU seconds of a process and all its live descendants (a browser, client workers)."""
+
+    def _total(self) -> float:
+        total = 0.0
+        for proc in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest rank."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def load_avg() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def median_of(runs: int, once: Callable[[], dict[str, float]]) -> dict[str, float]:
     """Run a measurement several times; every field becomes its median."""
     samples = [once() for _ in range(runs)]
@@ -93,4 +125,4 @@ def emit(results: list[Result], name: str) -> None:
     (RESULTS / f"{name}.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
     for r in results:
         print(f"{r.measure} [{r.shape}]: {r.value:.4g} {r.unit} (target {r.target}) "
-              f"{'MET' if r.met else 'NOT MET'}")
+              f"{'MET' if r.met else 'NOT MET'} load {r.load1}", flush=True)

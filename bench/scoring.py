@@ -1,0 +1,109 @@
+"""Scoring cost per point with 300 vs 300,000 points in the window: in process and on Redis.
+
+SPEC §4 promises O(1) amortised per in-order point whatever the window holds. Each window is filled
+with `rebuild(metric, history)` (points spread evenly over 299 s, so they all stay in it), then
+in-order points at the same spacing are scored in batches: every new point evicts one old one, so
+the window keeps its size while it is measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+from common import REPEATS, CpuMeter, Result, backend, emit, load_avg, median_of
+
+from chronoview.points import Point
+from chronoview.window.memory import MemoryWindow
+from chronoview.window.redis import RedisWindow
+
+SIZES = (300, 300_000)
+SPAN = 299.0  # seconds covered by the filled window (< W = 300)
+BATCH = 100
+TARGET = 1.5
+T0 = 1.75e9
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+
+
+def history(size: int) -> tuple[list[tuple[float, float]], float]:
+    step = SPAN / size
+    return [(T0 + i * step, 100.0 + (i % 17)) for i in range(size)], step
+
+
+async def cost_per_point(
+    window: MemoryWindow | RedisWindow, metric: str, size: int, count: int, meters: list[CpuMeter]
+) -> tuple[float, list[float]]:
+    """Seconds per scored point after filling `metric`'s window with `size` points; cores used."""
+    pairs, step = history(size)
+    await window.forget([metric])
+    await window.rebuild(metric, pairs)
+    start = T0 + size * step
+    batches = [[Point(metric, start + (b * BATCH + i) * step, 100.0 + (i % 13)) for i in range(BATCH)]
+               for b in range(count // BATCH)]
+    for meter in meters:
+        meter.start()
+    began = time.perf_counter()
+    for batch in batches:
+        scores = await window.score(batch)
+    elapsed = time.perf_counter() - began
+    cores = [meter.stop() / elapsed for meter in meters]
+    last = scores[-1]
+    if last is None or last.n < size - 1:
+        raise RuntimeError(f"window of {size} not filled as expected: {last}")
+    await window.forget([metric])
+    return elapsed / (len(batches) * BATCH), cores
+
+
+def measure(make_window, count: int, server_pid: int | None) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    async def once() -> dict[str, float]:
+        window = make_window()
+        meters = [CpuMeter(os.getpid())] + ([CpuMeter(server_pid)] if server_pid else [])
+        try:
+            out: dict[str, float] = {}
+            for size in SIZES:  # CPU reported for the big window
+                out[f"cost{size}"], cores = await cost_per_point(window, f"score{size}", size, count, meters)
+            out["client_cpu"] = cores[0]
+            out["server_cpu"] = cores[1] if server_pid else 0.0
+            return out
+        finally:
+            await window.close()
+
+    return median_of(REPEATS, lambda: asyncio.run(once()))
+
+
+def redis_pid(url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("server")["process_id"])
+    finally:
+        client.close()
+
+
+def result(shape: str, m: dict[str, float], notes: str, load: float) -> list[Result]:
+    small, big = m[f"cost{SIZES[0]}"], m[f"cost{SIZES[1]}"]
+    ratio = big / small
+    return [Result(
+        f"scoring cost per point, window {SIZES[1]:,} vs {SIZES[0]}", ratio, "x", f"<= {TARGET}",
+        ratio <= TARGET, shape, m["server_cpu"] or None, m["client_cpu"],
+        f"{small * 1e6:.2f} us vs {big * 1e6:.2f} us per point, batches of {BATCH}; {notes}", load,
+    )]
+
+
+def main() -> list[Result]:
+    results = []
+    m = measure(MemoryWindow, 20_000 if QUICK else 200_000, None)
+    results += result("in-process", m, "MemoryWindow in this process (client CPU = scoring)", load_avg())
+    with backend("pg+redis") as settings:
+        url = settings["REDIS_URL"]
+        m = measure(lambda: RedisWindow(url), 5_000 if QUICK else 30_000, redis_pid(url))
+        results += result("redis", m, "RedisWindow, window.lua; server CPU = redis-server", load_avg())
+    return results
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(__file__))
+    emit(main(), "scoring")
