@@ -126,3 +126,59 @@ def emit(results: list[Result], name: str) -> None:
     for r in results:
         print(f"{r.measure} [{r.shape}]: {r.value:.4g} {r.unit} (target {r.target}) "
               f"{'MET' if r.met else 'NOT MET'} load {r.load1}", flush=True)
+
+
+PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+
+
+@contextlib.contextmanager
+def spy(pid: int, name: str, rate: int = 200) -> Iterator[Path]:
+    """Sample `pid` with py-spy (if installed) while the block runs; collapsed stacks to results/.
+
+    Only used when BENCH_PROFILE=1: a profile of what limits a benchmark, for BENCHMARKS.md.
+    """
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}.collapsed"
+    if os.environ.get("BENCH_PROFILE") != "1" or not PY_SPY.exists():
+        yield out
+        return
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--rate", str(rate),
+                             "--format", "raw", "--nonblocking", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if out.exists():
+            (RESULTS / f"{name}.top.txt").write_text(summarise(out))
+
+
+def summarise(collapsed: Path, top: int = 25) -> str:
+    """Self and inclusive sample shares of the hottest frames in a py-spy collapsed-stack file."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in collapsed.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        own[frames[-1]] = own.get(frames[-1], 0) + n
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    lines = [f"{total} samples", "", "self%  frame"]
+    for frame, n in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"{100 * n / total:5.1f}  {frame}")
+    lines += ["", "incl%  frame"]
+    for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"{100 * n / total:5.1f}  {frame}")
+    return "\n".join(lines) + "\n"

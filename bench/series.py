@@ -60,7 +60,7 @@ def main() -> list[Result]:
         with backend(shape) as settings, server(settings) as proc, \
                 httpx.Client(base_url=proc.url, timeout=60) as client:
             fill(client)
-            m = median_of(REPEATS, lambda: timed(client, proc.process.pid))  # noqa: B023
+            m = median_of(REPEATS, lambda: timed(client, proc.process.pid))
             load = load_avg()
             notes = (f"{POINTS:,} points, {int(m['returned'])} returned; {REQUESTS} sequential "
                      f"requests per run after {WARMUP} warm-up, median of {REPEATS} runs")
