@@ -37,5 +37,5 @@ async def load_series(
             {"ts": stamps[i], "value": values[i], "zscore": zscore[i]}
             for i, flagged in enumerate(alert) if flagged
         ],
-        "downsampled": len(stamps) < columns.total,
+        "downsampled": columns.downsampled,
     }

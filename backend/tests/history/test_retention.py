@@ -74,8 +74,9 @@ def test_the_background_task_purges_and_stops(database_url: str) -> None:
             await _fill(storage, now)
             task = RetentionTask(storage, retention_days=5, interval=0.05, first_delay=0)
             task.start()
-            for _ in range(200):
-                if await _count(storage, points) == 12:
+            expected = [12, 4, 2]  # points, alerts, snapshots left once a pass has finished
+            for _ in range(400):
+                if [await _count(storage, t) for t in (points, alerts, snapshots)] == expected:
                     break
                 await asyncio.sleep(0.05)
             await task.stop()

@@ -25,14 +25,13 @@ class CatalogEntry:
 
 @dataclass(frozen=True, slots=True)
 class SeriesColumns:
-    """Points of a metric as parallel columns, oldest first; `total` counts the range before
-    downsampling."""
+    """Points of a metric as parallel columns, oldest first; `downsampled` when some were left out."""
 
     ts: list[float]
     values: list[float]
     alert: list[bool]
     zscore: list[float | None]
-    total: int
+    downsampled: bool
 
 
 # metric, ts (UTC), value, zscore, alert, mean, std, n: one row of a CSV export.

@@ -49,12 +49,12 @@ def _epoch(dialect: str, stamp: Any) -> float:
     return datetime.fromisoformat(stamp).replace(tzinfo=UTC).timestamp()
 
 
-def _columns(dialect: str, rows: Sequence[Any], total: int) -> SeriesColumns:
+def _columns(dialect: str, rows: Sequence[Any]) -> SeriesColumns:
     if not rows:
-        return SeriesColumns([], [], [], [], total)
+        return SeriesColumns([], [], [], [], False)
     stamps, values, flags, zscores = zip(*rows, strict=True)
     return SeriesColumns([_epoch(dialect, s) for s in stamps], list(values),
-                         [bool(f) for f in flags], list(zscores), total)
+                         [bool(f) for f in flags], list(zscores), False)
 
 
 # Per bucket, the lowest and the highest point (earliest first on ties) by an index range scan that
@@ -82,14 +82,14 @@ FROM json_each(:buckets) AS b
 
 
 async def _bucket_extremes(
-    conn: AsyncConnection, dialect: str, metric: str, first: datetime, last: datetime, buckets: int
+    conn: AsyncConnection, dialect: str, metric: str, first: float, last: float, buckets: int
 ) -> list[tuple[float, float]]:
     """(epoch, value) of the minimum and the maximum of each time bucket, found by the database.
 
     The buckets are `downsample`'s: equal widths from the first point, the last point in the last.
     """
-    edges = [to_datetime(edge) for edge in bucket_edges(first.timestamp(), last.timestamp(), buckets)]
-    edges.append(last + timedelta(microseconds=1))  # the last bucket holds the last point
+    edges = [to_datetime(edge) for edge in bucket_edges(first, last, buckets)]
+    edges.append(to_datetime(last) + timedelta(microseconds=1))  # the last bucket holds the last point
     found: list[tuple[float, float]] = []
     if dialect == "postgresql":
         # The planner prices a thousand small index scans like a big query and would JIT-compile
@@ -132,14 +132,13 @@ class HistoryQueries:
                  points.c.ts <= to_datetime(end))
         columns = (_stamp(self.dialect), points.c.value, points.c.alert, points.c.zscore)
         async with self.connect() as conn:
-            total, first, last = (await conn.execute(
-                sa.select(sa.func.count(), sa.func.min(points.c.ts), sa.func.max(points.c.ts)).where(*where)
-            )).one()
-            if total <= max_points:
+            # Only "does it fit?" matters, so counting stops after max_points + 1 index entries.
+            probe = sa.select(sa.literal(1)).where(*where).limit(max_points + 1).subquery()
+            if int(await conn.scalar(sa.select(sa.func.count()).select_from(probe)) or 0) <= max_points:
                 rows = (await conn.execute(
                     sa.select(*columns).where(*where).order_by(points.c.ts, points.c.id)
                 )).all()
-                return _columns(self.dialect, rows, total)
+                return _columns(self.dialect, rows)
             # Too many: only candidates cross over: both ends, every alert, each bucket's extremes.
             ends = [(await conn.execute(
                 sa.select(*columns).where(*where).order_by(*order).limit(1))).one()
@@ -150,7 +149,8 @@ class HistoryQueries:
                        alerts.c.ts <= to_datetime(end))
             )).all()
             buckets = bucket_count(max_points, len(flagged))
-            extremes = await _bucket_extremes(conn, self.dialect, metric, _utc(first), _utc(last), buckets)
+            first, last = (_epoch(self.dialect, row[0]) for row in ends)
+            extremes = await _bucket_extremes(conn, self.dialect, metric, first, last, buckets)
         candidates: dict[tuple[float, float], tuple[float, float, bool, float | None]] = {}
         for stamp, value in extremes:
             candidates[stamp, value] = (stamp, value, False, None)
@@ -161,7 +161,7 @@ class HistoryQueries:
         ts, values, alert, zscore = (list(c) for c in zip(*ordered, strict=True))
         keep = downsample(ts, values, alert, max_points)
         return SeriesColumns([ts[i] for i in keep], [values[i] for i in keep],
-                             [alert[i] for i in keep], [zscore[i] for i in keep], total)
+                             [alert[i] for i in keep], [zscore[i] for i in keep], True)
 
     async def export_rows(
         self: _Sql, metrics: Sequence[str], start: float, end: float
