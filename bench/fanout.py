@@ -77,7 +77,9 @@ class Clients:
     def meters(self) -> list[CpuMeter]:
         return [CpuMeter(p.pid) for p in self.procs]
 
-    def finish(self, timeout: float, terminate: bool = False) -> tuple[list[int], dict[str, int], array, array]:
+    def finish(
+        self, timeout: float, terminate: bool = False
+    ) -> tuple[list[int], dict[str, int], array, array]:
         counts: list[int] = []
         closes: dict[str, int] = {}
         sent, received = array("d"), array("d")
@@ -236,7 +238,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (10, 20, 40, 80, 160, 
                 if behind > 1.0:  # the poster itself could not keep the pace: stop here
                     break
             post_marker(http, -1.0)
-            counts, closes, sent, received = clients.finish(30)
+            _, closes, sent, received = clients.finish(30)
         finally:
             clients.kill()
     best, best_cpu, rows = 0.0, [0.0, 0.0], []

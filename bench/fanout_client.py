@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from array import array
+from pathlib import Path
 
 import orjson
 from websockets.asyncio.client import connect
@@ -88,17 +89,18 @@ async def main(
     for task in readers:
         task.cancel()
     stopper.cancel()
-    with open(out, "wb") as fh:
-        fh.write(array("d", [len(sent)]).tobytes())
-        sent.tofile(fh)
-        received.tofile(fh)
-    print(orjson.dumps({"counts": counts, "closes": closes}).decode(), flush=True)
     with contextlib.suppress(Exception):
         await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in conns),  # type: ignore[attr-defined]
                                               return_exceptions=True), 5)
+    return sent, received, {"counts": counts, "closes": closes}
+
+
+def write(out: str, sent: array, received: array, summary: dict[str, object]) -> None:
+    Path(out).write_bytes(array("d", [len(sent)]).tobytes() + sent.tobytes() + received.tobytes())
+    print(orjson.dumps(summary).decode(), flush=True)
 
 
 if __name__ == "__main__":
     url, metric, n, out, mode, deadline = sys.argv[1:7]
     deflate = (sys.argv[7] if len(sys.argv) > 7 else "deflate") == "deflate"
-    asyncio.run(main(url, metric, int(n), out, mode, float(deadline), deflate))
+    write(out, *asyncio.run(main(url, metric, int(n), out, mode, float(deadline), deflate)))
