@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import orjson
 import psutil
-from common import CpuMeter, Result, backend, emit, load_avg, percentile, server
+from common import CpuMeter, Result, backend, emit, load_avg, percentile, server, spy
 
 HERE = Path(__file__).resolve().parent
 METRIC = "fan"
@@ -225,6 +225,8 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (10, 20, 40, 80, 160, 
             time.sleep(1)
             meters = [CpuMeter(proc.process.pid), *clients.meters()]
             cpu_by_step: list[list[float]] = []
+            profile = spy(proc.process.pid, "fanout-ceiling")
+            profile.__enter__()
             for rate in rates:
                 for meter in meters:
                     meter.start()
@@ -237,6 +239,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (10, 20, 40, 80, 160, 
                 behind = time.monotonic() - began - step_seconds - 1.5
                 if behind > 1.0:  # the poster itself could not keep the pace: stop here
                     break
+            profile.__exit__(None, None, None)
             post_marker(http, -1.0)
             _, closes, sent, received = clients.finish(30)
         finally:
@@ -260,7 +263,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (10, 20, 40, 80, 160, 
 
 PARTS = {
     "stream": lambda: stream("embedded") + stream("pg+redis"),
-    "idle": idle,
+    "idle": lambda: idle(deflate=True) + idle(deflate=False),
     "ceiling": ceiling,
 }
 

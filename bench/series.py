@@ -12,7 +12,7 @@ import time
 
 import httpx
 import orjson
-from common import REPEATS, CpuMeter, Result, backend, emit, load_avg, median_of, percentile, server
+from common import REPEATS, CpuMeter, Result, backend, emit, load_avg, median_of, percentile, server, spy
 
 POINTS = 86_400
 BATCH = 10_000
@@ -61,6 +61,8 @@ def main() -> list[Result]:
                 httpx.Client(base_url=proc.url, timeout=60) as client:
             fill(client)
             m = median_of(REPEATS, lambda: timed(client, proc.process.pid))
+            with spy(proc.process.pid, f"series-{shape}"):  # an extra run, profiled (BENCH_PROFILE=1)
+                timed(client, proc.process.pid)
             load = load_avg()
             notes = (f"{POINTS:,} points, {int(m['returned'])} returned; {REQUESTS} sequential "
                      f"requests per run after {WARMUP} warm-up, median of {REPEATS} runs")
