@@ -6,6 +6,7 @@ import contextlib
 import json
 import math
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -22,6 +23,10 @@ from tests.server import ServerProcess, start_server  # noqa: E402
 from tests.services import PostgresServer, RedisServer  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+
+# A stopped benchmark (bench/run.py's timeout) still runs its `finally` blocks: servers, PostgreSQL
+# and Redis of its own are stopped and their folders removed.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 REPEATS = 3
 
 
@@ -142,7 +147,6 @@ def spy(pid: int, name: str, rate: int = 200) -> Iterator[Path]:
     if os.environ.get("BENCH_PROFILE") != "1" or not PY_SPY.exists():
         yield out
         return
-    import signal
     import subprocess
 
     proc = subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--rate", str(rate),
