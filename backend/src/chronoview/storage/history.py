@@ -140,9 +140,15 @@ class HistoryQueries:
                 )).all()
                 return _columns(self.dialect, rows)
             # Too many: only candidates cross over: both ends, every alert, each bucket's extremes.
+            # ORDER BY ts alone is the index's order, so it stops at the first entry whatever the
+            # planner's statistics say (on a table not yet analyzed, min(ts) or ORDER BY ts, id
+            # read the whole range); then the earliest/latest id among points of that instant.
             ends = [(await conn.execute(
-                sa.select(*columns).where(*where).order_by(*order).limit(1))).one()
-                for order in ((points.c.ts, points.c.id), (points.c.ts.desc(), points.c.id.desc()))]
+                sa.select(*columns)
+                .where(points.c.metric == metric, points.c.ts == sa.select(points.c.ts).where(*where)
+                       .order_by(by_ts).limit(1).scalar_subquery())
+                .order_by(by_id).limit(1))).one()
+                for by_ts, by_id in ((points.c.ts, points.c.id), (points.c.ts.desc(), points.c.id.desc()))]
             flagged = (await conn.execute(
                 sa.select(_stamp(self.dialect, alerts), alerts.c.value, sa.true(), alerts.c.zscore)
                 .where(alerts.c.metric == metric, alerts.c.ts >= to_datetime(start),
