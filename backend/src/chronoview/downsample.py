@@ -6,7 +6,7 @@ the global extremes are guaranteed, not just likely. Alert points are kept whate
 so every marked anomaly of the range is on the chart.
 
 `downsample` is the definition, pure and O(n). The storage computes the same thing inside the
-database (each bucket's extremes with one GROUP BY; see storage/history.py), so a long range never
+database (each bucket's extremes by an index range scan; see storage/history.py), so a long range never
 crosses into Python point by point, and then calls `downsample` on those few candidates.
 """
 
