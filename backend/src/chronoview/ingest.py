@@ -26,6 +26,7 @@ from chronoview.window.base import Window
 log = logging.getLogger(__name__)
 
 MAX_BATCH_POINTS = 10_000
+WRITES_IN_FLIGHT = 4
 
 
 class WindowUnavailable(Exception):
@@ -52,7 +53,10 @@ class _Request:
 
 
 class Pipeline:
-    def __init__(self, storage: Storage, window: Window, bus: Bus, window_seconds: float) -> None:
+    def __init__(
+        self, storage: Storage, window: Window, bus: Bus, window_seconds: float,
+        writes_in_flight: int = WRITES_IN_FLIGHT,
+    ) -> None:
         self._storage = storage
         self._window = window
         self._bus = bus
@@ -61,6 +65,8 @@ class Pipeline:
         self._wakeup = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+        self._slots = asyncio.Semaphore(writes_in_flight)
+        self._tail: asyncio.Task[None] | None = None  # the newest group still being written
 
     def start(self) -> None:
         self._worker = asyncio.create_task(self._run(), name="ingest-pipeline")
@@ -77,8 +83,8 @@ class Pipeline:
             await self._worker
         self._worker = None
         while self._pending:  # anything that slipped in as the worker stopped
-            with contextlib.suppress(Exception):  # its callers got the error
-                await self._process(self._take())
+            await self._start_group(self._take())
+        await self._drain()
 
     async def ingest(self, points: Sequence[Point], simulated: bool = False) -> Ingested:
         """Score, store and publish points; returns once they are durable."""
@@ -105,26 +111,46 @@ class Pipeline:
             if not self._pending:  # woken by close() with nothing left to do
                 self._wakeup.clear()
                 continue
-            group = self._take()
-            try:
-                await self._process(group)
-            except Exception:  # the callers got the error; the worker must live on
-                log.exception("ingest batch failed")
+            await self._start_group(self._take())
 
-    async def _process(self, group: list[_Request]) -> None:
+    async def _drain(self) -> None:
+        if self._tail is not None:
+            await self._tail
+
+    async def _start_group(self, group: list[_Request]) -> None:
+        """Score a group now (scoring is strictly in arrival order), then write it in the background.
+
+        Up to `writes_in_flight` groups are written at once, so one commit's latency does not
+        stall every request behind it; answers and publications still go out in group order.
+        """
+        await self._slots.acquire()
         points = [p for request in group for p in request.points]
         try:
             scored = await self._score(points)
-            encoded = [item.encode() for item in scored]
+        except BaseException as exc:
+            self._slots.release()
+            await self._fail(group, points, exc)
+            return
+        self._tail = asyncio.create_task(self._finish(group, points, scored, self._tail))
+
+    async def _finish(
+        self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        encoded = [item.encode() for item in scored]
+        try:
             await self._write(group, scored)
         except BaseException as exc:
-            # Scoring may have added points to their windows before a rebuild or the write failed
-            # (a batch spans metrics): none of them were stored, so none may stay in a baseline.
-            await self._forget({p.metric for p in points})
-            for request in group:
-                if not request.done.done():
-                    request.done.set_exception(exc)
-            raise
+            failure: BaseException | None = exc
+        else:
+            failure = None
+        finally:
+            self._slots.release()
+        if previous is not None:
+            await previous  # never raises: answers and publications keep group order
+        if failure is not None:
+            await self._fail(group, points, failure)
+            return
         start = 0
         for request in group:
             end = start + len(request.points)
@@ -134,6 +160,15 @@ class Pipeline:
             await self._bus.publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)])
         except Exception:  # stored is what matters; sockets catch up with since= on reconnect
             log.exception("publishing a batch failed; its points are stored")
+
+    async def _fail(self, group: list[_Request], points: list[Point], exc: BaseException) -> None:
+        # Scoring may have added points to their windows before a rebuild or the write failed
+        # (a batch spans metrics): none of them were stored, so none may stay in a baseline.
+        await self._forget({p.metric for p in points})
+        log.warning("ingest batch of %d points failed: %r", len(points), exc)
+        for request in group:
+            if not request.done.done():
+                request.done.set_exception(exc)
 
     async def _write(self, group: list[_Request], scored: list[ScoredPoint]) -> None:
         simulated = frozenset(p.metric for request in group if request.simulated for p in request.points)
@@ -148,6 +183,7 @@ class Pipeline:
             scores = await self._window.score(points)
             missing = sorted({p.metric for p, s in zip(points, scores, strict=True) if s is None})
             if missing:
+                await self._drain()  # the rebuild must see every point already scored
                 for metric in missing:
                     history = await self._storage.window_history(metric, self._window_seconds)
                     await self._window.rebuild(metric, history)

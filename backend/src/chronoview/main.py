@@ -24,7 +24,7 @@ from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
 from chronoview.config import Settings, get_settings
-from chronoview.ingest import Pipeline, WindowUnavailable
+from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
 from chronoview.retention import RetentionTask
 from chronoview.services import Services
@@ -70,7 +70,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage)
-        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds)
+        # SQLite has one writer at a time: overlapping its commits would only add lock waits.
+        overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
+        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
         services = Services(settings, storage, window, bus, pipeline, redis_client, hub)
         app.state.services = services
         await bus.start(hub)
