@@ -174,6 +174,7 @@ class Simulator:
         self._ttl = lease_ttl
         self._token = f"{os.getpid()}@{socket.gethostname()}/{uuid.uuid4().hex[:12]}"
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._failing: set[str] = set()
 
     def lease(self, metric: str) -> Lease:
@@ -188,21 +189,21 @@ class Simulator:
 
     async def stop(self) -> None:
         """Stop producing and hand the leases back, so another process can take over at once."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping = True
+        await asyncio.gather(*(_stop(task) for task in self._tasks))
         self._tasks = []
 
     async def _run(self, metric: str) -> None:
         lease = self.lease(metric)
         series = Series(PROFILES.get(metric, DEFAULT_PROFILE))
         try:
-            while True:
+            while not self._stopping:
                 if await _attempt(lease.acquire, self._ttl / 3):
                     log.info("simulator: producing %s every %ss", metric, self._interval)
                     await self._resume(metric, series)
                     await self._produce(metric, lease, series)
-                    log.info("simulator: lost the lease of %s", metric)
+                    if not self._stopping:
+                        log.info("simulator: lost the lease of %s", metric)
                 await asyncio.sleep(self._ttl / 6)
         finally:
             with contextlib.suppress(Exception):
@@ -221,7 +222,7 @@ class Simulator:
         confirmed = next_tick = loop.time()
         next_renew = confirmed + renew_every
         inflight: asyncio.Task[None] | None = None
-        while True:
+        while not self._stopping:
             now = loop.time()
             if now >= next_tick:
                 if inflight is None or inflight.done():
@@ -252,6 +253,14 @@ class Simulator:
             if metric in self._failing:
                 log.info("simulator: %s is flowing again", metric)
                 self._failing.discard(metric)
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel until done: on Python 3.11 `wait_for` can swallow a cancellation that races the
+    awaited call's completion, so one cancel() may not be enough (the loops also check a flag)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
 
 
 async def _attempt(call: Callable[[], Awaitable[bool]], limit: float) -> bool | None:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import Closing, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import HubDep, SettingsDep, StorageDep
@@ -129,10 +130,10 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
             await asyncio.wait({receiver}, timeout=CLOSE_GRACE)
     finally:
         for task in (receiver, writer, asked):
-            task.cancel()
-        for outcome in await asyncio.gather(receiver, writer, asked, return_exceptions=True):
-            if isinstance(outcome, Exception) and not isinstance(outcome, WebSocketDisconnect):
-                log.warning("WebSocket stream ended with %r", outcome)
+            await cancel_and_wait(task)
+            error = None if task.cancelled() else task.exception()
+            if isinstance(error, Exception) and not isinstance(error, WebSocketDisconnect):
+                log.warning("WebSocket stream ended with %r", error)
 
 
 async def _receive_until_closed(websocket: WebSocket) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -34,3 +35,11 @@ class Bus(Protocol):
     async def publish(self, messages: Sequence[Message]) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def cancel_and_wait(task: asyncio.Task[object]) -> None:
+    """Cancel a task and wait until it is done, cancelling again if need be: on Python 3.11
+    `asyncio.wait_for` can swallow a cancellation that races the awaited call's completion."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)

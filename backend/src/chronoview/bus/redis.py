@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from chronoview.bus.base import Listener, Message
+from chronoview.bus.base import Listener, Message, cancel_and_wait
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -74,6 +74,7 @@ class RedisBus:
         self._listener: Listener | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._closing = False
 
     async def start(self, listener: Listener) -> None:
         """Subscribe (waiting a little for it, so early batches are not missed) and start reading."""
@@ -99,11 +100,10 @@ class RedisBus:
                     raise
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
+        self._closing = True
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await cancel_and_wait(reader)
         self._listener = None
 
     @property
@@ -113,7 +113,7 @@ class RedisBus:
     async def _run(self, listener: Listener) -> None:
         low, high = self._backoff
         delay = low
-        while True:
+        while not self._closing:
             pubsub = self._redis.pubsub()
             restore: list[Any] = []
             try:
@@ -156,12 +156,12 @@ class RedisBus:
         raise TimeoutError("no SUBSCRIBE confirmation from Redis")
 
     async def _read(self, pubsub: PubSub, listener: Listener) -> None:
-        """Deliver batches until the connection fails; only returns by raising."""
+        """Deliver batches until the connection fails (raises) or the bus closes."""
         loop = asyncio.get_running_loop()
         heard = loop.time()
         pinged: float | None = None
         slice_ = min(1.0, self._ping_interval / 2)
-        while True:
+        while not self._closing:
             message = await pubsub.get_message(timeout=slice_)
             now = loop.time()
             if message is not None:
