@@ -120,14 +120,16 @@ async def test_each_simulated_metric_has_one_producer_and_another_process_takes_
     by_pid = {a.pid: a, b.pid: b}
     sockets = {a.pid: await open_socket(a.ws_url(metrics)), b.pid: await open_socket(b.ws_url(metrics))}
 
-    # Two processes, one producer per metric: one point per interval, not two.
+    # Two processes, one producer per metric: one point per interval, not two (a slow, loaded
+    # machine may skip a tick, never add one).
+    await eventually(lambda: all(len(sockets[b.pid].of(m)) >= 2 for m in metrics), 10, "every metric")
     window = 3.0
     started = time.time()
     await asyncio.sleep(window + 0.5)
     counts = per_metric_counts(sockets[b.pid], metrics, started, started + window)
     expected = window / interval
     for count in counts.values():
-        assert 0.7 * expected <= count <= 1.2 * expected, counts
+        assert 0.6 * expected <= count <= 1.25 * expected, ("two processes", counts)
     holders = lease_holders(own_redis.url(), metrics)
     assert set(holders) == set(metrics)
     assert set(holders.values()) <= set(by_pid)
@@ -150,7 +152,7 @@ async def test_each_simulated_metric_has_one_producer_and_another_process_takes_
     await asyncio.sleep(2.5)
     counts = per_metric_counts(watching, metrics, started, started + 2.0)
     for count in counts.values():
-        assert 0.7 * 10 <= count <= 1.2 * 10, counts
+        assert 0.6 * 10 <= count <= 1.25 * 10, ("after the takeover", counts)
     await watching.close()
 
 
