@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py                 # every script
     .venv/bin/python bench/run.py ingest fanout   # a subset
+    .venv/bin/python bench/run.py --table         # the table of the last saved results
 
 Each script runs in its own process (so one crash or hang costs only its own rows), writes
 bench/results/<name>.json, and is stopped after TIMEOUT seconds. A failed script shows as one
@@ -94,7 +95,21 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(out)
 
 
+def saved() -> list[dict[str, object]]:
+    """The rows of the last results of every script (bench/run.py --table), in table order."""
+    rows: list[dict[str, object]] = []
+    for name in SCRIPTS:
+        for part in PARTS.get(name, (None,)):
+            path = RESULTS / (f"{name}-{part}.json" if part else f"{name}.json")
+            if path.exists():
+                rows += json.loads(path.read_text())
+    return rows
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--table"]:
+        print(table(saved()))
+        return 0
     names = argv or list(SCRIPTS)
     unknown = [n for n in names if n not in SCRIPTS]
     if unknown:
