@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from chronoview.bus.base import cancel_and_wait
 from chronoview.ingest import Pipeline
 from chronoview.points import Point
 from chronoview.storage.base import Storage
@@ -190,7 +191,7 @@ class Simulator:
     async def stop(self) -> None:
         """Stop producing and hand the leases back, so another process can take over at once."""
         self._stopping = True
-        await asyncio.gather(*(_stop(task) for task in self._tasks))
+        await asyncio.gather(*(cancel_and_wait(task) for task in self._tasks))
         self._tasks = []
 
     async def _run(self, metric: str) -> None:
@@ -253,14 +254,6 @@ class Simulator:
             if metric in self._failing:
                 log.info("simulator: %s is flowing again", metric)
                 self._failing.discard(metric)
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    """Cancel until done: on Python 3.11 `wait_for` can swallow a cancellation that races the
-    awaited call's completion, so one cancel() may not be enough (the loops also check a flag)."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=1.0)
 
 
 async def _attempt(call: Callable[[], Awaitable[bool]], limit: float) -> bool | None:

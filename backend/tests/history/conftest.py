@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from chronoview.config import Settings
-from chronoview.main import create_app
-
-MakeClient = Callable[..., TestClient]
+from tests.apps import MakeClient, app_clients
 
 
 @pytest.fixture
 def make_history_client(database_url: str, tmp_path: Path) -> Iterator[MakeClient]:
     """Like tests/api's make_client, over both databases (`database_url` is parametrized)."""
-    clients: list[TestClient] = []
-
-    def make(**overrides: object) -> TestClient:
-        values: dict[str, object] = {"database_url": database_url, "redis_url": "",
-                                     "simulated_metrics": [], "_env_file": None}
-        values.update(overrides)
-        client = TestClient(create_app(Settings(**values), dist=tmp_path / "no-dist"))  # type: ignore[arg-type]
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    with app_clients(database_url, tmp_path) as make:
+        yield make
 
 
 @pytest.fixture
