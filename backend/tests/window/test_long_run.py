@@ -120,3 +120,30 @@ async def test_a_million_points_through_one_redis_window(redis_url: str) -> None
         await window.close()
     print(f"10^6 points through RedisWindow: {time.perf_counter() - wall:.1f} s "
           f"({time.process_time() - cpu:.1f} s CPU here, the rest in Redis)")
+
+
+async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """O(1) amortised needs recomputes (O(window) each) further apart than the window is long."""
+    from chronoview.window import memory
+
+    size = 200_000
+    params = WindowParams(seconds=float(size), sigma=2.5, min_points=5)
+    window = MemoryWindow(params)
+    rnd = random.Random(7)
+    await window.rebuild("big", [(T0 + i, 100.0 + rnd.gauss(0.0, 5.0)) for i in range(size)])
+    recomputes = 0
+    recompute = memory._Series.recompute
+
+    def counting(self: memory._Series) -> None:
+        nonlocal recomputes
+        recomputes += 1
+        recompute(self)
+
+    monkeypatch.setattr(memory._Series, "recompute", counting)
+    state = window._series["big"]
+    values = [98.0 + rnd.gauss(0.0, 5.0) for _ in range(size)]  # the level shifts a little, too
+    scores = state.run([T0 + size + k for k in range(size)], values, params.seconds, 2.5, 5)
+    assert scores[-1].n == size - 1
+    assert recomputes <= 1
