@@ -14,12 +14,26 @@ from pydantic import TypeAdapter, ValidationError
 from chronoview.deps import PipelineDep, SettingsDep, StorageDep
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.points import Point, format_ts
-from chronoview.schemas import AlertOut, BatchOut, CatalogOut, MetricName, PointIn, ScoredPointOut
+from chronoview.schemas import (
+    AlertOut,
+    BatchOut,
+    CatalogOut,
+    MetricName,
+    PointIn,
+    ScoredPointOut,
+    parse_timestamp,
+)
 
 router = APIRouter(tags=["metrics"])
 
 _points = TypeAdapter(list[PointIn])
 _point = TypeAdapter(PointIn)
+_metric_name = TypeAdapter(MetricName)
+# Names that passed pydantic's MetricName check, so a batch pays it once per metric, not per point.
+_KNOWN_NAMES: set[str] = set()
+_KNOWN_NAMES_MAX = 100_000
+_FIELDS = frozenset(("metric", "value", "ts"))
+_EXACT_INT = 2**53  # beyond it, float(int) is not the number that was sent
 
 _POINT_SCHEMA = PointIn.model_json_schema()
 _BODY_SCHEMA: dict[str, Any] = {
@@ -49,6 +63,59 @@ def _check_token(request: Request, token: str) -> None:
         raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
 
+def _known_name(name: object) -> str | None:
+    """`name` if it is a valid metric name, by pydantic's own check (once per name)."""
+    if type(name) is not str:
+        return None
+    if name in _KNOWN_NAMES:
+        return name
+    try:
+        _metric_name.validate_python(name)
+    except ValidationError:
+        return None
+    if len(_KNOWN_NAMES) >= _KNOWN_NAMES_MAX:
+        _KNOWN_NAMES.clear()
+    _KNOWN_NAMES.add(name)
+    return name
+
+
+def _number(value: object) -> float | None:
+    """A JSON number as pydantic's float takes it (never a bool); None for anything else."""
+    if type(value) is float:
+        return value  # orjson yields finite floats only
+    if type(value) is int and -_EXACT_INT <= value <= _EXACT_INT:
+        return float(value)
+    return None
+
+
+def _plain_points(document: list[Any], now: float) -> list[Point] | None:
+    """The points of an ordinary, valid batch, checked without building a model per point.
+
+    Accepts only what PointIn accepts, to the same values; anything unusual (or wrong) gives None,
+    and pydantic then judges the whole body and names the error. Validating 10,000 models cost
+    5 µs per point, a third of a batch's time.
+    """
+    out: list[Point] = []
+    append = out.append
+    for item in document:
+        if type(item) is not dict or not item.keys() <= _FIELDS:
+            return None
+        metric, value = _known_name(item.get("metric")), _number(item.get("value"))
+        if metric is None or value is None:
+            return None
+        raw = item.get("ts")
+        if raw is None:
+            ts = now
+        else:
+            ts_number = _number(raw)
+            try:
+                ts = parse_timestamp(raw if ts_number is None else ts_number)
+            except ValueError:
+                return None
+        append(Point(metric, ts, value))
+    return out
+
+
 def _parse(body: bytes) -> tuple[list[Point], bool]:
     """Strict JSON (no NaN/Infinity tokens, no overflow to infinity), then the point schema."""
     try:
@@ -62,10 +129,16 @@ def _parse(body: bytes) -> tuple[list[Point], bool]:
                 raise HTTPException(422, "the array of points is empty")
             if len(document) > MAX_BATCH_POINTS:
                 raise HTTPException(413, f"at most {MAX_BATCH_POINTS} points per request")
+            fast = _plain_points(document, now)
+            if fast is not None:
+                return fast, True
             items = _points.validate_python(document)
             return [Point(i.metric, now if i.ts is None else i.ts, i.value) for i in items], True
         if not isinstance(document, dict):
             raise HTTPException(422, "body must be a point object or an array of point objects")
+        fast = _plain_points([document], now)
+        if fast is not None:
+            return fast, False
         item = _point.validate_python(document)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from None

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chronoview.points import Point, Score, ScoredPoint, to_datetime
+from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
 from chronoview.storage.base import CatalogEntry, StorageUnavailable
 from chronoview.storage.engine import create_engine
 from chronoview.storage.history import HistoryQueries
@@ -54,6 +54,11 @@ ON CONFLICT (metric) DO UPDATE SET
     last_ts = GREATEST(excluded.last_ts, metrics.last_ts),
     simulated = metrics.simulated OR excluded.simulated
 """
+
+
+_SQLITE_POINTS = ("INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_SQLITE_ALERTS = "INSERT INTO alerts (metric, ts, value, zscore, mean, std, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def _scored(row: sa.Row[Any]) -> ScoredPoint:
@@ -109,25 +114,27 @@ class SqlStorage(HistoryQueries):
         if self.dialect == "postgresql":
             await self._write_postgres(scored, simulated)
             return
-        rows = []
-        alert_rows = []
+        await self._write_sqlite(scored, simulated)
+
+    async def _write_sqlite(self, scored: Sequence[ScoredPoint], simulated: Collection[str]) -> None:
+        """Rows as plain tuples for the driver's executemany: SQLAlchemy's per-row parameter
+        processing cost more than SQLite's insert. Timestamps are the text SQLAlchemy would store."""
+        rows: list[tuple[Any, ...]] = []
+        alert_rows: list[tuple[Any, ...]] = []
         latest: dict[str, Point] = {}
         for item in scored:
             p, s = item.point, item.score
-            row = {
-                "metric": p.metric, "ts": to_datetime(p.ts), "value": p.value,
-                "zscore": s.zscore, "alert": s.alert, "mean": s.mean, "std": s.std, "n": s.n,
-            }
+            row = (p.metric, sqlite_ts(p.ts), p.value, s.zscore, s.alert, s.mean, s.std, s.n)
             rows.append(row)
             if s.alert:
-                alert_rows.append({k: v for k, v in row.items() if k != "alert"})
+                alert_rows.append(row[:4] + row[5:])
             newest = latest.get(p.metric)
             if newest is None or p.ts >= newest.ts:
                 latest[p.metric] = p
         async with self.connect(write=True) as conn:
-            await conn.execute(points.insert(), rows)
+            await conn.exec_driver_sql(_SQLITE_POINTS, rows)
             if alert_rows:
-                await conn.execute(alerts.insert(), alert_rows)
+                await conn.exec_driver_sql(_SQLITE_ALERTS, alert_rows)
             await conn.execute(self._catalog_upsert(list(latest.values()), simulated))
 
     async def _write_postgres(self, scored: Sequence[ScoredPoint], simulated: Collection[str]) -> None:
