@@ -6,10 +6,75 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
+from typing import cast
 
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
+from websockets.http11 import Request
 
+from chronoview.bus.subscription import SINK_EXTENSION, Outgoing
 from chronoview.config import SettingsError, get_settings
+
+
+class StreamProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol, offering the app a `Sink` (scope extension `SINK_EXTENSION`).
+
+    Through the ASGI `send` every message to every socket costs a task wake-up and a frame built by
+    the websockets library; the hub instead writes one prepared frame into each transport, with no
+    task at all. Only for connections without extensions: with one (permessage-deflate) the frame
+    differs per socket, and the app falls back to ASGI.
+    """
+
+    watcher: Callable[[], None] | None = None
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101 and not self.conn.extensions:
+            extensions = cast("dict[str, object]", self.scope["extensions"])
+            extensions[SINK_EXTENSION] = _TransportSink(self)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self.watcher is not None:
+            self.watcher()
+
+
+class _TransportSink:
+    __slots__ = ("_protocol",)
+
+    def __init__(self, protocol: StreamProtocol) -> None:
+        self._protocol = protocol
+
+    def write(self, message: Outgoing) -> bool:
+        protocol = self._protocol
+        if not protocol.writable.is_set():
+            return False
+        if not (protocol.close_sent or protocol.transport.is_closing()):
+            protocol.transport.write(message.wire)
+        return True  # a connection on its way out takes (and drops) everything
+
+    def close(self, code: int, reason: str) -> None:
+        """What uvicorn does for an ASGI `websocket.close`, without waiting for the buffer to drain:
+        the close frame queues behind the data, and the app's `receive` returns the disconnect."""
+        protocol = self._protocol
+        if protocol.close_sent or protocol.transport.is_closing():
+            return
+        try:
+            protocol.conn.send_close(code, reason)
+        except InvalidState:
+            return
+        protocol.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+        protocol.close_sent = True
+        if protocol.read_paused:
+            protocol.read_paused = False
+            protocol.transport.resume_reading()
+        protocol.close_timer = protocol.loop.call_later(protocol.close_timeout, protocol.transport.close)
+
+    def watch(self, writable: Callable[[], None]) -> None:
+        self._protocol.watcher = writable
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=10,
+        ws=StreamProtocol,
         ws_ping_interval=20,
         # Compressing each frame once per socket cost half the fan-out CPU and ~34 KiB per socket.
         ws_per_message_deflate=False,

@@ -1,8 +1,9 @@
 """Real servers and real WebSocket clients for the stream tests.
 
 A server is `python -m chronoview serve` in a subprocess on a free loopback port (or the same through
-tests.stream.serve when a test needs a small queue bound); a socket is a `websockets` client whose
-messages a background task collects, so a test can post points and then look at what arrived.
+tests.stream.serve when a test needs a small queue bound or uvicorn's own WebSocket protocol); a
+socket is a `websockets` client whose messages a background task collects, so a test can post points
+and then look at what arrived.
 """
 
 from __future__ import annotations
@@ -75,20 +76,25 @@ class Server:
         raise TimeoutError(f"server did not answer /health in {within}s: {self.tail()}")
 
 
-def launch(workdir: Path, *, queue: int | None = None, **env: str) -> Server:
-    """Start a server with these settings (embedded, no simulator unless told) and wait for /health."""
-    return spawn(workdir, env, queue=queue).wait_ready()
+def launch(workdir: Path, *, queue: int | None = None, asgi: bool = False, **env: str) -> Server:
+    """Start a server with these settings (embedded, no simulator unless told) and wait for /health.
+
+    `asgi`: sockets written through ASGI (`AsgiSink`) rather than straight into the connection."""
+    return spawn(workdir, env, queue=queue, asgi=asgi).wait_ready()
 
 
-def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None) -> Server:
+def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False) -> Server:
     """Start a server process without waiting for it (start several, then `wait_ready` each)."""
     port = free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
     settings.update(env)
     command = [sys.executable, "-m", "chronoview", "serve"]
-    if queue is not None:
-        settings["CHRONOVIEW_TEST_WS_QUEUE"] = str(queue)
+    if queue is not None or asgi:
+        if queue is not None:
+            settings["CHRONOVIEW_TEST_WS_QUEUE"] = str(queue)
+        if asgi:
+            settings["CHRONOVIEW_TEST_ASGI_WS"] = "1"
         settings["PYTHONPATH"] = os.pathsep.join([str(BACKEND), os.environ.get("PYTHONPATH", "")])
         command = [sys.executable, "-m", "tests.stream.serve"]
     log = workdir / f"server-{port}.log"

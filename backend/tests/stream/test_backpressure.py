@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import httpx
+import pytest
 from websockets.client import ClientProtocol
 from websockets.frames import Opcode
 from websockets.http11 import Response
@@ -68,10 +69,11 @@ class StalledClient:
         self.sock.close()
 
 
+@pytest.mark.parametrize("asgi", [False, True])
 async def test_a_socket_that_never_reads_is_closed_1013_while_fast_sockets_get_every_point(
-    tmp_path: Path,
+    tmp_path: Path, asgi: bool
 ) -> None:
-    server = launch(tmp_path, queue=QUEUE)
+    server = launch(tmp_path, queue=QUEUE, asgi=asgi)
     stalled = StalledClient(server.ws_url([METRIC]), server.port)
     try:
         fast = [await open_socket(server.ws_url([METRIC])) for _ in range(2)]

@@ -18,9 +18,11 @@ ALLOWED_ORIGIN = "http://dashboard.example:3000"
 BASE = float(int(time.time()) - 3600)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = launch(tmp_path_factory.mktemp("embedded"), CORS_ORIGINS=ALLOWED_ORIGIN)
+@pytest.fixture(scope="module", params=["sink", "asgi"])
+def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """Every test runs with live messages written by the hub into the connection, and through ASGI."""
+    server = launch(tmp_path_factory.mktemp("embedded"), asgi=request.param == "asgi",
+                    CORS_ORIGINS=ALLOWED_ORIGIN)
     yield server
     server.stop()
 
@@ -173,8 +175,9 @@ async def test_reconnecting_while_points_stream_in_leaves_no_gap_and_no_duplicat
     assert received == [float(i) for i in range(start, total)]
 
 
-async def test_shutdown_closes_every_socket_with_1001(tmp_path: Any) -> None:
-    server = launch(tmp_path, SIMULATED_METRICS="sim.a,sim.b", SIMULATION_INTERVAL_SECONDS="0.05")
+@pytest.mark.parametrize("asgi", [False, True])
+async def test_shutdown_closes_every_socket_with_1001(tmp_path: Any, asgi: bool) -> None:
+    server = launch(tmp_path, asgi=asgi, SIMULATED_METRICS="sim.a,sim.b", SIMULATION_INTERVAL_SECONDS="0.05")
     try:
         sockets = [await open_socket(server.ws_url(["sim.a"])), await open_socket(server.ws_url(["sim.b"])),
                    await open_socket(server.ws_url(["sim.a", "sim.b"]))]

@@ -4,14 +4,25 @@ on cue (a replayed point arriving live as well, a catch-up inside the newest mil
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from chronoview.api.stream import origin_allowed, replay_after
 from chronoview.bus.hub import Hub
 from chronoview.bus.redis import decode_batch, encode_batch
-from chronoview.bus.subscription import BUS_DOWN, MISSED, SLOW, Closing
+from chronoview.bus.subscription import (
+    BUS_DOWN,
+    MISSED,
+    SHUTDOWN,
+    SLOW,
+    Closing,
+    Outgoing,
+    Subscription,
+    text_frame,
+)
 from chronoview.points import Point, Score, ScoredPoint
 
 SCORE = Score(None, False, None, None, 0)
@@ -40,53 +51,112 @@ def hub_over(storage: FakeStorage, **options: float) -> Hub:
     return Hub(storage, **options)  # type: ignore[arg-type]
 
 
-async def drain(sub: object) -> list[str | Closing]:
-    out: list[str | Closing] = []
-    while True:
-        try:
-            item = await asyncio.wait_for(sub.get(), 0.05)  # type: ignore[attr-defined]
-        except TimeoutError:
-            return out
-        out.append(item)
-        if isinstance(item, Closing):
-            return out
+class Connection:
+    """A socket's connection as the hub sees it: records what is written, full while told so."""
+
+    def __init__(self) -> None:
+        self.wire: list[bytes] = []
+        self.closed: Closing | None = None
+        self.full = False
+        self._writable: Callable[[], None] | None = None
+
+    def write(self, message: Outgoing) -> bool:
+        if self.full:
+            return False
+        self.wire.append(message.wire)
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        assert self.closed is None, "closed twice"
+        self.closed = Closing(code, reason)
+
+    def watch(self, writable: Callable[[], None]) -> None:
+        self._writable = writable
+
+    def drains(self) -> None:
+        self.full = False
+        assert self._writable is not None
+        self._writable()
+
+    def texts(self) -> list[str]:
+        return [unframe(frame) for frame in self.wire]
 
 
-async def test_every_socket_gets_the_same_text_object_once_per_message() -> None:
+def unframe(frame: bytes) -> str:
+    """The text of a server's text frame, parsed as a client would (websockets' own parser)."""
+    reader = StreamReader()
+    reader.feed_data(frame)
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        parsed: Frame = done.value
+    assert parsed.opcode is Opcode.TEXT
+    assert parsed.fin
+    return bytes(parsed.data).decode()
+
+
+def live(hub: Hub, metrics: list[str]) -> tuple[Subscription, Connection]:
+    connection = Connection()
+    sub = hub.subscribe(metrics, connection)
+    sub.go_live()
+    return sub, connection
+
+
+@pytest.mark.parametrize("size", [10, 125, 126, 65_535, 65_536, 70_000])
+def test_a_frame_is_built_as_a_client_parses_it(size: int) -> None:
+    text = "x" * size
+    assert unframe(text_frame(text.encode())) == text
+
+
+async def test_every_socket_gets_the_same_frame_object_once_per_message() -> None:
     hub = hub_over(FakeStorage())
-    first, second, other = hub.subscribe(["a"]), hub.subscribe(["a", "b"]), hub.subscribe(["c"])
+    (_, first), (_, second), (_, other) = live(hub, ["a"]), live(hub, ["a", "b"]), live(hub, ["c"])
     message = scored("a", 1.0, 1.0).encode()
     hub.deliver([("a", message), ("b", scored("b", 1.0, 2.0).encode())])
-    a1, a2 = await drain(first), await drain(second)
-    assert a1[0] is a2[0]  # decoded once, shared
-    assert a1 == [message.decode()]
-    assert len(a2) == 2
-    assert await drain(other) == []
+    assert first.wire[0] is second.wire[0]  # framed once, shared
+    assert first.texts() == [message.decode()]
+    assert len(second.wire) == 2
+    assert other.wire == []
 
 
-async def test_an_overflowing_socket_is_cut_loose_and_the_others_keep_everything() -> None:
+async def test_a_full_connection_queues_until_it_drains_and_past_the_bound_is_closed() -> None:
     hub = hub_over(FakeStorage(), max_queue=3)
-    slow, fast = hub.subscribe(["a"]), hub.subscribe(["a"])
-    for i in range(3):
-        hub.deliver([("a", scored("a", i, i).encode())])
-        assert len(await drain(fast)) == 1
-    hub.deliver([("a", scored("a", 3, 3).encode())])  # the fourth does not fit in the slow queue
-    assert await drain(slow) == [SLOW]
+    (_, slow), (_, fast) = live(hub, ["a"]), live(hub, ["a"])
+    points = [scored("a", i, i).encode() for i in range(8)]
+    slow.full = True
+    for data in points[:3]:
+        hub.deliver([("a", data)])
+    assert slow.wire == []
+    assert len(fast.wire) == 3
+    slow.drains()  # what queued goes out, in order
+    assert slow.texts() == [p.decode() for p in points[:3]]
+    slow.full = True
+    for data in points[3:7]:  # the fourth does not fit in the queue
+        hub.deliver([("a", data)])
+    assert slow.closed == SLOW
     assert hub.sockets == 1
-    hub.deliver([("a", scored("a", 4, 4).encode())])
-    assert len(await drain(fast)) == 2
+    slow.drains()  # nothing more for a closed socket
+    assert len(slow.wire) == 3
+    hub.deliver([("a", points[7])])
+    assert fast.texts() == [p.decode() for p in points]
 
 
 async def test_a_replayed_message_that_also_arrives_live_is_sent_once() -> None:
     hub = hub_over(FakeStorage())
-    sub = hub.subscribe(["a"])
-    points = [scored("a", i, i).encode() for i in range(4)]
-    hub.deliver([("a", points[1])])  # live while the replay runs
+    connection = Connection()
+    sub = hub.subscribe(["a"], connection)
+    points = [scored("a", i, i).encode() for i in range(5)]
+    hub.deliver([("a", points[1])])  # live while the replay runs: it waits
+    assert connection.wire == []
     for data in points[:3]:  # the replay found 0, 1 and 2 in storage
-        sub.remember(data.decode())
-    sub.replayed()
+        sub.remember(data)
+    sub.go_live()
     hub.deliver([("a", points[2]), ("a", points[3])])  # 2 published after the replay read it
-    assert await drain(sub) == [points[3].decode()]
+    assert connection.texts() == [points[3].decode()]
+    sub.go_live(grace=0)  # past the grace period a copy is no longer looked for
+    hub.deliver([("a", points[4])])
+    assert connection.texts() == [points[3].decode(), points[4].decode()]
 
 
 async def test_a_lost_subscription_is_caught_up_from_storage_without_duplicates() -> None:
@@ -94,48 +164,49 @@ async def test_a_lost_subscription_is_caught_up_from_storage_without_duplicates(
               scored("b", 12, 5)]
     storage = FakeStorage(stored)
     hub = hub_over(storage)
-    sub = hub.subscribe(["a"])
+    _, connection = live(hub, ["a"])
     hub.deliver([("a", stored[0].encode())])  # seen: the first point of millisecond 10.000
     hub.lost()
     await hub.resumed()
     # The newest millisecond delivered is asked again; only what was not delivered comes back.
     assert [metric for metric, _ in storage.asked] == ["a"]
     assert storage.asked[0][1] == pytest.approx(10.0 - 1e-6)
-    assert await drain(sub) == [p.encode().decode() for p in stored[:4]]
+    assert connection.texts() == [p.encode().decode() for p in stored[:4]]
     hub.deliver([("a", stored[3].encode()), ("a", scored("a", 13, 6).encode())])  # 12 arrives late
-    assert await drain(sub) == [scored("a", 13, 6).encode().decode()]
+    assert connection.texts()[4:] == [scored("a", 13, 6).encode().decode()]
     await hub.resumed()  # not lost: nothing to do
     assert len(storage.asked) == 1
 
 
 async def test_a_catch_up_that_cannot_be_done_closes_the_sockets_with_1013() -> None:
     hub = hub_over(FakeStorage(fail=True))
-    sub = hub.subscribe(["a"])
+    _, connection = live(hub, ["a"])
     hub.lost()
     await hub.resumed()
-    assert await drain(sub) == [MISSED]
+    assert connection.closed == MISSED
 
 
 async def test_a_long_outage_closes_sockets_and_refuses_new_ones_until_the_bus_returns() -> None:
     hub = hub_over(FakeStorage(), bus_grace=0.05)
-    sub = hub.subscribe(["a"])
+    _, connection = live(hub, ["a"])
     hub.lost()
     await asyncio.sleep(0.1)
-    assert await drain(sub) == [BUS_DOWN]
-    assert await drain(hub.subscribe(["a"])) == [BUS_DOWN]
+    assert connection.closed == BUS_DOWN
+    assert live(hub, ["a"])[1].closed == BUS_DOWN
     await hub.resumed()
-    assert await drain(hub.subscribe(["a"])) == []
+    assert live(hub, ["a"])[1].closed is None
 
 
 async def test_close_asks_every_socket_to_go_away_with_1001() -> None:
     hub = hub_over(FakeStorage())
-    subs = [hub.subscribe(["a"]), hub.subscribe(["b"])]
+    subs = [live(hub, ["a"]), live(hub, ["b"])]
     closing = asyncio.create_task(hub.close(wait=5))
-    for sub in subs:
-        assert await drain(sub) == [Closing(1001, "server shutting down")]
+    await asyncio.sleep(0)
+    for sub, connection in subs:
+        assert connection.closed == Closing(1001, "server shutting down")
         hub.unsubscribe(sub)
     await closing
-    assert (await drain(hub.subscribe(["a"])))[0].code == 1001  # type: ignore[union-attr]
+    assert live(hub, ["a"])[1].closed == SHUTDOWN
 
 
 def test_a_batch_frame_round_trips() -> None:

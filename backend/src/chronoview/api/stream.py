@@ -3,6 +3,11 @@
 `since=` replays stored points after that timestamp and then continues live with no gap and no
 duplicate: the socket subscribes first (live messages wait in its queue), replays from storage,
 and then drops the queued messages the replay already sent.
+
+A socket costs one task, its ASGI session, which only reads from the client: live messages are
+written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
+`chronoview.__main__`), so a point reaches a thousand sockets without waking a thousand tasks. On a
+server that offers no sink, `AsgiSink` does the same job with a writer task per socket.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from chronoview.bus.base import cancel_and_wait
-from chronoview.bus.subscription import Closing, Subscription
+from chronoview.bus.subscription import SINK_EXTENSION, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import HubDep, SettingsDep, StorageDep
 from chronoview.schemas import parse_timestamp
@@ -29,8 +36,6 @@ router = APIRouter(tags=["stream"])
 POLICY_VIOLATION = 1008
 MAX_METRICS = 50
 REPLAY_PAGE = 1000
-# How long a socket asked to close may take to get its close frame out before it is abandoned.
-CLOSE_GRACE = 10.0
 REPLAY_FAILED = Closing(1013, "replay unavailable; try again later")
 
 
@@ -57,11 +62,21 @@ async def stream(websocket: WebSocket, hub: HubDep, storage: StorageDep, setting
     except Refused as exc:
         await websocket.close(POLICY_VIOLATION, exc.reason)
         return
-    sub = hub.subscribe(request.metrics)
+    sink: Sink | None = websocket.scope.get("extensions", {}).get(SINK_EXTENSION)
+    writer: asyncio.Task[None] | None = None
+    if sink is None:
+        sink = AsgiSink(websocket)
+        writer = asyncio.create_task(sink.run())
+    sub = hub.subscribe(request.metrics, sink)
     try:
         await _serve(websocket, sub, storage, request)
     finally:
         hub.unsubscribe(sub)
+        if writer is not None:
+            await cancel_and_wait(writer)
+            error = None if writer.cancelled() else writer.exception()
+            if isinstance(error, Exception) and not isinstance(error, WebSocketDisconnect):
+                log.warning("WebSocket writer ended with %r", error)
 
 
 def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamRequest:
@@ -117,47 +132,20 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
 
 
 async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> None:
-    receiver = asyncio.create_task(_receive_until_closed(websocket))
-    writer = asyncio.create_task(_write(websocket, sub, storage, request))
-    asked = asyncio.create_task(sub.wait_closing())
-    try:
-        done, _ = await asyncio.wait({receiver, writer, asked}, return_when=asyncio.FIRST_COMPLETED)
-        if receiver in done:  # the client left
-            return
-        if writer not in done:  # the hub asked to close: give the writer time to say so
-            await asyncio.wait({writer}, timeout=CLOSE_GRACE)
-        if writer.done():  # close frame sent: the client's reply ends the receiver
-            await asyncio.wait({receiver}, timeout=CLOSE_GRACE)
-    finally:
-        for task in (receiver, writer, asked):
-            await cancel_and_wait(task)
-            error = None if task.cancelled() else task.exception()
-            if isinstance(error, Exception) and not isinstance(error, WebSocketDisconnect):
-                log.warning("WebSocket stream ended with %r", error)
-
-
-async def _receive_until_closed(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, so control frames flow, until it disconnects."""
-    while (await websocket.receive())["type"] != "websocket.disconnect":
-        pass
-
-
-async def _write(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> None:
+    """Replay, then leave live messages to the hub and read (and ignore) what the client sends, so
+    the socket's session ends when the client leaves or the hub closes it."""
     if request.after is not None:
         try:
             await _replay(websocket, sub, storage, request.metrics, request.after)
         except WebSocketDisconnect:
-            raise
-        except Exception as exc:  # storage down: the client retries later
-            log.warning("replay failed: %r", exc)
-            sub.close(REPLAY_FAILED)
-        sub.replayed()
-    while True:
-        item = await sub.get()
-        if isinstance(item, Closing):
-            await websocket.close(item.code, item.reason)
             return
-        await websocket.send_text(item)
+        except Exception as exc:
+            if sub.closing is None:  # else the hub closed the socket under the replay's feet
+                log.warning("replay failed: %r", exc)
+                sub.close(REPLAY_FAILED)
+    sub.go_live()
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
 
 
 async def _replay(
@@ -165,16 +153,60 @@ async def _replay(
 ) -> None:
     """Send stored points after `after`, oldest first, metric by metric, page by page."""
     for metric in metrics:
-        bound, previous = after, set[str]()
+        bound, previous = after, set[bytes]()
         while sub.closing is None:
             page = await storage.points_after(metric, bound, REPLAY_PAGE)
-            encoded = [p.encode().decode() for p in page]
-            texts = [text for text in encoded if text not in previous]
-            for text in texts:
-                await websocket.send_text(text)
-                sub.remember(text)
-            if len(page) < REPLAY_PAGE or not texts:
+            encoded = [p.encode() for p in page]
+            fresh = [data for data in encoded if data not in previous]
+            for data in fresh:
+                if sub.closing is not None:
+                    return
+                await websocket.send_text(data.decode())
+                sub.remember(data)
+            if len(page) < REPLAY_PAGE or not fresh:
                 break
             # The next page starts just before the last timestamp, so points sharing it are not
             # skipped; those already sent are in `previous`.
             bound, previous = page[-1].point.ts - 2e-6, set(encoded)
+
+
+class AsgiSink:
+    """The portable way to a socket, for servers that offer no sink: a writer task per socket,
+    sending through ASGI. Holds a few messages; the rest wait in the subscription's bounded queue."""
+
+    HOLD = 64
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self._pending: deque[Outgoing] = deque()
+        self._wake = asyncio.Event()
+        self._closing: Closing | None = None
+        self._writable: Callable[[], None] | None = None
+
+    def write(self, message: Outgoing) -> bool:
+        if len(self._pending) >= self.HOLD:
+            return False
+        self._pending.append(message)
+        self._wake.set()
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        if self._closing is None:
+            self._closing = Closing(code, reason)
+            self._pending.clear()
+            self._wake.set()
+
+    def watch(self, writable: Callable[[], None]) -> None:
+        self._writable = writable
+
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending and self._closing is None:
+                await self._websocket.send_text(self._pending.popleft().data.decode())
+            if self._closing is not None:
+                await self._websocket.close(self._closing.code, self._closing.reason)
+                return
+            if self._writable is not None:
+                self._writable()

@@ -1,10 +1,11 @@
 """The fan-out registry above the bus: which sockets want which metric, each with a bounded queue.
 
-`deliver` runs once per batch and never waits. Each message is decoded to text once and that same
-str object goes into the queue of every socket subscribed to its metric (a WebSocket text frame
-needs a str; no socket serialises anything). A socket whose queue is full is cut loose at once —
-removed from the registry and asked to close with 1013 — so a slow reader never slows ingest or
-the other sockets; its own writer sends the close frame when the connection lets it.
+`deliver` runs once per batch and never waits. Each message becomes one WebSocket frame, built once,
+and those same bytes are written to every socket subscribed to its metric, straight into its
+connection (no task wakes per socket, no socket serialises or frames anything); a message waits in a
+socket's bounded queue only while that connection's buffer is full. A socket whose queue overflows
+is cut loose at once — removed from the registry and closed with 1013 after what it was sent — so a
+slow reader never slows ingest or the other sockets.
 
 The hub also keeps, per subscribed metric, the newest timestamp it delivered, so that when the bus
 reports a lost subscription and then its return, the points published in between are fetched from
@@ -24,13 +25,13 @@ from datetime import datetime
 from types import FrameType
 
 from chronoview.bus.base import Message
-from chronoview.bus.subscription import BUS_DOWN, MISSED, SHUTDOWN, Closing, Subscription
+from chronoview.bus.subscription import BUS_DOWN, MISSED, SHUTDOWN, Closing, Outgoing, Sink, Subscription
 from chronoview.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
 # Two of the largest batches POST /metrics accepts: a burst is not a slow reader. The queues hold
-# references to shared strings, so a full queue costs pointers, not copies.
+# references to shared frames, so a full queue costs pointers, not copies.
 DEFAULT_MAX_QUEUE = 20_000
 
 
@@ -75,9 +76,10 @@ class Hub:
 
     # -- sockets
 
-    def subscribe(self, metrics: Collection[str]) -> Subscription:
-        """Register a socket; from now on it is offered every message of these metrics."""
-        sub = Subscription(frozenset(metrics), self.max_queue)
+    def subscribe(self, metrics: Collection[str], sink: Sink) -> Subscription:
+        """Register a socket; from now on it is offered every message of these metrics (queued
+        until its `go_live`)."""
+        sub = Subscription(frozenset(metrics), self.max_queue, sink)
         refusal = self._shutdown or (BUS_DOWN if self._bus_down else None)
         if refusal is not None:
             sub.close(refusal)
@@ -128,9 +130,9 @@ class Hub:
                 skip.discard(data)
                 continue
             self._note(metric, data)
-            text = data.decode()
+            message = Outgoing(data)
             for sub in subs:
-                if not sub.offer(text):
+                if not sub.offer(message):
                     overflowed.append(sub)
         for sub in overflowed:
             log.info("closing a WebSocket that cannot keep up (%d messages queued)", self.max_queue)

@@ -1,14 +1,26 @@
-"""One socket's side of the hub: its metrics and a bounded queue of messages waiting to be written."""
+"""One socket's side of the hub: its metrics, where its frames go, and a bounded queue for when the
+connection cannot take them yet.
+
+Nothing here waits and no task runs per socket: the hub hands each message to `offer`, which writes
+the frame straight into the connection (a `Sink`) while it takes data, and queues it only while the
+connection's buffer is full; the sink calls back when it drains. Past the bound the socket is closed
+with 1013.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import struct
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 # Replayed messages remembered per socket, to drop them if they also arrive live just after.
 REPLAY_MEMORY = 10_000
+
+# The ASGI scope extension under which a server offers a `Sink` for each WebSocket (see __main__).
+SINK_EXTENSION = "chronoview.sink"
 
 GOING_AWAY = 1001
 TRY_AGAIN_LATER = 1013
@@ -28,26 +40,65 @@ BUS_DOWN = Closing(TRY_AGAIN_LATER, "live updates unavailable; try again later")
 SHUTDOWN = Closing(GOING_AWAY, "server shutting down")
 
 
+class Outgoing:
+    """One message as every socket sends it: the JSON text, and the whole WebSocket frame built once."""
+
+    __slots__ = ("data", "wire")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.wire = text_frame(data)
+
+
+def text_frame(payload: bytes) -> bytes:
+    """An unfragmented, unmasked text frame (RFC 6455 §5.2): what a server sends, the same bytes on
+    every connection that negotiated no extension."""
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size) + payload
+    return struct.pack("!BBQ", 0x81, 127, size) + payload
+
+
+class Sink(Protocol):
+    """A socket's connection as the hub writes to it: never waits."""
+
+    def write(self, message: Outgoing) -> bool:
+        """Send the message now; False (nothing sent) while the connection's buffer is full."""
+        ...
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame after what was written, and end the socket's session."""
+        ...
+
+    def watch(self, writable: Callable[[], None]) -> None:
+        """Call `writable` each time the connection takes data again after `write` said False."""
+        ...
+
+
 class Subscription:
-    """One socket's interest: its metrics and a bounded queue of messages waiting to be written."""
+    """One socket's interest: its metrics, its sink, and a bounded queue of messages waiting for it."""
 
-    __slots__ = ("_closed", "_max", "_queue", "_ready", "_skip", "_skip_until", "closing", "metrics")
+    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "metrics")
 
-    def __init__(self, metrics: frozenset[str], max_queue: int) -> None:
+    def __init__(self, metrics: frozenset[str], max_queue: int, sink: Sink) -> None:
         self.metrics = metrics
         self.closing: Closing | None = None
         self._max = max_queue
-        self._queue: deque[str] = deque()
-        self._ready = asyncio.Event()
-        self._closed = asyncio.Event()
-        self._skip: dict[str, None] = {}
+        self._queue: deque[Outgoing] = deque()
+        self._sink = sink
+        self._live = False  # until `go_live`, messages wait in the queue (a replay is being sent)
+        self._skip: dict[bytes, None] = {}
         self._skip_until = float("inf")
+        sink.watch(self._flush)
 
-    def offer(self, text: str) -> bool:
-        """Queue a message; False once, when the queue overflows and the socket must go."""
+    def offer(self, message: Outgoing) -> bool:
+        """Send or queue a message; False once, when the queue overflows and the socket must go."""
+        if self._live and not self._queue and (self._skipped(message) or self._sink.write(message)):
+            return True
         if len(self._queue) < self._max:
-            self._queue.append(text)
-            self._ready.set()
+            self._queue.append(message)
             return True
         if self.closing is not None:
             return True
@@ -55,41 +106,46 @@ class Subscription:
         return False
 
     def close(self, closing: Closing) -> None:
-        """Drop whatever waits and ask the writer to close the socket (the first reason wins)."""
+        """Drop whatever waits and close the socket with this code (the first reason wins)."""
         if self.closing is None:
             self.closing = closing
+            self._live = False
             self._max = 0
             self._queue.clear()
-            self._ready.set()
-            self._closed.set()
+            self._sink.close(closing.code, closing.reason)
 
-    async def wait_closing(self) -> None:
-        await self._closed.wait()
-
-    def remember(self, text: str) -> None:
-        """A message replayed from storage: if it also arrives live, `get` drops that copy."""
+    def remember(self, data: bytes) -> None:
+        """A message replayed from storage: if it also arrives live, that copy is dropped."""
         skip = self._skip
-        skip[text] = None
+        skip[data] = None
         if len(skip) > REPLAY_MEMORY:
             del skip[next(iter(skip))]
 
-    def replayed(self, grace: float = 10.0) -> None:
-        """The replay is over; a live copy of a replayed message can only arrive shortly after."""
-        self._skip_until = time.monotonic() + grace
+    def go_live(self, grace: float = 10.0) -> None:
+        """The replay (if any) is over: send what queued meanwhile, then every message as it comes.
 
-    async def get(self) -> str | Closing:
-        """The next message to write, or the request to close."""
-        while True:
-            if self.closing is not None:
-                return self.closing
-            if self._queue:
-                text = self._queue.popleft()
-                if self._skip:
-                    if time.monotonic() > self._skip_until:
-                        self._skip.clear()
-                    elif text in self._skip:
-                        del self._skip[text]
-                        continue
-                return text
-            self._ready.clear()
-            await self._ready.wait()
+        A live copy of a replayed message can only arrive within `grace` seconds of the replay."""
+        if self.closing is not None:
+            return
+        self._skip_until = time.monotonic() + grace
+        self._live = True
+        self._flush()
+
+    def _flush(self) -> None:
+        queue, sink = self._queue, self._sink
+        while self._live and queue:
+            if not self._skipped(queue[0]) and not sink.write(queue[0]):
+                return
+            queue.popleft()
+
+    def _skipped(self, message: Outgoing) -> bool:
+        skip = self._skip
+        if not skip:
+            return False
+        if time.monotonic() > self._skip_until:
+            skip.clear()
+            return False
+        if message.data in skip:
+            del skip[message.data]
+            return True
+        return False
