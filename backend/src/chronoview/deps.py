@@ -1,6 +1,8 @@
 """Dependency aliases, so route signatures read like prose.
 
 They take the `HTTPConnection` (the base of Request and WebSocket), so WebSocket routes use them too.
+They are `async def` although they never await: FastAPI runs a plain `def` dependency in a worker
+thread, two thread hand-offs per request on the ingest path.
 """
 
 from __future__ import annotations
@@ -17,25 +19,29 @@ from chronoview.services import Services
 from chronoview.storage.base import Storage
 
 
-def get_services(connection: HTTPConnection) -> Services:
+def _services(connection: HTTPConnection) -> Services:
     services: Services = connection.app.state.services
     return services
 
 
-def _settings(connection: HTTPConnection) -> Settings:
-    return get_services(connection).settings
+async def get_services(connection: HTTPConnection) -> Services:
+    return _services(connection)
 
 
-def _storage(connection: HTTPConnection) -> Storage:
-    return get_services(connection).storage
+async def _settings(connection: HTTPConnection) -> Settings:
+    return _services(connection).settings
 
 
-def _pipeline(connection: HTTPConnection) -> Pipeline:
-    return get_services(connection).pipeline
+async def _storage(connection: HTTPConnection) -> Storage:
+    return _services(connection).storage
 
 
-def _hub(connection: HTTPConnection) -> Hub:
-    return get_services(connection).hub
+async def _pipeline(connection: HTTPConnection) -> Pipeline:
+    return _services(connection).pipeline
+
+
+async def _hub(connection: HTTPConnection) -> Hub:
+    return _services(connection).hub
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +15,8 @@ _CSP = (
 )
 # FastAPI's Swagger UI page starts itself with an inline script.
 _DOCS_CSP = _CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+           (b"x-frame-options", b"DENY"))
 
 
 class BodySizeLimit:
@@ -51,6 +52,8 @@ class BodySizeLimit:
 
 
 class SecurityHeaders:
+    """Adds the security headers a response does not set itself (on every response: kept cheap)."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -61,13 +64,16 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("X-Frame-Options", "DENY")
-                if headers.get("content-type", "").startswith("text/html"):
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                added = [pair for pair in _ALWAYS if pair[0] not in present]
+                if b"content-security-policy" not in present and any(
+                    name == b"content-type" and value.startswith(b"text/html") for name, value in headers
+                ):
                     docs = scope["path"].startswith("/docs")
-                    headers.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _CSP)
+                    added.append((b"content-security-policy", (_DOCS_CSP if docs else _CSP).encode()))
+                if added:
+                    message["headers"] = headers + added
             await send(message)
 
         await self.app(scope, receive, with_headers)

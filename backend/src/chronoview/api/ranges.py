@@ -17,7 +17,7 @@ def invalid(param: str, message: str, where: str = "query") -> RequestValidation
     return RequestValidationError([{"loc": (where, param), "msg": message, "type": "value_error"}])
 
 
-def _time_range(
+async def _time_range(
     settings: SettingsDep,
     hours: Annotated[float | None, Query(
         gt=0, allow_inf_nan=False,
