@@ -25,7 +25,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
-from chronoview.deps import HubDep, SettingsDep, StorageDep
+from chronoview.deps import get_services
 from chronoview.schemas import parse_timestamp
 from chronoview.storage.base import Storage
 
@@ -53,12 +53,13 @@ class StreamRequest:
     after: float | None  # replay stored points with ts > after
 
 
-@router.websocket("/ws/stream")
-async def stream(websocket: WebSocket, hub: HubDep, storage: StorageDep, settings: SettingsDep) -> None:
+async def stream(websocket: WebSocket) -> None:
     """Live points of every `metric=` given (at least one), after a replay from `since=`."""
+    services = await get_services(websocket)
+    hub, storage = services.hub, services.storage
     await websocket.accept()
     try:
-        request = parse_request(websocket, settings.cors_origins)
+        request = parse_request(websocket, services.settings.cors_origins)
     except Refused as exc:
         await websocket.close(POLICY_VIOLATION, exc.reason)
         return
@@ -77,6 +78,11 @@ async def stream(websocket: WebSocket, hub: HubDep, storage: StorageDep, setting
             error = None if writer.cancelled() else writer.exception()
             if isinstance(error, Exception) and not isinstance(error, WebSocketDisconnect):
                 log.warning("WebSocket writer ended with %r", error)
+
+
+# A plain Starlette route, without FastAPI's dependency injection: that keeps exit stacks and
+# solved-dependency state alive for as long as a socket is open, ~8 KiB each.
+router.add_websocket_route("/ws/stream", stream)
 
 
 def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamRequest:

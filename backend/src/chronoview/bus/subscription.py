@@ -86,7 +86,7 @@ class Subscription:
         self.metrics = metrics
         self.closing: Closing | None = None
         self._max = max_queue
-        self._queue: deque[Outgoing] = deque()
+        self._queue: deque[Outgoing] | None = None  # only while something waits: ~600 bytes idle
         self._sink = sink
         self._live = False  # until `go_live`, messages wait in the queue (a replay is being sent)
         self._skip: dict[bytes, None] = {}
@@ -95,10 +95,13 @@ class Subscription:
 
     def offer(self, message: Outgoing) -> bool:
         """Send or queue a message; False once, when the queue overflows and the socket must go."""
-        if self._live and not self._queue and (self._skipped(message) or self._sink.write(message)):
+        queue = self._queue
+        if self._live and not queue and (self._skipped(message) or self._sink.write(message)):
             return True
-        if len(self._queue) < self._max:
-            self._queue.append(message)
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) < self._max:
+            queue.append(message)
             return True
         if self.closing is not None:
             return True
@@ -111,7 +114,7 @@ class Subscription:
             self.closing = closing
             self._live = False
             self._max = 0
-            self._queue.clear()
+            self._queue = None
             self._sink.close(closing.code, closing.reason)
 
     def remember(self, data: bytes) -> None:
@@ -133,10 +136,14 @@ class Subscription:
 
     def _flush(self) -> None:
         queue, sink = self._queue, self._sink
+        if queue is None:
+            return
         while self._live and queue:
             if not self._skipped(queue[0]) and not sink.write(queue[0]):
                 return
             queue.popleft()
+        if not queue and self._queue is queue:
+            self._queue = None
 
     def _skipped(self, message: Outgoing) -> bool:
         skip = self._skip
