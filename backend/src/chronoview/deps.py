@@ -19,29 +19,29 @@ from chronoview.services import Services
 from chronoview.storage.base import Storage
 
 
-def _services(connection: HTTPConnection) -> Services:
+def services_of(connection: HTTPConnection) -> Services:
     services: Services = connection.app.state.services
     return services
 
 
 async def get_services(connection: HTTPConnection) -> Services:
-    return _services(connection)
+    return services_of(connection)
 
 
 async def _settings(connection: HTTPConnection) -> Settings:
-    return _services(connection).settings
+    return services_of(connection).settings
 
 
 async def _storage(connection: HTTPConnection) -> Storage:
-    return _services(connection).storage
+    return services_of(connection).storage
 
 
 async def _pipeline(connection: HTTPConnection) -> Pipeline:
-    return _services(connection).pipeline
+    return services_of(connection).pipeline
 
 
 async def _hub(connection: HTTPConnection) -> Hub:
-    return _services(connection).hub
+    return services_of(connection).hub
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

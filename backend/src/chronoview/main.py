@@ -6,6 +6,7 @@ after it, so tests can build as many apps as they like, each with its own settin
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -84,6 +85,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         retention.start()
         # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): the hub goes first.
         undo_signals = close_sockets_on_exit(hub)
+        # What start-up built (modules, the app, its routes and schemas) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it mid-request.
+        gc.freeze()
         try:
             yield
         finally:

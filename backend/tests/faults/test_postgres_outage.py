@@ -134,3 +134,39 @@ def test_nothing_is_published_for_a_refused_point(tmp_path: Path, own_postgres: 
         assert scored.json()["n"] == 1  # the refused points are in no baseline
         assert [metric for metric, _ in published] == ["pub", "pub"]
         assert b'"value":4.0' in published[-1][1]
+
+
+def test_a_restarted_postgres_costs_at_most_one_refused_write(
+    tmp_path: Path, own_postgres: PostgresServer
+) -> None:
+    """The pool is not pre-pinged: the first write on a dead connection must clear out the rest."""
+    from fastapi.testclient import TestClient
+
+    from chronoview.config import Settings
+    from chronoview.main import create_app
+
+    settings = Settings(database_url=own_postgres.url(), redis_url="", simulated_metrics=[],
+                        _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(settings, dist=tmp_path / "no-dist")) as client:
+        storage = client.app.state.services.storage  # type: ignore[attr-defined]
+
+        async def fill_pool() -> None:  # several idle connections, as a busy server has
+            import asyncio
+
+            async def hold() -> None:
+                async with storage.connect():
+                    await asyncio.sleep(0.2)
+
+            await asyncio.gather(*(hold() for _ in range(5)))
+
+        # The metric's window is built now, so after the restart the write is the first thing to
+        # touch the database, on the driver directly, where SQLAlchemy cannot see the failure.
+        assert client.post("/metrics", json={"metric": "rs", "value": 0.0, "ts": T0 - 1}).status_code == 201
+        client.portal.call(fill_pool)  # type: ignore[union-attr]
+        assert storage.engine.pool.checkedin() >= 5
+        own_postgres.stop("fast")
+        own_postgres.start()
+        codes = [client.post("/metrics", json={"metric": "rs", "value": float(i), "ts": T0 + i}).status_code
+                 for i in range(6)]
+        assert codes.count(503) <= 1, codes
+        assert codes[-1] == 201, codes

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
-from chronoview.deps import PipelineDep, SettingsDep, StorageDep
+from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.points import Point, format_ts
 from chronoview.schemas import (
@@ -152,14 +152,17 @@ def _parse(body: bytes) -> tuple[list[Point], bool]:
     response_model=ScoredPointOut | BatchOut,
     responses={401: {}, 413: {}, 415: {}, 422: {}, 503: {}},
 )
-async def post_metrics(request: Request, pipeline: PipelineDep, settings: SettingsDep) -> Response:
+async def post_metrics(request: Request) -> Response:
     """Ingest one point or an array of up to 10,000 (all-or-nothing)."""
-    _check_token(request, settings.ingest_token)
+    # The hottest route takes its services straight from the app: resolving dependencies cost
+    # a tenth of a single-point request.
+    services = services_of(request)
+    _check_token(request, services.settings.ingest_token)
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise HTTPException(415, "Content-Type must be application/json")
     points, is_batch = _parse(await request.body())
-    done = await pipeline.ingest(points)
+    done = await services.pipeline.ingest(points)
     if "return=minimal" in request.headers.get("prefer", ""):
         body = orjson.dumps({"accepted": len(points), "alerts": done.alerts})
     elif is_batch:

@@ -67,7 +67,9 @@ def _postgres_engine(url: URL, transaction_pooler: bool) -> AsyncEngine:
         connect_args["prepared_statement_name_func"] = lambda: f"__cv_{uuid.uuid4().hex}__"
         url = url.update_query_dict({"prepared_statement_cache_size": "0"})
         return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+    # No pre-ping: its round trip on every checkout halved single-point ingest. A connection that
+    # died (a restarted server) fails once; SQLAlchemy then drops the whole pool, and so does
+    # SqlStorage's write path, which runs on the driver directly.
     return create_async_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800,
-        connect_args=connect_args,
+        url, pool_size=10, max_overflow=20, pool_recycle=1800, connect_args=connect_args,
     )

@@ -24,6 +24,9 @@ from chronoview.storage.tables import alerts, metrics, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
+# Driver errors after which a connection is gone (the engine does not pre-ping: see engine.py).
+_CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+                    asyncpg.exceptions.OperatorInterventionError, OSError)
 
 
 def to_epoch(moment: datetime) -> float:
@@ -80,12 +83,20 @@ class SqlStorage(HistoryQueries):
     async def connect(self, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """A connection (a transaction when writing); database failures become StorageUnavailable."""
         try:
-            if write:
-                async with self.engine.begin() as conn:
-                    yield conn
-            else:
-                async with self.engine.connect() as conn:
-                    yield conn
+            async with self.engine.connect() as conn:
+                try:
+                    if write:
+                        async with conn.begin():
+                            yield conn
+                    else:
+                        yield conn
+                except _CONNECTION_LOST:
+                    # Raised by the driver itself (the write and export paths use it directly),
+                    # SQLAlchemy did not see it: drop this connection and, as SQLAlchemy does on
+                    # a disconnect, every pooled one, which a restarted server left dead too.
+                    await conn.invalidate()
+                    await self.engine.dispose()
+                    raise
         except (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             raise StorageUnavailable(f"database error: {type(exc).__name__}") from exc
 
