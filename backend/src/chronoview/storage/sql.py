@@ -12,7 +12,6 @@ import asyncpg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -62,6 +61,15 @@ ON CONFLICT (metric) DO UPDATE SET
 _SQLITE_POINTS = ("INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 _SQLITE_ALERTS = "INSERT INTO alerts (metric, ts, value, zscore, mean, std, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
+# The newest point per metric wins, whatever order batches arrive in (as in _PG_WRITE).
+_SQLITE_CATALOG = """
+INSERT INTO metrics (metric, last_value, last_ts, simulated) VALUES (?, ?, ?, ?)
+ON CONFLICT (metric) DO UPDATE SET
+    last_value = CASE WHEN excluded.last_ts >= metrics.last_ts
+                      THEN excluded.last_value ELSE metrics.last_value END,
+    last_ts = max(excluded.last_ts, metrics.last_ts),
+    simulated = metrics.simulated OR excluded.simulated
+"""
 
 
 def _scored(row: sa.Row[Any]) -> ScoredPoint:
@@ -146,7 +154,8 @@ class SqlStorage(HistoryQueries):
             await conn.exec_driver_sql(_SQLITE_POINTS, rows)
             if alert_rows:
                 await conn.exec_driver_sql(_SQLITE_ALERTS, alert_rows)
-            await conn.execute(self._catalog_upsert(list(latest.values()), simulated))
+            await conn.exec_driver_sql(_SQLITE_CATALOG, [
+                (p.metric, p.value, sqlite_ts(p.ts), p.metric in simulated) for p in latest.values()])
 
     async def _write_postgres(self, scored: Sequence[ScoredPoint], simulated: Collection[str]) -> None:
         """The hot path: one statement over column arrays, so one round trip whatever the batch size."""
@@ -167,27 +176,6 @@ class SqlStorage(HistoryQueries):
             # The driver's own execute: a single statement is its own transaction, with no
             # BEGIN/COMMIT round trips around it.
             await raw.driver_connection.execute(_PG_WRITE, *columns, list(simulated))  # type: ignore[union-attr]
-
-    def _catalog_upsert(self, newest: list[Point], simulated: Collection[str]) -> sa.Executable:
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = insert(metrics).values(
-            [{"metric": p.metric, "last_value": p.value, "last_ts": to_datetime(p.ts),
-              "simulated": p.metric in simulated} for p in newest]
-        )
-        return stmt.on_conflict_do_update(
-            index_elements=[metrics.c.metric],
-            set_={
-                "last_value": sa.case(
-                    (stmt.excluded.last_ts >= metrics.c.last_ts, stmt.excluded.last_value),
-                    else_=metrics.c.last_value,
-                ),
-                "last_ts": sa.case(
-                    (stmt.excluded.last_ts >= metrics.c.last_ts, stmt.excluded.last_ts),
-                    else_=metrics.c.last_ts,
-                ),
-                "simulated": sa.or_(metrics.c.simulated, stmt.excluded.simulated),
-            },
-        )
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         async with self.connect() as conn:
