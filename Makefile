@@ -44,7 +44,7 @@ test-python: $(STAMP_PY) $(DIST) system-deps
 
 test: lint typecheck test-frontend test-python
 
-bench: $(STAMP_PY) $(DIST)
+bench: $(STAMP_PY) $(DIST) system-deps
 	$(PY) bench/run.py
 
 clean:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the tests drive for real: Chromium (end-to-end), pgbouncer (the transaction
-# pooler), LibreOffice Calc (reads the CSV exports), and PostgreSQL + Redis server binaries.
+# pooler), LibreOffice Calc (reads the CSV exports), PostgreSQL + Redis server binaries, and wrk
+# (the HTTP load generator of `make bench`).
 set -euo pipefail
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -9,6 +10,7 @@ command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
 command -v redis-server >/dev/null || need+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
+command -v wrk >/dev/null || need+=(wrk)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "system-deps: missing ${need[*]}; install them (sudo apt-get install -y ${need[*]})" >&2
