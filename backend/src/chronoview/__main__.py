@@ -15,7 +15,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from websockets.exceptions import InvalidState
 from websockets.http11 import Request
 
-from chronoview.bus.subscription import SINK_EXTENSION, Outgoing
+from chronoview.bus.subscription import SINK_EXTENSION, Batch
 from chronoview.config import SettingsError, get_settings
 
 
@@ -117,12 +117,12 @@ class _TransportSink:
     def __init__(self, protocol: StreamProtocol) -> None:
         self._protocol = protocol
 
-    def write(self, message: Outgoing) -> bool:
+    def write(self, batch: Batch) -> bool:
         protocol = self._protocol
         if not protocol.writable.is_set():
             return False
         if not (protocol.close_sent or protocol.transport.is_closing()):
-            protocol.transport.write(message.wire)
+            protocol.transport.write(batch.wire)
         return True  # a connection on its way out takes (and drops) everything
 
     def close(self, code: int, reason: str) -> None:

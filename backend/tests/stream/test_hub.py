@@ -18,8 +18,8 @@ from chronoview.bus.subscription import (
     MISSED,
     SHUTDOWN,
     SLOW,
+    Batch,
     Closing,
-    Outgoing,
     Subscription,
     text_frame,
 )
@@ -60,10 +60,10 @@ class Connection:
         self.full = False
         self._writable: Callable[[], None] | None = None
 
-    def write(self, message: Outgoing) -> bool:
+    def write(self, batch: Batch) -> bool:
         if self.full:
             return False
-        self.wire.append(message.wire)
+        self.wire.append(batch.wire)
         return True
 
     def close(self, code: int, reason: str) -> None:
@@ -79,21 +79,24 @@ class Connection:
         self._writable()
 
     def texts(self) -> list[str]:
-        return [unframe(frame) for frame in self.wire]
+        return unframe(b"".join(self.wire))
 
 
-def unframe(frame: bytes) -> str:
-    """The text of a server's text frame, parsed as a client would (websockets' own parser)."""
+def unframe(wire: bytes) -> list[str]:
+    """The texts of a server's text frames, parsed as a client would (websockets' own parser)."""
     reader = StreamReader()
-    reader.feed_data(frame)
-    parser = Frame.parse(reader.read_exact, mask=False)
-    try:
-        next(parser)
-    except StopIteration as done:
-        parsed: Frame = done.value
-    assert parsed.opcode is Opcode.TEXT
-    assert parsed.fin
-    return bytes(parsed.data).decode()
+    reader.feed_data(wire)
+    texts: list[str] = []
+    while reader.buffer:
+        parser = Frame.parse(reader.read_exact, mask=False)
+        try:
+            next(parser)
+        except StopIteration as done:
+            parsed: Frame = done.value
+        assert parsed.opcode is Opcode.TEXT
+        assert parsed.fin
+        texts.append(bytes(parsed.data).decode())
+    return texts
 
 
 def live(hub: Hub, metrics: list[str]) -> tuple[Subscription, Connection]:
@@ -106,17 +109,39 @@ def live(hub: Hub, metrics: list[str]) -> tuple[Subscription, Connection]:
 @pytest.mark.parametrize("size", [10, 125, 126, 65_535, 65_536, 70_000])
 def test_a_frame_is_built_as_a_client_parses_it(size: int) -> None:
     text = "x" * size
-    assert unframe(text_frame(text.encode())) == text
+    assert unframe(text_frame(text.encode())) == [text]
+
+
+async def test_a_batch_reaches_each_socket_as_one_write_of_its_own_messages_in_order() -> None:
+    hub = hub_over(FakeStorage(), max_queue=4)
+    (_, on_a), (_, on_b), (_, on_both), (_, also_both) = (
+        live(hub, ["a"]), live(hub, ["b"]), live(hub, ["a", "b"]), live(hub, ["b", "a"]))
+    (_, paused) = live(hub, ["a"])
+    paused.full = True
+    batch = [("a", scored("a", 1, 1).encode()), ("b", scored("b", 1, 2).encode()),
+             ("a", scored("a", 2, 3).encode()), ("c", scored("c", 1, 4).encode())]
+    hub.deliver(batch)
+    texts = {metric: [data.decode() for m, data in batch if m == metric] for metric in "ab"}
+    assert len(on_a.wire) == 1
+    assert on_a.texts() == texts["a"]
+    assert on_b.texts() == texts["b"]
+    for both in (on_both, also_both):
+        assert len(both.wire) == 1
+        assert both.texts() == [data.decode() for m, data in batch if m != "c"]
+    assert on_both.wire[0] is also_both.wire[0]  # joined once for that set of metrics
+    hub.deliver(batch)  # the paused socket queued two, then two more: the bound counts messages
+    assert paused.closed is None
+    hub.deliver(batch[:1])
+    assert paused.closed == SLOW
 
 
 async def test_every_socket_gets_the_same_frame_object_once_per_message() -> None:
     hub = hub_over(FakeStorage())
-    (_, first), (_, second), (_, other) = live(hub, ["a"]), live(hub, ["a", "b"]), live(hub, ["c"])
+    (_, first), (_, second), (_, other) = live(hub, ["a"]), live(hub, ["a"]), live(hub, ["c"])
     message = scored("a", 1.0, 1.0).encode()
     hub.deliver([("a", message), ("b", scored("b", 1.0, 2.0).encode())])
     assert first.wire[0] is second.wire[0]  # framed once, shared
     assert first.texts() == [message.decode()]
-    assert len(second.wire) == 2
     assert other.wire == []
 
 
@@ -129,7 +154,8 @@ async def test_a_full_connection_queues_until_it_drains_and_past_the_bound_is_cl
         hub.deliver([("a", data)])
     assert slow.wire == []
     assert len(fast.wire) == 3
-    slow.drains()  # what queued goes out, in order
+    slow.drains()  # what queued goes out, in order, in one write
+    assert len(slow.wire) == 1
     assert slow.texts() == [p.decode() for p in points[:3]]
     slow.full = True
     for data in points[3:7]:  # the fourth does not fit in the queue
@@ -137,7 +163,7 @@ async def test_a_full_connection_queues_until_it_drains_and_past_the_bound_is_cl
     assert slow.closed == SLOW
     assert hub.sockets == 1
     slow.drains()  # nothing more for a closed socket
-    assert len(slow.wire) == 3
+    assert len(slow.texts()) == 3
     hub.deliver([("a", points[7])])
     assert fast.texts() == [p.decode() for p in points]
 

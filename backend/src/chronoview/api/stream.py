@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from chronoview.bus.base import cancel_and_wait
-from chronoview.bus.subscription import SINK_EXTENSION, Closing, Outgoing, Sink, Subscription
+from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import get_services
 from chronoview.schemas import parse_timestamp
@@ -189,10 +189,10 @@ class AsgiSink:
         self._closing: Closing | None = None
         self._writable: Callable[[], None] | None = None
 
-    def write(self, message: Outgoing) -> bool:
+    def write(self, batch: Batch) -> bool:
         if len(self._pending) >= self.HOLD:
             return False
-        self._pending.append(message)
+        self._pending.extend(batch.messages)
         self._wake.set()
         return True
 

@@ -25,7 +25,16 @@ from datetime import datetime
 from types import FrameType
 
 from chronoview.bus.base import Message
-from chronoview.bus.subscription import BUS_DOWN, MISSED, SHUTDOWN, Closing, Outgoing, Sink, Subscription
+from chronoview.bus.subscription import (
+    BUS_DOWN,
+    MISSED,
+    SHUTDOWN,
+    Batch,
+    Closing,
+    Outgoing,
+    Sink,
+    Subscription,
+)
 from chronoview.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -119,20 +128,41 @@ class Hub:
     # -- the bus listener
 
     def deliver(self, messages: Sequence[Message]) -> None:
-        """Offer each message to its metric's sockets; never waits."""
+        """Offer the messages to their metrics' sockets, each socket its share as one batch; never
+        waits."""
         by_metric, skip = self._by_metric, self._skip
-        overflowed: list[Subscription] = []
+        ordered: list[tuple[str, Outgoing]] = []
         for metric, data in messages:
-            subs = by_metric.get(metric)
-            if not subs:
+            if metric not in by_metric:
                 continue
             if skip and data in skip:  # already delivered by a catch-up
                 skip.discard(data)
                 continue
             self._note(metric, data)
-            message = Outgoing(data)
-            for sub in subs:
-                if not sub.offer(message):
+            ordered.append((metric, Outgoing(data)))
+        if not ordered:
+            return
+        per_metric: dict[str, list[Outgoing]] = {}
+        for metric, message in ordered:
+            per_metric.setdefault(metric, []).append(message)
+        # Sockets on several metrics get theirs in publish order, offered with the first of them.
+        mixed: dict[frozenset[str], Batch] = {}
+        offered: set[Subscription] = set()
+        overflowed: list[Subscription] = []
+        for metric, shared in per_metric.items():
+            batch = Batch(shared)
+            for sub in by_metric[metric]:
+                if sub.single:
+                    accepted = sub.offer(batch)
+                elif sub in offered:
+                    continue
+                else:
+                    offered.add(sub)
+                    own = mixed.get(sub.metrics)
+                    if own is None:
+                        own = mixed[sub.metrics] = Batch([m for name, m in ordered if name in sub.metrics])
+                    accepted = sub.offer(own)
+                if not accepted:
                     overflowed.append(sub)
         for sub in overflowed:
             log.info("closing a WebSocket that cannot keep up (%d messages queued)", self.max_queue)

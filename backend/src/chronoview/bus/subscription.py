@@ -1,10 +1,10 @@
 """One socket's side of the hub: its metrics, where its frames go, and a bounded queue for when the
 connection cannot take them yet.
 
-Nothing here waits and no task runs per socket: the hub hands each message to `offer`, which writes
-the frame straight into the connection (a `Sink`) while it takes data, and queues it only while the
-connection's buffer is full; the sink calls back when it drains. Past the bound the socket is closed
-with 1013.
+Nothing here waits and no task runs per socket: the hub hands each batch of messages to `offer`,
+which writes their frames straight into the connection (a `Sink`) while it takes data, and queues
+them only while the connection's buffer is full; the sink calls back when it drains. Past the bound
+(in messages) the socket is closed with 1013.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -50,6 +50,18 @@ class Outgoing:
         self.wire = text_frame(data)
 
 
+class Batch:
+    """Messages that go to a socket together, as one write: each is still its own WebSocket message,
+    but a socket costs one system call per batch, not one per message. Built once per metric (or
+    set of metrics) and shared by every socket that wants exactly those."""
+
+    __slots__ = ("messages", "wire")
+
+    def __init__(self, messages: Sequence[Outgoing]) -> None:
+        self.messages = messages
+        self.wire = messages[0].wire if len(messages) == 1 else b"".join(m.wire for m in messages)
+
+
 def text_frame(payload: bytes) -> bytes:
     """An unfragmented, unmasked text frame (RFC 6455 §5.2): what a server sends, the same bytes on
     every connection that negotiated no extension."""
@@ -64,8 +76,8 @@ def text_frame(payload: bytes) -> bytes:
 class Sink(Protocol):
     """A socket's connection as the hub writes to it: never waits."""
 
-    def write(self, message: Outgoing) -> bool:
-        """Send the message now; False (nothing sent) while the connection's buffer is full."""
+    def write(self, batch: Batch) -> bool:
+        """Send the messages now; False (nothing sent) while the connection's buffer is full."""
         ...
 
     def close(self, code: int, reason: str) -> None:
@@ -80,10 +92,11 @@ class Sink(Protocol):
 class Subscription:
     """One socket's interest: its metrics, its sink, and a bounded queue of messages waiting for it."""
 
-    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "metrics")
+    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "metrics", "single")
 
     def __init__(self, metrics: frozenset[str], max_queue: int, sink: Sink) -> None:
         self.metrics = metrics
+        self.single = len(metrics) == 1
         self.closing: Closing | None = None
         self._max = max_queue
         self._queue: deque[Outgoing] | None = None  # only while something waits: ~600 bytes idle
@@ -93,20 +106,23 @@ class Subscription:
         self._skip_until = float("inf")
         sink.watch(self._flush)
 
-    def offer(self, message: Outgoing) -> bool:
-        """Send or queue a message; False once, when the queue overflows and the socket must go."""
-        queue = self._queue
-        if self._live and not queue and (self._skipped(message) or self._sink.write(message)):
-            return True
-        if queue is None:
-            queue = self._queue = deque()
-        if len(queue) < self._max:
-            queue.append(message)
-            return True
+    def offer(self, batch: Batch) -> bool:
+        """Send or queue messages; False once, when the queue overflows and the socket must go."""
+        if self._live and self._queue is None:
+            unsent = self._unreplayed(batch) if self._skip else batch
+            if unsent is None or self._sink.write(unsent):
+                return True
         if self.closing is not None:
             return True
-        self.close(SLOW)
-        return False
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        for message in batch.messages:
+            if len(queue) >= self._max:
+                self.close(SLOW)
+                return False
+            queue.append(message)
+        return True
 
     def close(self, closing: Closing) -> None:
         """Drop whatever waits and close the socket with this code (the first reason wins)."""
@@ -135,24 +151,26 @@ class Subscription:
         self._flush()
 
     def _flush(self) -> None:
-        queue, sink = self._queue, self._sink
-        if queue is None:
+        """Everything that waits, in one write, once the connection takes data."""
+        if not self._live or self._queue is None:
             return
-        while self._live and queue:
-            if not self._skipped(queue[0]) and not sink.write(queue[0]):
-                return
-            queue.popleft()
-        if not queue and self._queue is queue:
+        waiting = Batch(tuple(self._queue))
+        unsent = self._unreplayed(waiting) if self._skip else waiting
+        if unsent is None or self._sink.write(unsent):
             self._queue = None
 
-    def _skipped(self, message: Outgoing) -> bool:
+    def _unreplayed(self, batch: Batch) -> Batch | None:
+        """The batch without the messages the replay already sent (None if nothing is left)."""
         skip = self._skip
-        if not skip:
-            return False
         if time.monotonic() > self._skip_until:
             skip.clear()
-            return False
-        if message.data in skip:
-            del skip[message.data]
-            return True
-        return False
+            return batch
+        kept: list[Outgoing] = []
+        for message in batch.messages:
+            if message.data in skip:
+                del skip[message.data]
+            else:
+                kept.append(message)
+        if len(kept) == len(batch.messages):
+            return batch
+        return Batch(kept) if kept else None
