@@ -137,9 +137,12 @@ class Pipeline:
         self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
         previous: asyncio.Task[None] | None,
     ) -> None:
+        # The write goes out first; the messages are serialised while the database works on it.
+        write = asyncio.ensure_future(self._write(group, scored))
+        await asyncio.sleep(0)
         encoded = [item.encode() for item in scored]
         try:
-            await self._write(group, scored)
+            await write
         except BaseException as exc:
             failure: BaseException | None = exc
         else:
