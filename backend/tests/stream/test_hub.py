@@ -185,6 +185,20 @@ async def test_a_replayed_message_that_also_arrives_live_is_sent_once() -> None:
     assert connection.texts() == [points[3].decode(), points[4].decode()]
 
 
+async def test_a_replayed_copy_is_dropped_even_when_the_connection_is_full() -> None:
+    hub = hub_over(FakeStorage())
+    connection = Connection()
+    sub = hub.subscribe(["a"], connection)
+    points = [scored("a", i, i).encode() for i in range(3)]
+    for data in points[:2]:
+        sub.remember(data)
+    sub.go_live()
+    connection.full = True
+    hub.deliver([("a", data) for data in points])
+    connection.drains()
+    assert connection.texts() == [points[2].decode()]
+
+
 async def test_a_lost_subscription_is_caught_up_from_storage_without_duplicates() -> None:
     stored = [scored("a", 10.0001, 1), scored("a", 10.0004, 2), scored("a", 11, 3), scored("a", 12, 4),
               scored("b", 12, 5)]

@@ -112,6 +112,7 @@ class Subscription:
             unsent = self._unreplayed(batch) if self._skip else batch
             if unsent is None or self._sink.write(unsent):
                 return True
+            batch = unsent
         if self.closing is not None:
             return True
         queue = self._queue
