@@ -1,6 +1,8 @@
 """CSV formatting for exports: RFC 4180 through the csv module, with spreadsheet presets.
 
-Pure: rows in, bytes out. The presets (SPEC §5):
+`CsvFormatter` is the definition, pure: rows in, bytes out. The storage writes the same bytes
+inside the database for speed (PostgreSQL's COPY, SQLite's text functions; see
+storage/history.py), and the tests hold it to this formatter byte for byte. The presets (SPEC §5):
 - plain: comma, CRLF (RFC 4180), timestamps `YYYY-MM-DD HH:MM:SS.fff` in UTC (ISO 8601 with
   the space RFC 3339 allows; without a `Z`, which LibreOffice and Google Sheets would take as text);
 - excel: the same plus a UTF-8 BOM and timestamps to the second (`YYYY-MM-DD HH:MM:SS`), the form
@@ -62,6 +64,24 @@ class CsvOptions:
     zone_name: str | None = None
     columns: tuple[str, ...] = ()
 
+    @property
+    def delimiter(self) -> str:
+        return ";" if self.decimal_comma else ","
+
+    @property
+    def decimal_comma(self) -> bool:
+        return self.preset == "excel-eu"
+
+    @property
+    def whole_seconds(self) -> bool:
+        """Timestamps to the second (the Excel presets), else to the millisecond; truncated."""
+        return self.preset != "plain"
+
+    @property
+    def booleans(self) -> tuple[str, str]:
+        """The text of false and true: localised for Excel's own parser; 0/1 are not."""
+        return {"plain": ("false", "true"), "excel": ("FALSE", "TRUE"), "excel-eu": ("0", "1")}[self.preset]
+
 
 class CsvFormatter:
     """Turns chunks of export rows into CSV bytes; one instance per response."""
@@ -69,15 +89,12 @@ class CsvFormatter:
     def __init__(self, options: CsvOptions) -> None:
         self._options = options
         self._zone = load_zone(options.zone_name) if options.zone_name else None
-        excel = options.preset != "plain"
-        self._decimal_comma = options.preset == "excel-eu"
-        self._timespec = "seconds" if excel else "milliseconds"
-        self._bom = "\ufeff" if excel else ""
-        self._booleans = {"plain": ("false", "true"), "excel": ("FALSE", "TRUE"),
-                          "excel-eu": ("0", "1")}[options.preset]  # booleans are localised; 0/1 are not
+        self._decimal_comma = options.decimal_comma
+        self._timespec = "seconds" if options.whole_seconds else "milliseconds"
+        self._bom = "\ufeff" if options.preset != "plain" else ""
+        self._booleans = options.booleans
         self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, delimiter=";" if self._decimal_comma else ",",
-                                  lineterminator="\r\n")
+        self._writer = csv.writer(self._buffer, delimiter=options.delimiter, lineterminator="\r\n")
         self._metric_cells: dict[str, str] = {}
 
     def header(self) -> bytes:
@@ -94,7 +111,7 @@ class CsvFormatter:
         metric = self._metric_cells.get(row[0])
         if metric is None:
             metric = self._metric_cells[row[0]] = neutralise(row[0])
-        cells = [metric, self._number(row[2]), self._moment(row[1])]
+        cells = [metric, self.number(row[2]), self.moment(row[1])]
         for column in self._options.columns:
             if column == "alert":
                 cells.append(self._booleans[row[4]])
@@ -106,13 +123,15 @@ class CsvFormatter:
         return cells
 
     def _optional(self, value: float | None) -> str:
-        return "" if value is None else self._number(value)
+        return "" if value is None else self.number(value)
 
-    def _number(self, value: float) -> str:
-        text = repr(value)  # the shortest text that reads back as the same float
+    def number(self, value: float) -> str:
+        """A float cell: repr, the shortest text that reads back as the same float."""
+        text = repr(value)
         return text.replace(".", ",") if self._decimal_comma else text
 
-    def _moment(self, moment: datetime) -> str:
+    def moment(self, moment: datetime) -> str:
+        """A timestamp cell: wall-clock time in the zone (UTC by default), truncated."""
         if self._zone is not None:
             moment = moment.astimezone(self._zone)
         return moment.replace(tzinfo=None).isoformat(" ", self._timespec)

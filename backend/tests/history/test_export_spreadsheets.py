@@ -1,6 +1,7 @@
 """Real spreadsheet software reads the exports: LibreOffice Calc, headless, converts each preset to
 .xlsx (en-US for plain and excel, es-ES with `;` for excel-eu), and openpyxl reads the cells back.
-Numbers must arrive as numbers and timestamps as dates, in order, with nothing lost."""
+Numbers must arrive as numbers and timestamps as dates, in order, with nothing lost. Over both
+databases: each writes the CSV its own way (PostgreSQL's COPY, SQLite's text functions)."""
 
 from __future__ import annotations
 
@@ -29,12 +30,6 @@ STEP = 30
 # LibreOffice CSV filter options: separator, quote, charset 76 (UTF-8), first line, (formats), locale.
 FILTERS = {"plain": "CSV:44,34,76,1,,1033", "excel": "CSV:44,34,76,1,,1033",
            "excel-eu": "CSV:59,34,76,1,,3082"}
-
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    """The file format is under test here, not the database: one of them is enough."""
-    return sqlite_url
 
 
 def _soffice() -> str:

@@ -22,7 +22,6 @@ from chronoview.csvexport import (
     parse_columns,
 )
 from chronoview.deps import StorageDep
-from chronoview.storage.base import ExportRow
 
 router = APIRouter(tags=["export"])
 log = logging.getLogger(__name__)
@@ -59,12 +58,12 @@ async def export_csv(
         extra = parse_columns(columns)
     except ValueError as exc:
         raise invalid("columns", str(exc)) from None
-    formatter = CsvFormatter(CsvOptions(preset, tz or None, extra))
-    rows = storage.export_rows(metrics, time_range.start, time_range.end)
+    options = CsvOptions(preset, tz or None, extra)
+    lines = storage.export_csv(metrics, time_range.start, time_range.end, options)
     # The first chunk is read before answering, so a database that is down gets a proper 503.
-    first = await anext(rows, None)
+    first = await anext(lines, None)
     return StreamingResponse(
-        _stream(formatter, first, rows),
+        _stream(CsvFormatter(options).header(), first, lines),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{export_filename(metrics, time_range)}"',
@@ -74,16 +73,16 @@ async def export_csv(
 
 
 async def _stream(
-    formatter: CsvFormatter, first: list[ExportRow] | None, rows: AsyncGenerator[list[ExportRow], None]
+    header: bytes, first: bytes | None, lines: AsyncGenerator[bytes, None]
 ) -> AsyncIterator[bytes]:
-    async with contextlib.aclosing(rows):
-        yield formatter.header()
+    async with contextlib.aclosing(lines):
+        yield header
         if first is None:
             return
-        yield formatter.rows(first)
+        yield first
         try:
-            async for chunk in rows:
-                yield formatter.rows(chunk)
+            async for chunk in lines:
+                yield chunk
         except Exception:
             # Headers are gone already: the client sees a cut-off transfer, not a short file.
             log.exception("CSV export failed midway")

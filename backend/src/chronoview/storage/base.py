@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from chronoview.points import ScoredPoint
+
+if TYPE_CHECKING:  # csvexport imports ExportRow from here
+    from chronoview.csvexport import CsvOptions
 
 
 class StorageUnavailable(Exception):
@@ -85,10 +88,11 @@ class Storage(Protocol):
         `max_points` as `chronoview.downsample.downsample` does (extremes and alerts kept)."""
         ...
 
-    def export_rows(
-        self, metrics: Sequence[str], start: float, end: float
-    ) -> AsyncGenerator[list[ExportRow], None]:
-        """Points of the metrics in [start, end] by ascending ts, in chunks (memory flat in rows)."""
+    def export_csv(
+        self, metrics: Sequence[str], start: float, end: float, options: CsvOptions
+    ) -> AsyncGenerator[bytes, None]:
+        """The CSV lines (no header) of the metrics' points in [start, end] by ascending ts, in
+        chunks, memory flat in rows: byte for byte what `CsvFormatter.rows` makes of them."""
         ...
 
     async def create_snapshot(self, record: SnapshotRecord) -> None: ...

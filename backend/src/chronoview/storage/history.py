@@ -6,7 +6,9 @@ ever see the one `Storage`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -17,13 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chronoview.csvexport import CsvFormatter, CsvOptions
 from chronoview.downsample import bucket_count, bucket_edges, downsample
-from chronoview.points import to_datetime
-from chronoview.storage.base import ExportRow, SeriesColumns, SnapshotRecord
+from chronoview.points import sqlite_ts, to_datetime
+from chronoview.storage.base import SeriesColumns, SnapshotRecord
 from chronoview.storage.tables import alerts, points, snapshots
 
 _SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes in SQLite
-# Rows per fetch while exporting: big enough to amortise round trips, small enough to stay flat.
+# Rows per SQLite export page: big enough to amortise queries, small enough to stay flat.
 EXPORT_CHUNK_ROWS = 5_000
 
 
@@ -111,6 +114,145 @@ async def _bucket_extremes(
     return found
 
 
+# Python's repr of a float8 column, in SQL. PostgreSQL 12+ already prints the shortest text that
+# reads back exactly, in repr's notation, except that (1) a whole number has no ".0"; (2) from 1e15 to
+# 1e16 it writes an exponent where repr does not; (3) from 2^53 up (where every float is whole and the
+# points halfway between floats are integers) it never takes a decimal lying exactly halfway, which
+# reading back (round half to even) would turn into this float, so it may print a 17th digit where
+# repr needs 16. Case 3 is rebuilt from the exact integer: the first of 15, 16 and 17 significant
+# digits that reads back. Above 1e40 a halfway point has more than 17 digits, so the text is repr's.
+_PG_REPR = """CASE
+ WHEN abs({c}) < 1e15 THEN CASE WHEN {c} = trunc({c}) THEN {c}::text || '.0' ELSE {c}::text END
+ WHEN abs({c}) >= 9007199254740992 AND abs({c}) < 1e40 THEN (
+  SELECT CASE WHEN abs({c}) < 1e16 THEN s::text || '.0'
+         ELSE CASE WHEN s < 0 THEN '-' ELSE '' END || left(m, 1)
+              || CASE WHEN length(m) > 1 THEN '.' || substr(m, 2) ELSE '' END
+              || 'e+' || lpad((length(abs(s)::text) - 1)::text, 2, '0') END
+  FROM (SELECT s, rtrim(abs(s)::text, '0') AS m FROM (SELECT CASE
+         WHEN round(e, 15 - d)::float8 = {c} THEN round(e, 15 - d)
+         WHEN round(e, 16 - d)::float8 = {c} THEN round(e, 16 - d)
+         ELSE round(e, 17 - d) END AS s
+       FROM (SELECT e, length(abs(e)::text) AS d FROM (SELECT round(
+         ({c} / power(2::float8, greatest(0, ceil(ln(abs({c})) / ln(2::float8))::int - 62)))::int8::numeric
+         * power(2::numeric, greatest(0, ceil(ln(abs({c})) / ln(2::float8))::int - 62))) AS e
+       ) AS exact) AS counted) AS shortest) AS digits)
+ WHEN abs({c}) < 1e16 THEN (SELECT CASE WHEN strpos(t, '.') = 0 THEN t || '.0' ELSE t END
+                            FROM (SELECT {c}::text::numeric::text AS t) AS fixed)
+ ELSE {c}::text END"""
+# Chunks of COPY output held between the database and a slow client (each ~8 KiB to ~1 MiB).
+EXPORT_QUEUE_CHUNKS = 8
+# asyncpg's COPY timeout covers the whole transfer, client included: a day is beyond any honest
+# download but still frees, some day, a connection held by a client that stopped reading.
+EXPORT_TIMEOUT = 24 * 3600.0
+
+
+def _pg_number(column: str, decimal_comma: bool) -> str:
+    text = _PG_REPR.format(c=column)
+    return f"replace({text}, '.', ',')" if decimal_comma else text
+
+
+def _copy_query(options: CsvOptions) -> str:
+    """The SELECT whose CSV is `CsvFormatter.rows`'s, byte for byte, once lines end in CRLF.
+
+    No cell needs quoting or formula neutralising: metric names (config.METRIC_NAME) start with a
+    letter or digit and hold no separator, quote or line break; the rest are numbers and constants.
+    """
+    stamp = "YYYY-MM-DD HH24:MI:SS" if options.whole_seconds else "YYYY-MM-DD HH24:MI:SS.MS"
+    false, true = options.booleans
+    cells = ["metric", _pg_number("value", options.decimal_comma),
+             f"to_char(ts AT TIME ZONE $4::text, '{stamp}')"]  # to_char truncates, as isoformat does
+    for column in options.columns:
+        cells.append(f"CASE WHEN alert THEN '{true}' ELSE '{false}' END" if column == "alert"
+                     else column if column == "n" else _pg_number(column, options.decimal_comma))
+    # Only names from csvexport.EXTRA_COLUMNS and constants of ours are spliced in; values are bound.
+    return (f"SELECT {', '.join(cells)} FROM points WHERE metric = ANY($1::text[]) "  # noqa: S608
+            "AND ts >= $2 AND ts <= $3 ORDER BY ts, id")
+
+
+async def _copy_out(raw: Any, query: str, args: list[Any], delimiter: str) -> AsyncGenerator[bytes, None]:
+    """`COPY (query) TO STDOUT` as CSV with CRLF line ends, chunk by chunk, memory bounded.
+
+    asyncpg hands each batch of COPY data to `output` and reads no further until it returns, so the
+    bounded hand-over below makes a slow client slow the COPY down rather than fill memory. Closing
+    this generator (a client that left) cancels the COPY: asyncpg asks the server to stop it.
+    """
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+    room = asyncio.Semaphore(EXPORT_QUEUE_CHUNKS)
+
+    async def output(data: bytearray) -> None:
+        await room.acquire()
+        # No field holds a line break (see _copy_query), so each "\n" ends a row.
+        chunks.put_nowait(bytes(data.replace(b"\n", b"\r\n")))
+
+    copy = asyncio.create_task(raw.copy_from_query(
+        query, *args, output=output, format="csv", delimiter=delimiter, timeout=EXPORT_TIMEOUT))
+    copy.add_done_callback(lambda _: chunks.put_nowait(None))
+    try:
+        while (chunk := await chunks.get()) is not None:
+            room.release()
+            yield chunk
+        await copy  # raises what stopped it early, if anything did
+    finally:
+        if not copy.done():
+            copy.cancel()
+            await asyncio.wait([copy])
+        if not copy.cancelled():
+            copy.exception()  # retrieved: it was raised above, or nobody is left to hear of it
+
+
+def _sqlite_page(
+    metrics: Sequence[str], start: float, end: float, options: CsvOptions
+) -> tuple[tuple[str, str], list[Any]]:
+    """The first-page and next-page queries of an SQLite export, and their leading parameters.
+
+    Timestamps are stored as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text: a prefix of it is the plain
+    or Excel cell (truncated, like isoformat); with a zone it is converted in Python.
+    """
+    stamp = "ts" if options.zone_name else f"substr(ts, 1, {19 if options.whole_seconds else 23})"
+    false, true = options.booleans
+    cells = ["metric", "value", stamp]
+    for column in options.columns:
+        cells.append(f"CASE WHEN alert THEN '{true}' ELSE '{false}' END" if column == "alert" else column)
+    marks = ", ".join("?" * len(metrics))
+    head = (f"SELECT {', '.join(cells)}, ts, id FROM points "  # noqa: S608 - as in _copy_query
+            f"WHERE metric IN ({marks}) AND ts >= ? AND ts <= ?")
+    tail = f" ORDER BY ts, id LIMIT {EXPORT_CHUNK_ROWS}"
+    return ((head + tail, head + " AND (ts > ? OR (ts = ? AND id > ?))" + tail),
+            [*metrics, sqlite_ts(start), sqlite_ts(end)])
+
+
+class _SqliteLines:
+    """CSV of SQLite export rows, column by column: C-level maps, no Python frame per row.
+
+    SQLite cut the timestamps and spelled the booleans; floats are Python's repr, which SQLite's
+    printf (15 or 17 digits, never the shortest) cannot write. No cell needs quoting (see _copy_query).
+    """
+
+    def __init__(self, options: CsvOptions) -> None:
+        self._template = options.delimiter.join(["{}"] * (3 + len(options.columns))) + "\r\n"
+        formatter = CsvFormatter(options)
+
+        def number(value: float) -> str:
+            return repr(value).replace(".", ",")
+
+        def optional(value: float | None) -> str:
+            return "" if value is None else formatter.number(value)
+
+        def moment(stamp: str) -> str:
+            return formatter.moment(datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+
+        self._cells: list[Callable[[Any], str] | None] = [
+            None, number if options.decimal_comma else repr, moment if options.zone_name else None]
+        self._cells += [optional if column in ("zscore", "mean", "std") else None
+                        for column in options.columns]
+
+    def encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
+        columns = zip(*rows, strict=True)
+        cells = [column if cell is None else map(cell, column)
+                 for cell, column in zip(self._cells, columns, strict=False)]
+        return "".join(map(self._template.format, *cells)).encode()
+
+
 def _record(row: sa.Row[Any]) -> SnapshotRecord:
     m = row._mapping
     expires = m["expires_at"]
@@ -169,44 +311,36 @@ class HistoryQueries:
         return SeriesColumns([ts[i] for i in keep], [values[i] for i in keep],
                              [alert[i] for i in keep], [zscore[i] for i in keep], True)
 
-    async def export_rows(
-        self: _Sql, metrics: Sequence[str], start: float, end: float
-    ) -> AsyncGenerator[list[ExportRow], None]:
-        where = (points.c.metric.in_(list(metrics)), points.c.ts >= to_datetime(start),
-                 points.c.ts <= to_datetime(end))
-        columns = (points.c.metric, points.c.ts, points.c.value, points.c.zscore, points.c.alert,
-                   points.c.mean, points.c.std, points.c.n)
+    async def export_csv(
+        self: _Sql, metrics: Sequence[str], start: float, end: float, options: CsvOptions
+    ) -> AsyncGenerator[bytes, None]:
         if self.dialect == "postgresql":
-            # One server-side cursor: PostgreSQL hands rows over in chunks as we ask for them.
-            query = (sa.select(*columns).where(*where).order_by(points.c.ts, points.c.id)
-                     .execution_options(yield_per=EXPORT_CHUNK_ROWS))
             async with self.connect() as conn:
-                result = await conn.stream(query)
-                async for part in result.partitions():
-                    yield [tuple(row) for row in part]
+                # A thousand-row plan is priced like a big query and JIT compiling these CASEs
+                # costs seconds; SET LOCAL ends with this (read) transaction.
+                await conn.execute(sa.text("SET LOCAL jit = off"))
+                raw = (await conn.get_raw_connection()).driver_connection
+                args = [list(metrics), to_datetime(start), to_datetime(end), options.zone_name or "UTC"]
+                async with contextlib.aclosing(
+                        _copy_out(raw, _copy_query(options), args, options.delimiter)) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
             return
         # SQLite: keyset pages, each in its own short read so the writer is never held back.
-        raw_ts = sa.type_coerce(points.c.ts, sa.String)
-        page = sa.select(*columns[:1], raw_ts, *columns[2:], points.c.id).where(*where)
-        last: tuple[str, int] | None = None
+        query, params = _sqlite_page(metrics, start, end, options)
+        lines = _SqliteLines(options)
+        after: list[Any] = []
         while True:
-            query = page
-            if last is not None:
-                query = query.where(sa.or_(raw_ts > last[0], sa.and_(raw_ts == last[0],
-                                                                     points.c.id > last[1])))
             async with self.connect() as conn:
-                rows: Sequence[Any] = (await conn.execute(
-                    query.order_by(points.c.ts, points.c.id).limit(EXPORT_CHUNK_ROWS)
-                )).all()
-            if not rows:
-                return
-            yield [
-                (m, datetime.fromisoformat(t).replace(tzinfo=UTC), v, z, bool(a), mu, sd, n)
-                for m, t, v, z, a, mu, sd, n, _id in rows
-            ]
+                raw = (await conn.get_raw_connection()).driver_connection
+                async with raw.execute(query[bool(after)], [*params, *after]) as cursor:  # type: ignore[union-attr]
+                    rows = await cursor.fetchall()
+            if rows:
+                yield lines.encode(rows)
             if len(rows) < EXPORT_CHUNK_ROWS:
                 return
-            last = (rows[-1][1], rows[-1][-1])
+            last_ts, last_id = rows[-1][-2:]
+            after = [last_ts, last_ts, last_id]
 
     async def create_snapshot(self: _Sql, record: SnapshotRecord) -> None:
         async with self.connect(write=True) as conn:
