@@ -183,6 +183,10 @@ def test_chart_grows_live(context: BrowserContext, server: ServerProcess, artifa
     expect(curve).to_have_count(1)
     path = curve.get_attribute("d") or ""
     assert path.count("L") >= 8, f"the line has too few vertices: {path[:200]}"
+    # Once points carry a baseline, the distribution marks both thresholds μ ± kσ.
+    thresholds = page.locator('[data-layer="thresholds"] line')
+    expect(thresholds).to_have_count(2, timeout=10_000)
+    expect(page.locator('[data-layer="thresholds"] text')).to_have_text([re.compile("^−.+σ$"), re.compile(r"^\+.+σ$")])
 
     page.screenshot(path=str(artifacts / "e2e-dashboard.png"), full_page=True)
     page.close()

@@ -1,3 +1,5 @@
+import { niceScale } from './ticks';
+
 export interface Bin {
   /** Inclusive lower edge; the last bin also includes its upper edge. */
   start: number;
@@ -44,4 +46,33 @@ export function histogram(values: Iterable<number>, binCount: number, extend: re
     bins[index]!.count++;
   }
   return bins;
+}
+
+export interface Distribution {
+  bins: Bin[];
+  domain: [number, number];
+  ticks: number[];
+}
+
+/**
+ * Bins over a round extent (`niceScale`) of the values and the thresholds, with that extent's
+ * ticks. A new baseline moves the thresholds a little with every live point; rounded, the axis
+ * only moves when the data crosses a round number. Null without a finite value.
+ */
+export function distribution(values: readonly number[], binCount: number, thresholds: readonly number[] = []): Distribution | null {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of values) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  if (min > max) return null;
+  for (const edge of thresholds) {
+    if (!Number.isFinite(edge)) continue;
+    min = Math.min(min, edge);
+    max = Math.max(max, edge);
+  }
+  const { domain, ticks } = niceScale(min, max, 4);
+  return { bins: histogram(values, binCount, domain), domain, ticks };
 }

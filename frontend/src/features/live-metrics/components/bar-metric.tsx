@@ -1,11 +1,13 @@
 import { memo, useCallback, useMemo } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useColorScheme } from '@/hooks/use-color-scheme';
-import { histogram } from '@/lib/histogram';
+import { useStableArray } from '@/hooks/use-stable-array';
+import { distribution } from '@/lib/histogram';
 import { niceScale } from '@/lib/ticks';
 import { useI18n } from '@/lib/i18n';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { ThresholdLines } from './chart-overlays';
 
 export interface BarMetricProps {
   points: readonly SeriesPoint[];
@@ -19,6 +21,7 @@ export interface BarMetricProps {
 
 const MARGIN = { top: 16, right: 16, bottom: 4, left: 4 };
 const CURSOR = { fillOpacity: 0.1 };
+const EMPTY_DOMAIN: [number, number] = [0, 1];
 
 /** The distribution of the visible values with the alert thresholds marked. */
 function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240 }: BarMetricProps) {
@@ -29,34 +32,37 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
     [mean, std, k],
   );
   const [low, high] = thresholds;
-  const data = useMemo(() => histogram(points.map((point) => point.value), bins, thresholds), [points, bins, thresholds]);
-  const { xDomain, xTicks, yScale } = useMemo(() => {
-    const xDomain: [number, number] = data.length ? [data[0]!.start, data[data.length - 1]!.end] : [0, 1];
-    const xTicks = niceScale(xDomain[0], xDomain[1], 4).ticks.filter((tick) => tick >= xDomain[0] && tick <= xDomain[1]);
+  const { data, scales } = useMemo(() => {
+    const shape = distribution(points.map((point) => point.value), bins, thresholds);
+    const data = shape?.bins ?? [];
     const most = data.reduce((top, bin) => Math.max(top, bin.count), 0);
     const counts = niceScale(0, Math.max(4, most), 4);
     // Counts are whole: a 2.5 step would label half a point.
     const yScale = { domain: counts.domain, ticks: [...new Set(counts.ticks.map((tick) => Math.round(tick)))] };
-    return { xDomain, xTicks, yScale };
-  }, [data]);
+    return { data, scales: { xDomain: shape?.domain ?? EMPTY_DOMAIN, xTicks: shape?.ticks ?? [], yScale } };
+  }, [points, bins, thresholds]);
+  const xDomain = useStableArray(scales.xDomain);
+  const xTicks = useStableArray(scales.xTicks);
+  const yDomain = useStableArray(scales.yScale.domain);
+  const yTicks = useStableArray(scales.yScale.ticks);
   const xTick = useCallback((value: number) => fmt.number(value), [fmt]);
   const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
   const tooltipStyle = useMemo(
     () => ({ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }),
     [colors],
   );
+  // From the extent, not the bins: the formatter keeps its identity while the counts change.
   const tooltipLabel = useCallback(
     (mid: unknown) => {
-      const bin = data.find((item) => item.mid === Number(mid));
-      return bin ? `${fmt.number(bin.start)} – ${fmt.number(bin.end)}` : fmt.number(Number(mid));
+      const half = (xDomain[1]! - xDomain[0]!) / bins / 2;
+      return `${fmt.number(Number(mid) - half)} – ${fmt.number(Number(mid) + half)}`;
     },
-    [data, fmt],
+    [xDomain, bins, fmt],
   );
   const tooltipValue = useCallback((value: unknown) => [fmt.integer(Number(value)), t('count')], [fmt, t]);
-  const labels = useMemo(
-    () =>
-      ['−', '+'].map((sign) => ({ value: `${sign}${k}σ`, position: 'top' as const, fill: colors.threshold, fontSize: 12 })),
-    [k, colors],
+  const lines = useMemo(
+    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${k}σ` }, { x: high, label: `+${k}σ` }] : []),
+    [low, high, k],
   );
   const outside = (mid: number) => low !== undefined && high !== undefined && (mid < low || mid > high);
 
@@ -75,8 +81,8 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
           tick={tickStyle}
         />
         <YAxis
-          domain={yScale.domain}
-          ticks={yScale.ticks}
+          domain={yDomain}
+          ticks={yTicks}
           interval={0}
           allowDecimals={false}
           stroke={colors.axis}
@@ -95,17 +101,7 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
             <Cell key={bin.mid} fill={outside(bin.mid) ? colors.alert : colors.bar} />
           ))}
         </Bar>
-        {thresholds.map((value, i) => (
-          <ReferenceLine
-            key={i}
-            x={value}
-            stroke={colors.threshold}
-            strokeDasharray="6 4"
-            strokeWidth={2}
-            ifOverflow="extendDomain"
-            label={labels[i]}
-          />
-        ))}
+        <ThresholdLines lines={lines} stroke={colors.threshold} />
       </BarChart>
     </ResponsiveContainer>
   );

@@ -1,4 +1,4 @@
-import { useXAxisScale, useYAxisScale } from 'recharts';
+import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 
 /**
  * Cheap layers drawn inside a Recharts chart with its own scales: one SVG path each,
@@ -54,4 +54,30 @@ export function AlertMarks({ points, fill, stroke, radius = 5 }: { points: reado
     d += `M${(px - radius).toFixed(1)},${py.toFixed(1)}a${radius},${radius} 0 1,0 ${radius * 2},0a${radius},${radius} 0 1,0 ${-radius * 2},0`;
   }
   return <path d={d} fill={fill} stroke={stroke} strokeWidth={1.5} data-layer="alerts" data-count={points.length} />;
+}
+
+/**
+ * Vertical dashed lines across the plot, labelled above it. Recharts' ReferenceLine registers
+ * itself in the chart's store and re-registers whenever its value moves (each new baseline).
+ */
+export function ThresholdLines({ lines, stroke }: { lines: readonly { x: number; label: string }[]; stroke: string }) {
+  const x = useXAxisScale();
+  const area = usePlotArea();
+  if (!x || !area || !lines.length) return null;
+  return (
+    <g data-layer="thresholds" pointerEvents="none">
+      {lines.map((line) => {
+        const px = x(line.x);
+        if (px === undefined) return null;
+        return (
+          <g key={line.label}>
+            <line x1={px} x2={px} y1={area.y} y2={area.y + area.height} stroke={stroke} strokeWidth={2} strokeDasharray="6 4" />
+            <text x={px} y={area.y - 4} textAnchor="middle" fill={stroke} fontSize={12}>
+              {line.label}
+            </text>
+          </g>
+        );
+      })}
+    </g>
+  );
 }

@@ -1,7 +1,8 @@
 import { memo, useCallback, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis, type NumberDomain } from 'recharts';
 import { useColorScheme } from '@/hooks/use-color-scheme';
 import { useMediaQuery } from '@/hooks/use-media-query';
+import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
 import { downsampleMinMax } from '@/lib/downsample';
 import { niceScale, timeTicks } from '@/lib/ticks';
@@ -30,6 +31,7 @@ export interface LineMetricProps {
 // object and function handed to it below is constant or memoised: only the data changes.
 const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
 const AUTO_DOMAIN = ['auto', 'auto'] as const;
+const NONE: readonly number[] = [];
 
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
 function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, maxDrawn = 600 }: LineMetricProps) {
@@ -53,9 +55,15 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, 
     return { rows, alerts, yScale };
   }, [points, k, maxDrawn]);
 
-  const xDomain = useMemo(() => [end - rangeMs, end], [end, rangeMs]);
+  // A window that ends at the newest point is given as a function of the data's extent: the
+  // prop then keeps its identity while the window slides, and the axis is not re-registered.
+  const followsData = rows.length > 0 && rows[rows.length - 1]!.ts === end;
+  const followDomain = useCallback(([, newest]: NumberDomain): NumberDomain => [newest - rangeMs, newest], [rangeMs]);
+  const fixedDomain = useMemo(() => [end - rangeMs, end], [end, rangeMs]);
   const narrow = useMediaQuery('(max-width: 600px)');
-  const xTicks = useMemo(() => timeTicks(end - rangeMs, end, narrow ? 3 : 6), [end, rangeMs, narrow]);
+  const xTicks = useStableArray(timeTicks(end - rangeMs, end, narrow ? 3 : 6));
+  const yDomain = useStableArray(yScale?.domain ?? NONE);
+  const yTicks = useStableArray(yScale?.ticks ?? NONE);
   const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
   const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
   const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
@@ -74,7 +82,7 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, 
           dataKey="ts"
           type="number"
           scale="time"
-          domain={xDomain}
+          domain={followsData ? followDomain : fixedDomain}
           allowDataOverflow
           ticks={xTicks}
           interval={0}
@@ -83,8 +91,8 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, 
           tick={tickStyle}
         />
         <YAxis
-          domain={yScale?.domain ?? AUTO_DOMAIN}
-          ticks={yScale?.ticks}
+          domain={yDomain.length ? yDomain : AUTO_DOMAIN}
+          ticks={yTicks.length ? yTicks : undefined}
           interval={0}
           tickFormatter={yTick}
           stroke={colors.axis}
