@@ -200,25 +200,23 @@ async def _copy_out(raw: Any, query: str, args: list[Any], delimiter: str) -> As
             copy.exception()  # retrieved: it was raised above, or nobody is left to hear of it
 
 
-def _sqlite_page(
-    metrics: Sequence[str], start: float, end: float, options: CsvOptions
-) -> tuple[tuple[str, str], list[Any]]:
-    """The first-page and next-page queries of an SQLite export, and their leading parameters.
+def _sqlite_pages(metrics: int, options: CsvOptions) -> tuple[str, str]:
+    """The first-page and next-page queries of an SQLite export.
 
     Timestamps are stored as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text: a prefix of it is the plain
-    or Excel cell (truncated, like isoformat); with a zone it is converted in Python.
+    or Excel cell (truncated, like isoformat); with a zone it is converted in Python. A next page
+    starts its index range at the last timestamp seen (`ts >= ?`): a bound inside the OR alone
+    would leave SQLite scanning from the start of the range on every page.
     """
     stamp = "ts" if options.zone_name else f"substr(ts, 1, {19 if options.whole_seconds else 23})"
     false, true = options.booleans
     cells = ["metric", "value", stamp]
     for column in options.columns:
         cells.append(f"CASE WHEN alert THEN '{true}' ELSE '{false}' END" if column == "alert" else column)
-    marks = ", ".join("?" * len(metrics))
     head = (f"SELECT {', '.join(cells)}, ts, id FROM points "  # noqa: S608 - as in _copy_query
-            f"WHERE metric IN ({marks}) AND ts >= ? AND ts <= ?")
+            f"WHERE metric IN ({', '.join('?' * metrics)}) AND ts >= ? AND ts <= ?")
     tail = f" ORDER BY ts, id LIMIT {EXPORT_CHUNK_ROWS}"
-    return ((head + tail, head + " AND (ts > ? OR (ts = ? AND id > ?))" + tail),
-            [*metrics, sqlite_ts(start), sqlite_ts(end)])
+    return head + tail, head + " AND (ts > ? OR id > ?)" + tail
 
 
 class _SqliteLines:
@@ -327,20 +325,22 @@ class HistoryQueries:
                         yield chunk
             return
         # SQLite: keyset pages, each in its own short read so the writer is never held back.
-        query, params = _sqlite_page(metrics, start, end, options)
+        query = _sqlite_pages(len(metrics), options)
         lines = _SqliteLines(options)
+        lower, upper = sqlite_ts(start), sqlite_ts(end)
         after: list[Any] = []
         while True:
             async with self.connect() as conn:
                 raw = (await conn.get_raw_connection()).driver_connection
-                async with raw.execute(query[bool(after)], [*params, *after]) as cursor:  # type: ignore[union-attr]
+                async with raw.execute(  # type: ignore[union-attr]
+                        query[bool(after)], [*metrics, lower, upper, *after]) as cursor:
                     rows = await cursor.fetchall()
             if rows:
                 yield lines.encode(rows)
             if len(rows) < EXPORT_CHUNK_ROWS:
                 return
-            last_ts, last_id = rows[-1][-2:]
-            after = [last_ts, last_ts, last_id]
+            lower, last_id = rows[-1][-2:]
+            after = [lower, last_id]
 
     async def create_snapshot(self: _Sql, record: SnapshotRecord) -> None:
         async with self.connect(write=True) as conn:
