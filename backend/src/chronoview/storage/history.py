@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from itertools import starmap
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -201,54 +202,53 @@ async def _copy_out(raw: Any, query: str, args: list[Any], delimiter: str) -> As
 
 
 def _sqlite_pages(metrics: int, options: CsvOptions) -> tuple[str, str]:
-    """The first-page and next-page queries of an SQLite export.
+    """The first-page and next-page queries of an SQLite export (rows as `_SqliteLines` wants them).
 
-    Timestamps are stored as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text: a prefix of it is the plain
-    or Excel cell (truncated, like isoformat); with a zone it is converted in Python. A next page
-    starts its index range at the last timestamp seen (`ts >= ?`): a bound inside the OR alone
-    would leave SQLite scanning from the start of the range on every page.
+    A next page starts its index range at the last timestamp seen (`ts >= ?`): a bound inside the
+    OR alone would leave SQLite scanning from the start of the range on every page.
     """
-    stamp = "ts" if options.zone_name else f"substr(ts, 1, {19 if options.whole_seconds else 23})"
     false, true = options.booleans
-    cells = ["metric", "value", stamp]
+    cells = [f"replace(metric, '.', '{_DOT}')" if options.decimal_comma else "metric", "value", "ts"]
     for column in options.columns:
-        cells.append(f"CASE WHEN alert THEN '{true}' ELSE '{false}' END" if column == "alert" else column)
-    head = (f"SELECT {', '.join(cells)}, ts, id FROM points "  # noqa: S608 - as in _copy_query
+        cells.append(f"CASE WHEN alert THEN '{true}' ELSE '{false}' END" if column == "alert"
+                     else column if column == "n" else f"coalesce({column}, '')")
+    head = (f"SELECT {', '.join(cells)}, id FROM points "  # noqa: S608 - as in _copy_query
             f"WHERE metric IN ({', '.join('?' * metrics)}) AND ts >= ? AND ts <= ?")
     tail = f" ORDER BY ts, id LIMIT {EXPORT_CHUNK_ROWS}"
     return head + tail, head + " AND (ts > ? OR id > ?)" + tail
 
 
-class _SqliteLines:
-    """CSV of SQLite export rows, column by column: C-level maps, no Python frame per row.
+# Stands for "." in metric names while a decimal-comma chunk turns every "." into ",".
+_DOT = "\x01"
 
-    SQLite cut the timestamps and spelled the booleans; floats are Python's repr, which SQLite's
-    printf (15 or 17 digits, never the shortest) cannot write. No cell needs quoting (see _copy_query).
+
+class _SqliteLines:
+    """CSV of SQLite export rows: one `str.format` per row, run by `starmap` (no Python frame).
+
+    `str.format` writes a float as repr does; the stamp's format spec cuts the stored
+    `YYYY-MM-DD HH:MM:SS.ffffff` UTC text to the millisecond or the second (truncating, as
+    isoformat does); NULL arrives as "" and booleans spelled (see _sqlite_pages); the trailing id
+    is left out. A decimal comma is one replace over the chunk: only numbers hold a "." once the
+    metric names' dots are masked (the Excel stamps have none). No cell needs quoting (see
+    _copy_query). With a zone, each stamp is converted in Python, row by row.
     """
 
     def __init__(self, options: CsvOptions) -> None:
-        self._template = options.delimiter.join(["{}"] * (3 + len(options.columns))) + "\r\n"
-        formatter = CsvFormatter(options)
-
-        def number(value: float) -> str:
-            return repr(value).replace(".", ",")
-
-        def optional(value: float | None) -> str:
-            return "" if value is None else formatter.number(value)
-
-        def moment(stamp: str) -> str:
-            return formatter.moment(datetime.fromisoformat(stamp).replace(tzinfo=UTC))
-
-        self._cells: list[Callable[[Any], str] | None] = [
-            None, number if options.decimal_comma else repr, moment if options.zone_name else None]
-        self._cells += [optional if column in ("zscore", "mean", "std") else None
-                        for column in options.columns]
+        stamp = "{}" if options.zone_name else "{:.19}" if options.whole_seconds else "{:.23}"
+        cells = ["{}", "{}", stamp, *["{}"] * len(options.columns)]
+        self._template = options.delimiter.join(cells) + "\r\n"
+        self._decimal_comma = options.decimal_comma
+        self._zone = CsvFormatter(options) if options.zone_name else None
 
     def encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
-        columns = zip(*rows, strict=True)
-        cells = [column if cell is None else map(cell, column)
-                 for cell, column in zip(self._cells, columns, strict=False)]
-        return "".join(map(self._template.format, *cells)).encode()
+        if self._zone is not None:
+            moment = self._zone.moment
+            rows = [(row[0], row[1], moment(datetime.fromisoformat(row[2]).replace(tzinfo=UTC)), *row[3:])
+                    for row in rows]
+        text = "".join(starmap(self._template.format, rows))
+        if self._decimal_comma:
+            text = text.replace(".", ",").replace(_DOT, ".")
+        return text.encode()
 
 
 def _record(row: sa.Row[Any]) -> SnapshotRecord:
@@ -339,7 +339,7 @@ class HistoryQueries:
                 yield lines.encode(rows)
             if len(rows) < EXPORT_CHUNK_ROWS:
                 return
-            lower, last_id = rows[-1][-2:]
+            lower, last_id = rows[-1][2], rows[-1][-1]
             after = [lower, last_id]
 
     async def create_snapshot(self: _Sql, record: SnapshotRecord) -> None:
