@@ -9,11 +9,14 @@ import random
 import struct
 from itertools import product
 
+import asyncpg
+
 from chronoview.csvexport import EXTRA_COLUMNS, PRESETS, CsvFormatter, CsvOptions
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.storage.base import ExportRow
 from chronoview.storage.history import EXPORT_CHUNK_ROWS
 from chronoview.storage.sql import SqlStorage
+from tests.services import PgBouncer, unavailable
 
 BASE = 1_743_296_400.0  # 2025-03-30T01:00:00Z: Madrid moves to summer time in this hour
 
@@ -58,7 +61,7 @@ def _points(n: int) -> list[ScoredPoint]:
     return scored
 
 
-def test_database_csv_is_the_formatter_s_byte_for_byte(database_url: str) -> None:
+async def _check_every_option(url: str, pooler: str = "") -> None:
     scored = _points(EXPORT_CHUNK_ROWS + 500)  # SQLite pages: across a page boundary
     # By ts, then by insertion (the id order the export breaks ties with).
     ordered = sorted(scored, key=lambda p: to_datetime(p.point.ts))
@@ -66,26 +69,55 @@ def test_database_csv_is_the_formatter_s_byte_for_byte(database_url: str) -> Non
         (p.point.metric, to_datetime(p.point.ts), p.point.value, p.score.zscore, p.score.alert,
          p.score.mean, p.score.std, p.score.n) for p in ordered]
     start, end = ordered[0].point.ts, ordered[-1].point.ts
+    storage = SqlStorage(url, pooler)
+    try:
+        await storage.migrate()
+        await storage.write(scored)
+        for preset, zone, columns in product(
+                PRESETS, (None, "Europe/Madrid", "Asia/Kolkata"), ((), EXTRA_COLUMNS, ("n", "alert"))):
+            options = CsvOptions(preset, zone, columns)
+            got = b"".join([chunk async for chunk in storage.export_csv(
+                ["cpu.load", "host-1:mem"], start, end, options)])
+            want = CsvFormatter(options).rows(rows)
+            if got != want:
+                pairs = zip(got.split(b"\r\n"), want.split(b"\r\n"), strict=False)
+                first = next((g, w) for g, w in pairs if g != w)
+                raise AssertionError(f"{options}: first differing line {first}")
+        one = b"".join([chunk async for chunk in storage.export_csv(
+            ["host-1:mem"], start, end, CsvOptions())])
+        assert one == CsvFormatter(CsvOptions()).rows([r for r in rows if r[0] == "host-1:mem"])
+    finally:
+        await storage.close()
 
+
+def test_database_csv_is_the_formatter_s_byte_for_byte(database_url: str) -> None:
+    asyncio.run(_check_every_option(database_url))
+
+
+def test_a_server_set_to_fewer_float_digits_changes_nothing(pg_url: str) -> None:
+    """extra_float_digits = 0 (the pre-12 default, still set by some configurations) would print
+    15 significant digits, not the exact value: the export sets its own."""
     async def scenario() -> None:
-        storage = SqlStorage(database_url)
+        conn = await asyncpg.connect(pg_url.replace("+asyncpg", "", 1))
         try:
-            await storage.migrate()
-            await storage.write(scored)
-            for preset, zone, columns in product(
-                    PRESETS, (None, "Europe/Madrid", "Asia/Kolkata"), ((), EXTRA_COLUMNS, ("n", "alert"))):
-                options = CsvOptions(preset, zone, columns)
-                got = b"".join([chunk async for chunk in storage.export_csv(
-                    ["cpu.load", "host-1:mem"], start, end, options)])
-                want = CsvFormatter(options).rows(rows)
-                if got != want:
-                    pairs = zip(got.split(b"\r\n"), want.split(b"\r\n"), strict=False)
-                    first = next((g, w) for g, w in pairs if g != w)
-                    raise AssertionError(f"{options}: first differing line {first}")
-            one = b"".join([chunk async for chunk in storage.export_csv(
-                ["host-1:mem"], start, end, CsvOptions())])
-            assert one == CsvFormatter(CsvOptions()).rows([r for r in rows if r[0] == "host-1:mem"])
+            await conn.execute(f'ALTER DATABASE "{pg_url.rsplit("/", 1)[1]}" SET extra_float_digits = 0')
         finally:
-            await storage.close()
+            await conn.close()
+        await _check_every_option(pg_url)
 
     asyncio.run(scenario())
+
+
+def test_through_a_transaction_pooler(pg_url: str) -> None:
+    """pgbouncer in transaction mode: the COPY and its settings share one transaction."""
+    port = int(pg_url.rsplit(":", 1)[1].split("/", 1)[0])
+    try:
+        bouncer = PgBouncer.create(port)
+    except (FileNotFoundError, TimeoutError) as exc:
+        unavailable(f"cannot start pgbouncer: {exc}")
+        raise
+    try:
+        url = pg_url.replace(f":{port}/", f":{bouncer.port}/", 1)
+        asyncio.run(_check_every_option(url, pooler="transaction"))
+    finally:
+        bouncer.destroy()

@@ -314,9 +314,11 @@ class HistoryQueries:
     ) -> AsyncGenerator[bytes, None]:
         if self.dialect == "postgresql":
             async with self.connect() as conn:
-                # A thousand-row plan is priced like a big query and JIT compiling these CASEs
-                # costs seconds; SET LOCAL ends with this (read) transaction.
-                await conn.execute(sa.text("SET LOCAL jit = off"))
+                # JIT compiling these CASEs costs seconds, and the float text must be the shortest
+                # exact one (PostgreSQL 12+ with extra_float_digits > 0, whatever the server's
+                # configuration says); both end with this (read) transaction.
+                await conn.execute(sa.text(
+                    "SELECT set_config('jit', 'off', true), set_config('extra_float_digits', '1', true)"))
                 raw = (await conn.get_raw_connection()).driver_connection
                 args = [list(metrics), to_datetime(start), to_datetime(end), options.zone_name or "UTC"]
                 async with contextlib.aclosing(
