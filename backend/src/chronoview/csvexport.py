@@ -1,7 +1,7 @@
 """CSV formatting for exports: RFC 4180 through the csv module, with spreadsheet presets.
 
-`CsvFormatter` is the definition, pure: rows in, bytes out. The storage writes the same bytes
-inside the database for speed (PostgreSQL's COPY, SQLite's text functions; see
+`CsvFormatter` is the definition, pure: rows in, bytes out. For speed the storage writes the same
+bytes its own way (PostgreSQL's COPY; SQLite rows through one `str.format` each; see
 storage/history.py), and the tests hold it to this formatter byte for byte. The presets (SPEC §5):
 - plain: comma, CRLF (RFC 4180), timestamps `YYYY-MM-DD HH:MM:SS.fff` in UTC (ISO 8601 with
   the space RFC 3339 allows; without a `Z`, which LibreOffice and Google Sheets would take as text);
@@ -111,7 +111,7 @@ class CsvFormatter:
         metric = self._metric_cells.get(row[0])
         if metric is None:
             metric = self._metric_cells[row[0]] = neutralise(row[0])
-        cells = [metric, self.number(row[2]), self.moment(row[1])]
+        cells = [metric, self._number(row[2]), self.moment(row[1])]
         for column in self._options.columns:
             if column == "alert":
                 cells.append(self._booleans[row[4]])
@@ -123,11 +123,10 @@ class CsvFormatter:
         return cells
 
     def _optional(self, value: float | None) -> str:
-        return "" if value is None else self.number(value)
+        return "" if value is None else self._number(value)
 
-    def number(self, value: float) -> str:
-        """A float cell: repr, the shortest text that reads back as the same float."""
-        text = repr(value)
+    def _number(self, value: float) -> str:
+        text = repr(value)  # the shortest text that reads back as the same float
         return text.replace(".", ",") if self._decimal_comma else text
 
     def moment(self, moment: datetime) -> str:

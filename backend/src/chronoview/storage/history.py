@@ -140,7 +140,7 @@ _PG_REPR = """CASE
  WHEN abs({c}) < 1e16 THEN (SELECT CASE WHEN strpos(t, '.') = 0 THEN t || '.0' ELSE t END
                             FROM (SELECT {c}::text::numeric::text AS t) AS fixed)
  ELSE {c}::text END"""
-# Chunks of COPY output held between the database and a slow client (each ~8 KiB to ~1 MiB).
+# Chunks of COPY output (one socket read's worth each) held between the database and a slow client.
 EXPORT_QUEUE_CHUNKS = 8
 # asyncpg's COPY timeout covers the whole transfer, client included: a day is beyond any honest
 # download but still frees, some day, a connection held by a client that stopped reading.
@@ -201,6 +201,10 @@ async def _copy_out(raw: Any, query: str, args: list[Any], delimiter: str) -> As
             copy.exception()  # retrieved: it was raised above, or nobody is left to hear of it
 
 
+# Stands for "." in metric names while a decimal-comma chunk turns every "." into ",".
+_DOT = "\x01"
+
+
 def _sqlite_pages(metrics: int, options: CsvOptions) -> tuple[str, str]:
     """The first-page and next-page queries of an SQLite export (rows as `_SqliteLines` wants them).
 
@@ -216,10 +220,6 @@ def _sqlite_pages(metrics: int, options: CsvOptions) -> tuple[str, str]:
             f"WHERE metric IN ({', '.join('?' * metrics)}) AND ts >= ? AND ts <= ?")
     tail = f" ORDER BY ts, id LIMIT {EXPORT_CHUNK_ROWS}"
     return head + tail, head + " AND (ts > ? OR id > ?)" + tail
-
-
-# Stands for "." in metric names while a decimal-comma chunk turns every "." into ",".
-_DOT = "\x01"
 
 
 class _SqliteLines:
