@@ -1,5 +1,5 @@
-"""Big CSV exports from PostgreSQL through a real server: memory flat in the row count, and no
-connection or cursor left behind by clients that walk away mid-download."""
+"""Big CSV exports from PostgreSQL through a real server: memory flat in the row count, a stalled
+reader stalls the COPY, and no connection or cursor is left behind by clients that walk away."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import httpx
 import psutil
 import pytest
 
+from chronoview.csvexport import CsvOptions
+from chronoview.storage.sql import SqlStorage
 from tests.server import running_server
 
 pytestmark = pytest.mark.slow
@@ -127,3 +129,40 @@ def test_clients_that_leave_mid_export_leave_nothing_open(pg_url: str, tmp_path:
                 break
             time.sleep(0.1)
         assert asyncio.run(_idle_in_transaction(pg_url)) == 0
+
+
+async def _copy_waits_on_a_slow_reader(url: str) -> None:
+    storage = SqlStorage(url)
+    admin = await asyncpg.connect(_plain(url), timeout=10)
+    try:
+        lines = storage.export_csv(["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
+        rows = (await anext(lines)).count(b"\n")
+        await asyncio.sleep(1.5)  # a reader that stalls: the COPY must stall too, not fill our memory
+        waiting = await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' AND state = 'active' "
+            "AND wait_event = 'ClientWrite'")
+        assert waiting == 1
+        async for chunk in lines:
+            rows += chunk.count(b"\n")
+        assert rows == ROWS
+        lines = storage.export_csv(["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
+        await anext(lines)
+        await lines.aclose()  # a reader that leaves: the COPY ends and the connection is clean
+        assert await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%' AND state = 'active'") == 0
+    finally:
+        await admin.close()
+        await storage.close()
+
+
+def test_a_stalled_reader_stalls_the_copy(pg_url: str) -> None:
+    """Back-pressure: with the reader stalled, PostgreSQL waits to write (ClientWrite) instead of
+    the server buffering the rest of the export."""
+    async def scenario() -> None:
+        storage = SqlStorage(pg_url)
+        await storage.migrate()
+        await storage.close()
+        await _fill(pg_url)
+        await _copy_waits_on_a_slow_reader(pg_url)
+
+    asyncio.run(scenario())

@@ -321,10 +321,17 @@ class HistoryQueries:
                     "SELECT set_config('jit', 'off', true), set_config('extra_float_digits', '1', true)"))
                 raw = (await conn.get_raw_connection()).driver_connection
                 args = [list(metrics), to_datetime(start), to_datetime(end), options.zone_name or "UTC"]
-                async with contextlib.aclosing(
-                        _copy_out(raw, _copy_query(options), args, options.delimiter)) as chunks:
-                    async for chunk in chunks:
-                        yield chunk
+                try:
+                    async with contextlib.aclosing(
+                            _copy_out(raw, _copy_query(options), args, options.delimiter)) as chunks:
+                        async for chunk in chunks:
+                            yield chunk
+                except (GeneratorExit, asyncio.CancelledError):
+                    # A reader that left mid-COPY: asyncpg takes the cancelled COPY's next data for
+                    # the cancel's acknowledgement and would hand the pool a connection still busy
+                    # with it. This one connection is closed instead.
+                    await conn.invalidate()
+                    raise
             return
         # SQLite: keyset pages, each in its own short read so the writer is never held back.
         query = _sqlite_pages(len(metrics), options)
