@@ -10,6 +10,7 @@ import struct
 from itertools import product
 
 import asyncpg
+import pytest
 
 from chronoview.csvexport import EXTRA_COLUMNS, PRESETS, CsvFormatter, CsvOptions
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
@@ -108,6 +109,7 @@ def test_a_server_set_to_fewer_float_digits_changes_nothing(pg_url: str) -> None
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_through_a_transaction_pooler(pg_url: str) -> None:
     """pgbouncer in transaction mode: the COPY and its settings share one transaction."""
     port = int(pg_url.rsplit(":", 1)[1].split("/", 1)[0])
