@@ -186,7 +186,8 @@ def test_chart_grows_live(context: BrowserContext, server: ServerProcess, artifa
     # Once points carry a baseline, the distribution marks both thresholds μ ± kσ.
     thresholds = page.locator('[data-layer="thresholds"] line')
     expect(thresholds).to_have_count(2, timeout=10_000)
-    expect(page.locator('[data-layer="thresholds"] text')).to_have_text([re.compile("^−.+σ$"), re.compile(r"^\+.+σ$")])
+    expect(page.locator('[data-layer="thresholds"] text')).to_have_text(
+        [re.compile("^−.+σ$"), re.compile(r"^\+.+σ$")])
 
     page.screenshot(path=str(artifacts / "e2e-dashboard.png"), full_page=True)
     page.close()
