@@ -32,6 +32,7 @@ from chronoview.storage.base import Storage
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["stream"])
+STREAM_PATH = "/ws/stream"
 
 POLICY_VIOLATION = 1008
 MAX_METRICS = 50
@@ -82,7 +83,7 @@ async def stream(websocket: WebSocket) -> None:
 
 # A plain Starlette route, without FastAPI's dependency injection: that keeps exit stacks and
 # solved-dependency state alive for as long as a socket is open, ~4.5 KiB each.
-router.add_websocket_route("/ws/stream", stream)
+router.add_websocket_route(STREAM_PATH, stream)
 
 
 def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamRequest:
