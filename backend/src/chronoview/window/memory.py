@@ -5,8 +5,8 @@ d = x − anchor). Every update also adds a bound on the rounding it may have in
 bound could matter for the statistics in use — the mean drifted away from the anchor, a huge value
 left the window, or rounding simply accumulated — the sums are re-anchored at the mean and
 recomputed exactly (math.fsum) from the window's contents. With ordinary data that happens about once
-every 400,000 updates (TOL / EPS), so even a window of a few hundred thousand points costs less than
-one extra step per update: O(1) amortised for any window the settings allow at sane rates.
+every 1.8 million updates (TOL / EPS), so even a window of a few hundred thousand points costs a
+fraction of a step per update: O(1) amortised for any window the settings allow at sane rates.
 window.lua takes the same steps in Redis.
 """
 
@@ -23,9 +23,11 @@ from chronoview.window.base import WindowParams
 # One rounding, counted twice over: the unit roundoff of a double is 2**-53.
 EPS = 2.0**-52
 # Recompute when the rounding bound on Σ(x − μ)² could exceed this fraction of it: σ then carries
-# half of it, 5e-11, twenty times inside the 1e-9 the contract promises. The bound grows by about
-# EPS·Σd² per update, so this also sets the period between recomputes (~TOL / EPS updates).
-TOL = 1e-10
+# half of it, 2e-10, five times inside the 1e-9 the contract promises (a worst-case bound: real
+# rounding errors are far smaller). The bound grows by about EPS·Σd² per update, so this also sets
+# the period between recomputes, ~TOL / EPS = 1.8 million updates: a recompute, O(window), then
+# costs a fraction of a step per update for any window of up to hundreds of thousands of points.
+TOL = 4e-10
 # Absolute floors, relative to max(1, |μ|), so an exactly flat line never forces recomputes: σ and
 # |x − μ| are known to 1e-18·max(1, |μ|), a billionth of the "σ is zero" threshold of SPEC §4.5.
 FLOOR_M2 = 1e-36

@@ -24,7 +24,7 @@
 
 local EPS = 2 ^ -52
 local EPS3 = 3 * EPS
-local TOL = 1e-10 -- as memory.py: σ to 5e-11 relative, a recompute every ~TOL/EPS updates
+local TOL = 4e-10 -- as memory.py: σ to 2e-10 relative, a recompute every ~TOL/EPS updates
 local FLOOR_M2 = 1e-36
 local FLOOR_S1 = 1e-20
 local FLAT = 1e-9
