@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     simulated_metrics: Annotated[list[str], NoDecode] = ["traffic", "cpu", "orders"]
     simulation_interval_seconds: float = Field(1.0, ge=0.01, le=3600)
     retention_days: float = Field(30.0, gt=0, le=36500)
+    # Beyond SPEC §7: how many messages a WebSocket that cannot keep up may have waiting before it
+    # is closed with 1013 (SPEC §6 asks for a bound, not a number).
+    ws_queue_max: int = Field(20_000, ge=1, le=10_000_000)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -72,7 +72,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
-        hub = Hub(storage)
+        hub = Hub(storage, max_queue=settings.ws_queue_max)
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
         pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)

@@ -89,12 +89,11 @@ def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, as
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
     settings.update(env)
+    if queue is not None:
+        settings["WS_QUEUE_MAX"] = str(queue)
     command = [sys.executable, "-m", "chronoview", "serve"]
-    if queue is not None or asgi:
-        if queue is not None:
-            settings["CHRONOVIEW_TEST_WS_QUEUE"] = str(queue)
-        if asgi:
-            settings["CHRONOVIEW_TEST_ASGI_WS"] = "1"
+    if asgi:
+        settings["CHRONOVIEW_TEST_ASGI_WS"] = "1"
         settings["PYTHONPATH"] = os.pathsep.join([str(BACKEND), os.environ.get("PYTHONPATH", "")])
         command = [sys.executable, "-m", "tests.stream.serve"]
     log = workdir / f"server-{port}.log"

@@ -99,6 +99,7 @@ async def test_a_socket_that_never_reads_is_closed_1013_while_fast_sockets_get_e
             assert client.values(METRIC) == sent
             assert not client.closed
 
+        assert f"{CUT} ({QUEUE} messages queued)" in server.tail(100_000)  # WS_QUEUE_MAX's bound
         code, reason = await asyncio.to_thread(stalled.drain)
         assert (code, reason) == (1013, "too slow: message queue full; reconnect with since=")
         # It got an in-order prefix of the points, then the close: nothing was buffered for it

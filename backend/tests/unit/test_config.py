@@ -60,6 +60,7 @@ def test_seed_supabase_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     ("ALERT_MIN_POINTS", "1", "ALERT_MIN_POINTS"),
     ("SIMULATION_INTERVAL_SECONDS", "0", "SIMULATION_INTERVAL_SECONDS"),
     ("RETENTION_DAYS", "-3", "RETENTION_DAYS"),
+    ("WS_QUEUE_MAX", "0", "WS_QUEUE_MAX"),
     ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
     ("DATABASE_POOLER", "statement", "DATABASE_POOLER"),
     ("REDIS_URL", "localhost:6379", "REDIS_URL"),
