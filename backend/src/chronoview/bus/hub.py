@@ -132,6 +132,7 @@ class Hub:
         waits."""
         by_metric, skip = self._by_metric, self._skip
         ordered: list[tuple[str, Outgoing]] = []
+        per_metric: dict[str, list[Outgoing]] = {}
         for metric, data in messages:
             if metric not in by_metric:
                 continue
@@ -139,11 +140,8 @@ class Hub:
                 skip.discard(data)
                 continue
             self._note(metric, data)
-            ordered.append((metric, Outgoing(data)))
-        if not ordered:
-            return
-        per_metric: dict[str, list[Outgoing]] = {}
-        for metric, message in ordered:
+            message = Outgoing(data)
+            ordered.append((metric, message))
             per_metric.setdefault(metric, []).append(message)
         # Sockets on several metrics get theirs in publish order, offered with the first of them.
         mixed: dict[frozenset[str], Batch] = {}

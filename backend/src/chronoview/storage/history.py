@@ -238,11 +238,11 @@ class _SqliteLines:
         cells = ["{}", "{}", stamp, *["{}"] * len(options.columns)]
         self._template = options.delimiter.join(cells) + "\r\n"
         self._decimal_comma = options.decimal_comma
-        self._zone = CsvFormatter(options) if options.zone_name else None
+        # The formatter's own wall-clock conversion, so both paths agree on every zone rule.
+        self._moment = CsvFormatter(options).moment if options.zone_name else None
 
     def encode(self, rows: Sequence[Sequence[Any]]) -> bytes:
-        if self._zone is not None:
-            moment = self._zone.moment
+        if (moment := self._moment) is not None:
             rows = [(row[0], row[1], moment(datetime.fromisoformat(row[2]).replace(tzinfo=UTC)), *row[3:])
                     for row in rows]
         text = "".join(starmap(self._template.format, rows))
