@@ -6,6 +6,7 @@ stops with `pg_ctl stop -m fast` (every session is cut) and starts again on the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,8 +152,6 @@ def test_a_restarted_postgres_costs_at_most_one_refused_write(
         storage = client.app.state.services.storage  # type: ignore[attr-defined]
 
         async def fill_pool() -> None:  # several idle connections, as a busy server has
-            import asyncio
-
             async def hold() -> None:
                 async with storage.connect():
                     await asyncio.sleep(0.2)
