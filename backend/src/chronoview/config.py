@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     secret_key: str = _PLACEHOLDER_SECRET
     ingest_token: str = ""
+    # SPEC §11: guards the management endpoints (api/auth.py); empty means local clients only.
+    admin_token: str = ""
     alert_window_seconds: float = Field(300.0, gt=0, le=7 * 24 * 3600)
     alert_sigma: float = Field(2.5, gt=0, le=1000)
     alert_min_points: int = Field(5, ge=2, le=1_000_000)
