@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # Beyond SPEC §7: how many messages a WebSocket that cannot keep up may have waiting before it
     # is closed with 1013 (SPEC §6 asks for a bound, not a number).
     ws_queue_max: int = Field(20_000, ge=1, le=10_000_000)
+    # SPEC §12: the tags whose values go into a line-protocol metric name; `*` is every tag.
+    line_protocol_tags: Annotated[list[str], NoDecode] = ["*"]
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -69,6 +71,14 @@ class Settings(BaseSettings):
                 if not METRIC_NAME.match(str(name)):
                     raise ValueError(f"{name!r} is not a valid metric name")
         return names
+
+    @field_validator("line_protocol_tags", mode="before")
+    @classmethod
+    def _tags(cls, value: object) -> object:
+        keys = _split_csv(value)
+        if isinstance(keys, list) and "*" in keys and keys != ["*"]:
+            raise ValueError("'*' (every tag) cannot be combined with tag keys")
+        return keys
 
     @field_validator("database_url")
     @classmethod
