@@ -31,7 +31,8 @@ NOW = 1_700_000_000.0
 NS = PRECISION_V2["ns"]
 
 
-def parse(text: str, per_second: int = NS, tags: tuple[str, ...] | None = None) -> list[tuple[str, float, float]]:
+def parse(text: str, per_second: int = NS,
+          tags: tuple[str, ...] | None = None) -> list[tuple[str, float, float]]:
     return [(p.metric, p.ts, p.value) for p in LineProtocol(tags).parse(text, per_second, NOW)]
 
 
@@ -76,7 +77,7 @@ def test_the_scanner_unescapes_exactly_as_the_reference_says() -> None:
     points = parser.parse(r"my\,Meas\ ure\=x,tag\ Key1=a\ b,tag\,Key2=c\,d\=e f=1", NS, NOW)
     assert [p.metric for p in points] == ["my_Meas_ure__x.a_b.c_d_e.f"]
     series = parser._names  # the raw series text → its measurement and selected tag values
-    assert list(series.values())[0][""] == r"my,Meas ure\=x.a b.c,d=e"
+    assert next(iter(series.values()))[""] == r"my,Meas ure\=x.a b.c,d=e"
 
 
 def test_backslashes_follow_the_reference_table() -> None:
@@ -85,7 +86,7 @@ def test_backslashes_follow_the_reference_table() -> None:
     for raw, read in ((r"a\b", r"a\b"), (r"a\\b", r"a\b"), (r"a\\\b", r"a\\b"), (r"a\\\\b", r"a\\b")):
         parser._names.clear()
         parser.parse(f"m,t={raw} f=1", NS, NOW)
-        assert list(parser._names.values())[0][""] == f"m.{read}", raw
+        assert next(iter(parser._names.values()))[""] == f"m.{read}", raw
 
 
 @pytest.mark.parametrize(("line", "value"), [
@@ -142,7 +143,8 @@ def test_every_precision(precision: str, stamp: str, ts: float) -> None:
     for per_second in (PRECISION_V2[precision], PRECISION_V1[v1]):
         assert parse(f"m x=1 {stamp}", per_second) == [("m.x", ts, 1.0)]
     # correctly rounded: the microsecond sent is the microsecond stored
-    assert round(parse(f"m x=1 {stamp}", PRECISION_V2[precision])[0][1] * 1e6) == int(stamp[:16].ljust(16, "0"))
+    micros = round(parse(f"m x=1 {stamp}", PRECISION_V2[precision])[0][1] * 1e6)
+    assert micros == int(stamp[:16].ljust(16, "0"))
 
 
 BAD = [
@@ -221,7 +223,8 @@ def test_long_names_are_shortened_deterministically() -> None:
     usage, idle = names(line)
     assert usage == f"{full_usage[:91]}-{hashlib.sha256(full_usage.encode()).hexdigest()[:8]}"
     assert idle == f"{full_idle[:91]}-{hashlib.sha256(full_idle.encode()).hexdigest()[:8]}"
-    assert len(usage) == len(idle) == 100 and usage != idle  # same first 91 characters
+    assert len(usage) == len(idle) == 100
+    assert usage != idle  # though their first 91 characters are the same
     assert names(line) == [usage, idle]  # one series, request after request
     assert METRIC_NAME.match(usage)
     exactly_100 = "m" * 98 + ".x"

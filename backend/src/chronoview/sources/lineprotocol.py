@@ -115,7 +115,7 @@ class LineProtocol:
         if names is None:
             measurement, _, tagset = head.partition(",")
             tags = [_tag(item, number) for item in tagset.split(",")] if tagset else []
-            names = self._series(head, measurement, tags, number)
+            names = self._series(head, measurement, tags)
         for item in fields.split(","):
             key, _, raw = item.partition("=")
             if not key or not raw:
@@ -135,48 +135,12 @@ class LineProtocol:
             end = text.find("\n", pos)
             return len(text) if end < 0 else end
         begin = pos
-        found = _MEASUREMENT.match(text, pos)
-        if found is None:
-            raise LineError(number, "missing measurement")
-        measurement = _MEASUREMENT_ESCAPES.sub(r"\1", found.group())
-        pos = found.end()
-        tags: list[tuple[str, str]] = []
-        while pos < len(text) and text[pos] == ",":
-            key = _KEY.match(text, pos + 1)
-            if key is None or not text.startswith("=", key.end()):
-                raise LineError(number, "a tag must be key=value after ','")
-            value = _KEY.match(text, key.end() + 1)
-            if value is None:
-                raise LineError(number, f"tag {_unescape(key.group())!r} has no value")
-            tags.append((_unescape(key.group()), _unescape(value.group())))
-            pos = value.end()
+        measurement, tags, pos = _read_series(text, pos, number)
         head = text[begin:pos]
         spaces = _SPACES.match(text, pos)
         if spaces is None:
             raise LineError(number, "missing fields (expected a space after the measurement and tags)")
-        pos = spaces.end()
-        fields: list[tuple[str, float]] = []
-        while True:
-            key = _KEY.match(text, pos)
-            if key is None or not text.startswith("=", key.end()):
-                raise LineError(number, "a field must be key=value")
-            name, pos = _unescape(key.group()), key.end() + 1
-            if text.startswith('"', pos):
-                quoted = _STRING.match(text, pos)
-                if quoted is None:
-                    raise LineError(number, f"string field {name!r} has no closing quote")
-                pos = quoted.end()  # string fields are not points
-            else:
-                raw = _UNQUOTED.match(text, pos)
-                if raw is None:
-                    raise LineError(number, f"field {name!r} has no value")
-                value = _number(raw.group(), name, number)
-                if value is not None:
-                    fields.append((name, value))
-                pos = raw.end()
-            if not text.startswith(",", pos):
-                break
-            pos += 1
+        fields, pos = _read_fields(text, spaces.end(), number)
         ts = now
         spaces = _SPACES.match(text, pos)
         if spaces is not None:
@@ -191,14 +155,13 @@ class LineProtocol:
             rest = text[pos:end if end >= 0 else len(text)]
             raise LineError(number, f"unexpected {rest[:40]!r} after the fields")
         if fields:
-            names = self._names.get(head) or self._series(head, measurement, tags, number)
-            for key, value in fields:
-                metric = names.get(key) or _field_name(names, key, number)
+            names = self._names.get(head) or self._series(head, measurement, tags)
+            for name, value in fields:
+                metric = names.get(name) or _field_name(names, name, number)
                 out.append(Point(metric, ts, _checked(value, ts, number)))
         return pos
 
-    def _series(self, head: str, measurement: str, tags: list[tuple[str, str]],
-                number: int) -> dict[str, str]:
+    def _series(self, head: str, measurement: str, tags: list[tuple[str, str]]) -> dict[str, str]:
         """The name cache of one series (its measurement and tags as written)."""
         if self.tags is None:
             values = [value for _, value in sorted(tags)]
@@ -210,6 +173,52 @@ class LineProtocol:
         names = self._names[head] = {"": ".".join((measurement, *values))}
         return names
 
+
+
+def _read_series(text: str, pos: int, number: int) -> tuple[str, list[tuple[str, str]], int]:
+    """The measurement and tags of a line from `pos`, unescaped, and where they end."""
+    found = _MEASUREMENT.match(text, pos)
+    if found is None:
+        raise LineError(number, "missing measurement")
+    measurement = _MEASUREMENT_ESCAPES.sub(r"\1", found.group())
+    pos = found.end()
+    tags: list[tuple[str, str]] = []
+    while pos < len(text) and text[pos] == ",":
+        key = _KEY.match(text, pos + 1)
+        if key is None or not text.startswith("=", key.end()):
+            raise LineError(number, "a tag must be key=value after ','")
+        value = _KEY.match(text, key.end() + 1)
+        if value is None:
+            raise LineError(number, f"tag {_unescape(key.group())!r} has no value")
+        tags.append((_unescape(key.group()), _unescape(value.group())))
+        pos = value.end()
+    return measurement, tags, pos
+
+
+def _read_fields(text: str, pos: int, number: int) -> tuple[list[tuple[str, float]], int]:
+    """The numeric fields of a line from `pos` (strings and booleans skipped), and where they end."""
+    fields: list[tuple[str, float]] = []
+    while True:
+        key = _KEY.match(text, pos)
+        if key is None or not text.startswith("=", key.end()):
+            raise LineError(number, "a field must be key=value")
+        name, pos = _unescape(key.group()), key.end() + 1
+        if text.startswith('"', pos):
+            quoted = _STRING.match(text, pos)
+            if quoted is None:
+                raise LineError(number, f"string field {name!r} has no closing quote")
+            pos = quoted.end()
+        else:
+            raw = _UNQUOTED.match(text, pos)
+            if raw is None:
+                raise LineError(number, f"field {name!r} has no value")
+            value = _number(raw.group(), name, number)
+            if value is not None:
+                fields.append((name, value))
+            pos = raw.end()
+        if not text.startswith(",", pos):
+            return fields, pos
+        pos += 1
 
 
 def _field_name(names: dict[str, str], key: str, number: int) -> str:
