@@ -48,7 +48,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
                             (415, "unsupported Content-Encoding"),
                             (503, "database or Redis unavailable: retry"))},
 }
-_BODY = {"requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}}
+# An empty body (or one of comments) holds no point: 204, nothing stored.
+_BODY = {"requestBody": {"required": False, "content": {"text/plain": {"schema": {"type": "string"}}}}}
 
 
 class WriteRefused(Exception):
