@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
+import psutil
 import pytest
 from influxdb_client import InfluxDBClient, Point, WritePrecision
 from influxdb_client.client.exceptions import InfluxDBError
@@ -125,3 +126,20 @@ def test_errors_reach_the_client_as_influxdb_errors(server: ServerProcess) -> No
             client.write_api(write_options=SYNCHRONOUS).write(bucket="b", record="ok v=1")
         assert refused.value.response.status == 401
     assert series(server, "ok.v") == []
+
+
+def test_gzip_bombs_are_refused_without_inflating_them(server: ServerProcess) -> None:
+    """1 GiB of zeros in ~1 MB of gzip, three times: 413 each time, and the server's memory holds."""
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    bomb = b"".join([*(compressor.compress(bytes(1 << 20)) for _ in range(1024)), compressor.flush()])
+    rss = psutil.Process(server.process.pid).memory_info().rss
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        for _ in range(3):
+            response = http.post("/api/v2/write", content=bomb, headers={
+                "Content-Encoding": "gzip", "Authorization": f"Token {TOKEN}"})
+            assert response.status_code == 413, response.text
+            assert response.json()["code"] == "request too large"
+    grown = psutil.Process(server.process.pid).memory_info().rss - rss
+    assert grown < 40 * 2**20, f"server RSS grew by {grown / 2**20:.0f} MiB"

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 
 from chronoview.points import Point
 
-SOURCE = "line_protocol"  # how points of this source are counted (SPEC §13)
-
 # Units per second of each `precision` value, per API version.
 PRECISION_V2 = {"ns": 1_000_000_000, "us": 1_000_000, "ms": 1_000, "s": 1}
 PRECISION_V1 = {"n": 1_000_000_000, "u": 1_000_000, "ms": 1_000, "s": 1}
