@@ -23,6 +23,7 @@ from chronoview.sources.lineprotocol import (
     PRECISION_V2,
     LineError,
     LineProtocol,
+    TooManyPoints,
     metric_name,
     selected_tags,
 )
@@ -283,6 +284,15 @@ def test_the_fast_path_and_the_scanner_agree(lines: list[str]) -> None:
     for number, line in enumerate(plain, 1):
         assert _outcome(lambda out: fast._plain(line, number, NS, NOW, out)) == _outcome(  # noqa: B023
             lambda out: LineProtocol()._scan(line, 0, number, NS, NOW, out))  # noqa: B023
+
+
+@pytest.mark.parametrize("string_field", ["", ',s="a b"'])
+def test_reading_stops_past_the_limit(string_field: str) -> None:
+    """Past `limit` points the rest of the body is not read (here: a bad line is never reached)."""
+    body = "\n".join(f"m a=1,b=2{string_field} {i}" for i in range(6)) + "\nbad line"
+    assert len(LineProtocol().parse(body.removesuffix("\nbad line"), NS, NOW, limit=12)) == 12
+    with pytest.raises(TooManyPoints, match="more than 9 points"):
+        LineProtocol().parse(body, NS, NOW, limit=9)
 
 
 def test_error_messages_quote_at_most_40_characters_of_input() -> None:

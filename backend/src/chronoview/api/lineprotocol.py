@@ -26,6 +26,7 @@ from chronoview.sources.lineprotocol import (
     PRECISION_V2,
     LineError,
     LineProtocol,
+    TooManyPoints,
     selected_tags,
 )
 from chronoview.storage.base import StorageUnavailable
@@ -108,12 +109,11 @@ async def _write(request: Request, precision: str, units: dict[str, int], v1: bo
         text = _text(await _body(request))
         try:
             points = _parser(selected_tags(services.settings.line_protocol_tags)).parse(
-                text, per_second, time.time())
+                text, per_second, time.time(), MAX_POINTS)
         except LineError as exc:
             raise WriteRefused(400, "invalid", str(exc)) from None
-        if len(points) > MAX_POINTS:
-            raise WriteRefused(413, "request too large",
-                               f"{len(points)} points in one request; at most {MAX_POINTS}")
+        except TooManyPoints as exc:
+            raise WriteRefused(413, "request too large", f"{exc}; split the batch") from None
         if points:
             await services.pipeline.ingest(points)
     except WriteRefused as refused:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,6 +69,13 @@ class LineError(ValueError):
         self.line = line
 
 
+class TooManyPoints(ValueError):
+    """More points in one body than one request may store."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} points in one request")
+
+
 @dataclass(slots=True)
 class LineProtocol:
     """Parses bodies into points; `tags` is LINE_PROTOCOL_TAGS (None: every tag, in key order)."""
@@ -76,15 +84,18 @@ class LineProtocol:
     # (series text, field key) → metric name: Telegraf repeats the same series in every batch.
     _names: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def parse(self, text: str, per_second: int, now: float) -> list[Point]:
+    def parse(self, text: str, per_second: int, now: float, limit: int = sys.maxsize) -> list[Point]:
         """Every numeric field of every line as a point; a line without a timestamp gets `now`.
 
-        Raises LineError naming the first bad line (1-based); then nothing of the body counts.
+        Raises LineError naming the first bad line (1-based), or TooManyPoints as soon as there are
+        more than `limit` points (a 5 MiB body can hold ~800,000: no need to read them all).
         """
         points: list[Point] = []
         if '"' not in text and "\\" not in text:
             for number, line in enumerate(text.split("\n"), 1):
                 self._plain(line, number, per_second, now, points)
+                if len(points) > limit:
+                    raise TooManyPoints(limit)
             return points
         number, start, size = 1, 0, len(text)
         while start <= size:
@@ -96,6 +107,8 @@ class LineProtocol:
                 end = self._scan(text, start, number, per_second, now, points)
             else:
                 self._plain(line, number, per_second, now, points)
+            if len(points) > limit:
+                raise TooManyPoints(limit)
             number += text.count("\n", start, end) + 1
             start = end + 1
         return points
