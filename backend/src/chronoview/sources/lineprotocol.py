@@ -6,9 +6,10 @@ them raw), it names no position in its errors, and it keeps the first of two equ
 silently. This module follows the protocol reference instead:
 https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/
 
-Two paths, one result. A line without a backslash or a double quote (nearly every line Telegraf
-writes) is cut with str.split; any other goes through the scanner below, which knows the escapes
-and quoted strings. The tests hold both to the reference's examples and to each other.
+Two paths, one result. A line without a backslash, whose string fields (if any) hold no space,
+comma or escape (nearly every line Telegraf writes), is cut with str.split; any other goes through
+the scanner below, which knows the escapes and quoted strings, newlines inside them included. The
+tests hold both to the reference's examples and to each other.
 
 Escapes, as the reference lists them: in a measurement `\\,` and `\\ `; in tag keys, tag values and
 field keys `\\,`, `\\=` and `\\ `; in string field values `\\"` and `\\\\`. Two backslashes are one
