@@ -51,7 +51,7 @@ _MEASUREMENT = re.compile(r"(?:[^\\, \t\n]|\\[^\n])+")
 _KEY = re.compile(r"(?:[^\\,= \t\n]|\\[^\n])+")
 # A string field with nothing in it that str.split would cut: lines whose quotes are all of this
 # kind take the fast path.
-_SIMPLE_STRINGS = re.compile(r'="[^"\\, \t\r\n]*"')
+_SIMPLE_STRINGS = re.compile(r'="[^"\\,= \t\r\n]*"')
 _STRING = re.compile(r'"(?:[^"\\]|\\[\s\S])*"')
 _UNQUOTED = re.compile(r"[^, \t\r\n]+")
 _TOKEN = re.compile(r"[^ \t\r\n]+")
@@ -115,8 +115,10 @@ class LineProtocol:
         return points
 
     def _plain(self, line: str, number: int, per_second: int, now: float, out: list[Point]) -> None:
-        """A line without escapes, whose only quotes are around simple strings (see _SIMPLE_STRINGS);
-        anything unusual goes to the scanner."""
+        """A line without escapes, whose only quotes are around simple strings (see _SIMPLE_STRINGS).
+
+        Anything unusual, an error included, goes to the scanner: it alone words the errors.
+        """
         parts = line.split(" ")
         count = len(parts)
         head = parts[0]
@@ -124,23 +126,27 @@ class LineProtocol:
                 or "\t" in line or "\r" in line:
             self._scan(line, 0, number, per_second, now, out)  # blank, comment, odd spacing, error
             return
-        fields = parts[1]
-        ts = now if count == 2 else _timestamp(parts[2], per_second, number)
-        names = self._names.get(head)
-        if names is None:
-            measurement, _, tagset = head.partition(",")
-            tags = [_tag(item, number) for item in tagset.split(",")] if tagset else []
-            names = self._series(head, measurement, tags)
-        for item in fields.split(","):
-            key, _, raw = item.partition("=")
-            if not key or not raw:
-                raise LineError(number, f"field {item!r} is not key=value")
-            if raw[0] == '"':
-                continue  # a string field
-            value = _number(raw, key, number)
-            if value is not None:
-                metric = names.get(key) or _field_name(names, key, number)
-                out.append(Point(metric, ts, value))
+        mark = len(out)
+        try:
+            ts = now if count == 2 else _timestamp(parts[2], per_second, number)
+            names = self._names.get(head)
+            if names is None:
+                measurement, _, tagset = head.partition(",")
+                tags = [_tag(item, number) for item in tagset.split(",")] if "," in head else []
+                names = self._series(head, measurement, tags)
+            for item in parts[1].split(","):
+                key, _, raw = item.partition("=")
+                if not key or not raw:
+                    raise LineError(number, "a field must be key=value")
+                if raw[0] == '"':
+                    continue  # a string field
+                value = _number(raw, key, number)
+                if value is not None:
+                    metric = names.get(key) or _field_name(names, key, number)
+                    out.append(Point(metric, ts, value))
+        except LineError:
+            del out[mark:]
+            self._scan(line, 0, number, per_second, now, out)
 
     def _scan(self, text: str, start: int, number: int, per_second: int, now: float,
               out: list[Point]) -> int:
@@ -268,8 +274,8 @@ def _unescape(token: str) -> str:
 
 def _tag(item: str, number: int) -> tuple[str, str]:
     key, _, value = item.partition("=")
-    if not key or not value:
-        raise LineError(number, f"tag {item!r} is not key=value")
+    if not key or not value or "=" in value:
+        raise LineError(number, "a tag must be key=value after ','")
     return key, value
 
 
