@@ -55,7 +55,7 @@ def parse_message(topic: str, payload: bytes | bytearray, now: float) -> list[Po
     try:
         body: Any = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        raise BadPayload(f"{name}: payload is neither a number nor JSON ({payload[:40]!r})") from None
+        raise BadPayload(f"{name}: payload is neither a finite number nor JSON ({payload[:40]!r})") from None
     if _is_number(body):
         return [check_point(Point(name, now, float(body)))]
     if not isinstance(body, dict):
