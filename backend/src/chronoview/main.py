@@ -61,7 +61,8 @@ def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None
     from chronoview.sources.mqtt import MqttSubscriber, default_client_id
 
     subscriber = MqttSubscriber(pipeline, settings.mqtt_url, settings.mqtt_topics,
-                                settings.mqtt_client_id or default_client_id())
+                                settings.mqtt_client_id or default_client_id(),
+                                shared=settings.uses_redis)
     subscriber.start()
     return subscriber
 

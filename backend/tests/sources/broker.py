@@ -21,6 +21,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.services import free_port, unavailable, wait_for_port
 
 
+PUBLISHER_INFLIGHT = 100
+
+
 @dataclass
 class Broker:
     folder: Path
@@ -88,9 +91,10 @@ class Publisher:
         self.accepted: list[str] = []
         self._lock = threading.Lock()
         self._by_mid: dict[int, str] = {}
+        self._early: set[int] = set()  # acknowledged before publish() had recorded the mid
         self.client = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=MQTTv5)
         self.client.max_queued_messages_set(0)
-        self.client.max_inflight_messages_set(100)
+        self.client.max_inflight_messages_set(PUBLISHER_INFLIGHT)
         self.client.reconnect_delay_set(0.1, 1)
         self.client.on_publish = self._on_publish
         self.client.connect_async("127.0.0.1", broker.port, 10, clean_start=False)
@@ -99,13 +103,20 @@ class Publisher:
     def _on_publish(self, _client: Client, _userdata: object, mid: int, reason: object, _p: object) -> None:
         with self._lock:
             payload = self._by_mid.pop(mid, None)
-            if payload is not None:
+            if payload is None:
+                self._early.add(mid)
+            else:
                 self.accepted.append(payload)
 
     def publish(self, topic: str, payload: str) -> None:
+        # Not under our lock: paho's thread may be inside on_publish, waiting for it.
+        info = self.client.publish(topic, payload, qos=1)
         with self._lock:
-            info = self.client.publish(topic, payload, qos=1)
-            self._by_mid[info.mid] = payload
+            if info.mid in self._early:
+                self._early.discard(info.mid)
+                self.accepted.append(payload)
+            else:
+                self._by_mid[info.mid] = payload
 
     def wait_all_accepted(self, count: int, within: float = 60) -> None:
         deadline = time.monotonic() + within

@@ -78,9 +78,12 @@ def test_range_ends_are_accepted(ts: str) -> None:
     assert parse_message("t", b'{"value": 1, "ts": %s}' % ts.encode(), NOW)[0].value == 1.0
 
 
-def test_url_credentials_port_and_shared_group() -> None:
-    target = parse_url("mqtts://dev%40ice:p%3Ass@broker.example", ["chronoview/#", "$share/g/x/+"])
+def test_url_credentials_port_and_filters_by_shape() -> None:
+    target = parse_url("mqtts://dev%40ice:p%3Ass@broker.example", ["chronoview/#", "$share/g/x/+"], True)
     assert (target.host, target.port, target.tls) == ("broker.example", 8883, True)
     assert (target.username, target.password) == ("dev@ice", "p:ss")
     assert target.filters == [SHARE_GROUP + "chronoview/#", "$share/g/x/+"]
-    assert parse_url("mqtt://localhost", ["#"]).port == 1883
+    assert target.stale == ["chronoview/#"]
+    single = parse_url("mqtt://localhost", ["a/#", "$share/g/b"], False)
+    assert (single.port, single.username, single.filters) == (1883, None, ["a/#", "$share/g/b"])
+    assert single.stale == [SHARE_GROUP + "a/#"]

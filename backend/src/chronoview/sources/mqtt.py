@@ -90,17 +90,27 @@ class _Target:
     username: str | None
     password: str | None
     filters: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # the other form, left by a change of shape
 
 
-def parse_url(url: str, topics: list[str]) -> _Target:
-    """Broker address and credentials from MQTT_URL; topic filters joined to the shared group."""
+def parse_url(url: str, topics: list[str], shared: bool) -> _Target:
+    """Broker address and credentials from MQTT_URL, and the filters to subscribe to.
+
+    `shared` (several processes may run: Redis is configured): each filter joins the shared group,
+    so the broker hands each message to one process. A single process subscribes plainly, because
+    Mosquitto (2.0.11, measured) drops messages published for a *shared* subscription restored
+    from its persistence file until the subscriber reconnects after a broker restart; a plain one
+    queues them. A filter already written as `$share/...` is taken as it is.
+    """
     parts = urlsplit(url)
     tls = parts.scheme == "mqtts"
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
-    filters = [t if t.startswith("$share/") else SHARE_GROUP + t for t in topics]
+    plain = [t for t in topics if not t.startswith("$share/")]
+    grouped = [SHARE_GROUP + t for t in plain]
+    filters = [t if t.startswith("$share/") or not shared else SHARE_GROUP + t for t in topics]
     return _Target(parts.hostname or "", parts.port or (8883 if tls else 1883), tls, username, password,
-                   filters)
+                   filters, plain if shared else grouped)
 
 
 def default_client_id() -> str:
@@ -110,9 +120,10 @@ def default_client_id() -> str:
 class MqttSubscriber:
     """Runs from the app lifespan: `start()`, then `await stop()`; `stats` feed /health."""
 
-    def __init__(self, pipeline: Pipeline, url: str, topics: list[str], client_id: str) -> None:
+    def __init__(self, pipeline: Pipeline, url: str, topics: list[str], client_id: str,
+                 shared: bool) -> None:
         self._pipeline = pipeline
-        self._target = parse_url(url, topics)
+        self._target = parse_url(url, topics, shared)
         self.client_id = client_id
         self.stats = MqttStats()
         self._client = self._build_client()
@@ -282,6 +293,10 @@ class MqttSubscriber:
         self.stats.last_error = ""
         log.info("MQTT %s: connected as %r (session %s)", self.address, self.client_id,
                  "resumed" if flags.session_present else "new")
+        if flags.session_present and self._target.stale:
+            # A resumed session may still hold these from a run in the other shape: each message
+            # would then come twice.
+            client.unsubscribe(self._target.stale)
         options = SubscribeOptions(qos=1, retainHandling=SubscribeOptions.RETAIN_DO_NOT_SEND)
         client.subscribe([(topic, options) for topic in self._target.filters])
         self._connack.set_result(None)
