@@ -20,7 +20,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.services import free_port, unavailable, wait_for_port
 
-
 PUBLISHER_INFLIGHT = 100
 
 

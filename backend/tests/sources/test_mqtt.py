@@ -19,7 +19,6 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 
 from tests.server import ServerProcess, start_server
 from tests.sources.broker import PUBLISHER_INFLIGHT, Broker, Publisher, mosquitto_pub, running_broker
@@ -86,9 +85,11 @@ def test_mosquitto_pub_numbers_value_objects_and_multi_field_json(tmp_path: Path
             before = time.time()
             mosquitto_pub(broker, "chronoview/greenhouse/temp", "21.5")
             mosquitto_pub(broker, "chronoview/greenhouse/temp", "-4")
-            mosquitto_pub(broker, "chronoview/greenhouse/hum", '{"value": 40.5, "ts": "2026-01-02T03:04:05.250Z"}')
+            mosquitto_pub(broker, "chronoview/greenhouse/hum",
+                          '{"value": 40.5, "ts": "2026-01-02T03:04:05.250Z"}')
             mosquitto_pub(broker, "chronoview/greenhouse/hum", '{"value": 41, "ts": 1767323046}')
-            mosquitto_pub(broker, "chronoview/room 1", '{"temp": 20, "co2": 410.5, "label": "east", "ts": 1767323047}')
+            mosquitto_pub(broker, "chronoview/room 1",
+                          '{"temp": 20, "co2": 410.5, "label": "east", "ts": 1767323047}')
             mosquitto_pub(broker, "chronoview/qos0", "7", qos=0)
             wait_for(lambda: len(stored(db, "chronoview.")) == 7, 10, "seven points stored")
             points = stored(db, "chronoview.")
@@ -98,7 +99,8 @@ def test_mosquitto_pub_numbers_value_objects_and_multi_field_json(tmp_path: Path
             assert [(v, ts) for m, v, ts in points if m == "chronoview.greenhouse.hum"] == [
                 (40.5, 1767323045.25), (41.0, 1767323046.0)]
             assert sorted((m, v, ts) for m, v, ts in points if m.startswith("chronoview.room_1")) == [
-                ("chronoview.room_1.co2", 410.5, 1767323047.0), ("chronoview.room_1.temp", 20.0, 1767323047.0)]
+                ("chronoview.room_1.co2", 410.5, 1767323047.0),
+                ("chronoview.room_1.temp", 20.0, 1767323047.0)]
             assert values(db, "chronoview.qos0") == [7.0]
             catalog = {m["metric"] for m in httpx.get(f"{server.url}/metrics").json()}
             assert {"chronoview.greenhouse.temp", "chronoview.room_1.co2"} <= catalog
@@ -202,7 +204,7 @@ def test_sigkill_while_messages_arrive_loses_nothing_the_broker_accepted(tmp_pat
             publisher.wait_all_accepted(3000)
             server = serve(tmp_path, broker, MQTT_CLIENT_ID="cv-kill")
             accepted = {float(p) for p in publisher.accepted}
-            wait_for(lambda: accepted <= set(values(db, "chronoview.seq")), 60, "every accepted message stored")
+            wait_for(lambda: accepted <= set(values(db, "chronoview.seq")), 60, "every accepted one stored")
             time.sleep(0.5)
             counts = Counter(values(db, "chronoview.seq"))
             duplicates = sum(n - 1 for n in counts.values())
@@ -230,7 +232,7 @@ def test_broker_restart_mid_stream_loses_no_qos1_message(tmp_path: Path) -> None
             wait_for(lambda: health(server)["mqtt"] == "ok", 30, "the subscriber reconnected")
             accepted = {float(p) for p in publisher.accepted}
             assert len(accepted) == 2000
-            wait_for(lambda: accepted <= set(values(db, "chronoview.seq")), 60, "every accepted message stored")
+            wait_for(lambda: accepted <= set(values(db, "chronoview.seq")), 60, "every accepted one stored")
             # Twice only what was in flight at the restart: unacknowledged to the publisher (which
             # resends) or stored here and not yet acknowledged to the broker.
             assert len(values(db, "chronoview.seq")) - len(accepted) <= PUBLISHER_INFLIGHT + BROKER_INFLIGHT

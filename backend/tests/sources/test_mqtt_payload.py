@@ -40,8 +40,8 @@ def test_value_object_with_and_without_ts() -> None:
 
 
 def test_object_of_numeric_fields_is_one_point_per_field() -> None:
-    points = parse_message("room/1", b'{"temp": 20.5, "co2": 410, "label": "x", "ok": true, "ts": 1700000000}',
-                           NOW)
+    payload = b'{"temp": 20.5, "co2": 410, "label": "x", "ok": true, "ts": 1700000000}'
+    points = parse_message("room/1", payload, NOW)
     assert points == [Point("room.1.temp", 1.7e9, 20.5), Point("room.1.co2", 1.7e9, 410.0)]
     assert parse_message("r", b'{"a b": 1}', NOW) == [Point("r.a_b", NOW, 1.0)]
 
