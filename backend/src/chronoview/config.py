@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
+# user:password@ in a URL setting: the password never reaches the one-line error.
+_URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 _PLACEHOLDER_SECRET = "change_me"  # noqa: S105 - the seed's placeholder, refused on public binds
 
 
@@ -161,7 +163,8 @@ def load_settings(**overrides: object) -> Settings:
         field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
         message = first["msg"].removeprefix("Value error, ")
         if field:
-            raise SettingsError(f"{field.upper()}: {message} (got {first.get('input')!r})") from None
+            got = _URL_PASSWORD.sub(r"\1***@", str(first.get("input")))
+            raise SettingsError(f"{field.upper()}: {message} (got {got!r})") from None
         raise SettingsError(message) from None
 
 

@@ -40,7 +40,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from chronoview.ingest import Pipeline, WindowUnavailable
+from chronoview.ingest import MAX_BATCH_POINTS, Pipeline, WindowUnavailable
 from chronoview.points import Point
 from chronoview.sources.mqtt_payload import BadPayload, parse_message
 from chronoview.storage.base import StorageUnavailable
@@ -55,13 +55,13 @@ SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 # one batch can hold, and the bound on duplicates after a crash. Mosquitto also caps it with its
 # max_inflight_messages (default 20).
 RECEIVE_MAXIMUM = 1000
-BATCH_MAX_MESSAGES = 5000
 KEEPALIVE_SECONDS = 30
 CONNACK_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0  # for the batch in hand to be stored on shutdown
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 STORE_RETRY_MAX = 5.0
 _READS_PER_WAKEUP = 256
+_SESSION_TAKEN_OVER = 0x8E  # MQTT 5 DISCONNECT reason code
 _LOG_EVERY = 1.0  # at most one line per second about bad payloads, with the count in between
 
 
@@ -312,6 +312,9 @@ class MqttSubscriber:
                        reason: ReasonCode, _properties: Properties | None) -> None:
         if reason.is_failure:
             self.stats.last_error = str(reason)
+        if reason.value == _SESSION_TAKEN_OVER:
+            log.error("MQTT %s: another client connected with the client id %r; give each process "
+                      "its own MQTT_CLIENT_ID", self.address, self.client_id)
         self._drop_connection()
 
     # --- messages -------------------------------------------------------------------------------
@@ -341,12 +344,23 @@ class MqttSubscriber:
             await self._wakeup.wait()
             if self._closing:
                 return
-            batch, self._pending = self._pending[:BATCH_MAX_MESSAGES], self._pending[BATCH_MAX_MESSAGES:]
+            batch = self._take()
             if not self._pending:
                 self._wakeup.clear()
             if not await self._store(batch):
                 return  # closing during an outage: unacked, the broker keeps them
             self._ack(batch)
+
+    def _take(self) -> list[_Message]:
+        """The oldest waiting messages, up to one pipeline batch of points (at least one message)."""
+        size = taken = 0
+        for message in self._pending:
+            if taken and size + len(message.points) > MAX_BATCH_POINTS:
+                break
+            size += len(message.points)
+            taken += 1
+        batch, self._pending = self._pending[:taken], self._pending[taken:]
+        return batch
 
     async def _store(self, batch: list[_Message]) -> bool:
         """Store the batch's points, waiting out an outage; False if told to stop meanwhile.
