@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 
 from tests.server import ServerProcess, start_server
+from tests.services import owned_postgres
 from tests.sources.broker import PUBLISHER_INFLIGHT, Broker, Publisher, mosquitto_pub, running_broker
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -236,6 +237,31 @@ def test_broker_restart_mid_stream_loses_no_qos1_message(tmp_path: Path) -> None
             # Twice only what was in flight at the restart: unacknowledged to the publisher (which
             # resends) or stored here and not yet acknowledged to the broker.
             assert len(values(db, "chronoview.seq")) - len(accepted) <= PUBLISHER_INFLIGHT + BROKER_INFLIGHT
+        finally:
+            publisher.close()
+            server.stop()
+
+
+def test_database_outage_holds_the_acks_and_loses_nothing(tmp_path: Path) -> None:
+    """PostgreSQL stopped while messages arrive: none is acknowledged (none rejected either); once
+    it is back, the batch in hand and everything the broker held are stored."""
+    with owned_postgres() as postgres, running_broker(tmp_path / "broker") as broker:
+        db = postgres.url()
+        server = serve(tmp_path, broker, DATABASE_URL=db, MQTT_CLIENT_ID="cv-outage")
+        publisher = Publisher(broker)
+        try:
+            _publish_range(publisher, 0, 200)
+            wait_for(lambda: len(values(db, "chronoview.seq")) == 200, 20, "ingest under way")
+            postgres.stop("fast")
+            _publish_range(publisher, 200, 600)
+            publisher.wait_all_accepted(600)
+            time.sleep(2)  # the subscriber retries meanwhile
+            assert health(server)["mqtt"] == "ok"
+            postgres.start()
+            wait_for(lambda: set(values(db, "chronoview.seq")) == {float(i) for i in range(600)}, 60,
+                     "everything stored once the database is back")
+            assert health(server)["mqtt_rejected"] == 0
+            assert "not stored" in server.log.read_text()
         finally:
             publisher.close()
             server.stop()
