@@ -29,6 +29,8 @@ class Broker:
     port: int
     max_inflight: int = 20
     process: subprocess.Popen[bytes] | None = None
+    tls: tuple[Path, Path] | None = None  # certificate and key: a TLS listener
+    users: dict[str, str] | None = None  # anonymous clients refused when set
 
     @property
     def url(self) -> str:
@@ -38,7 +40,7 @@ class Broker:
         config = self.folder / "mosquitto.conf"
         config.write_text(
             f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
+            f"allow_anonymous {'false' if self.users else 'true'}\n"
             f"user {getpass.getuser()}\n"
             "persistence true\n"
             f"persistence_location {self.folder}/\n"
@@ -49,6 +51,17 @@ class Broker:
             f"log_dest file {self.folder}/mosquitto.log\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
         )
+        if self.tls is not None:
+            with config.open("a") as extra:
+                extra.write(f"certfile {self.tls[0]}\nkeyfile {self.tls[1]}\n")
+        if self.users:
+            passwords = self.folder / "passwords"
+            passwords.touch()
+            for user, password in self.users.items():
+                subprocess.run(["mosquitto_passwd", "-b", str(passwords), user, password], check=True,
+                               capture_output=True)
+            with config.open("a") as extra:
+                extra.write(f"password_file {passwords}\n")
         self.process = subprocess.Popen(["mosquitto", "-c", str(config)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port, 10)
@@ -63,11 +76,12 @@ class Broker:
 
 
 @contextlib.contextmanager
-def running_broker(folder: Path, max_inflight: int = 20) -> Iterator[Broker]:
+def running_broker(folder: Path, max_inflight: int = 20, tls: tuple[Path, Path] | None = None,
+                   users: dict[str, str] | None = None) -> Iterator[Broker]:
     if shutil.which("mosquitto") is None:
         unavailable("the mosquitto broker is not installed (scripts/system-deps.sh)")
     folder.mkdir(parents=True, exist_ok=True)
-    broker = Broker(folder, free_port(), max_inflight).start()
+    broker = Broker(folder, free_port(), max_inflight, tls=tls, users=users).start()
     try:
         yield broker
     finally:

@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 
 from tests.server import ServerProcess, start_server
-from tests.services import owned_postgres
+from tests.services import make_self_signed_cert, owned_postgres
 from tests.sources.broker import PUBLISHER_INFLIGHT, Broker, Publisher, mosquitto_pub, running_broker
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -265,3 +265,32 @@ def test_database_outage_holds_the_acks_and_loses_nothing(tmp_path: Path) -> Non
         finally:
             publisher.close()
             server.stop()
+
+
+def test_mqtts_with_credentials_in_the_url(tmp_path: Path) -> None:
+    """TLS verified against the broker's certificate (given as the trusted CA file), user and a
+    percent-encoded password from the URL; a wrong password shows as down, and is never logged."""
+    tmp_path.joinpath("tls").mkdir()
+    cert, key = make_self_signed_cert(tmp_path / "tls")
+    db = f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}"
+    users = {"sensor-hub": "p@ss:w/rd"}
+    with running_broker(tmp_path / "broker", tls=(cert, key), users=users) as broker:
+        url = f"mqtts://sensor-hub:p%40ss%3Aw%2Frd@localhost:{broker.port}"
+        server = start_server(tmp_path, MQTT_URL=url, SSL_CERT_FILE=str(cert))
+        try:
+            wait_for(lambda: health(server)["mqtt"] == "ok", 10, "connected over TLS")
+            subprocess.run(["mosquitto_pub", "-h", "localhost", "-p", str(broker.port), "--cafile", str(cert),
+                            "-u", "sensor-hub", "-P", "p@ss:w/rd", "-q", "1", "-t", "chronoview/tls",
+                            "-m", "42"], check=True, timeout=10)
+            wait_for(lambda: values(db, "chronoview.tls") == [42.0], 10, "the point stored")
+        finally:
+            server.stop()
+        wrong = start_server(tmp_path, MQTT_URL=url.replace("p%40ss", "nope"), SSL_CERT_FILE=str(cert))
+        try:
+            time.sleep(1.5)
+            assert health(wrong)["mqtt"] == "down"
+            log = wrong.log.read_text()
+            assert "cannot connect" in log
+            assert not [secret for secret in ("nope", "w%2Frd", "w/rd") if secret in log]
+        finally:
+            wrong.stop()
