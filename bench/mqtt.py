@@ -18,7 +18,7 @@ import httpx
 from common import REPEATS, CpuMeter, Result, backend, emit, median_of, server
 from tests.sources.broker import running_broker
 
-from chronoview.sources.mqtt import RECEIVE_MAXIMUM
+from chronoview.sources.mqtt_link import RECEIVE_MAXIMUM
 
 MESSAGES = 60_000
 TOPIC = "chronoview/bench/temp"

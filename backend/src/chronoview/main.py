@@ -58,7 +58,8 @@ def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
 def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None:
     if not settings.mqtt_url:
         return None
-    from chronoview.sources.mqtt import MqttSubscriber, default_client_id
+    from chronoview.sources.mqtt import MqttSubscriber
+    from chronoview.sources.mqtt_link import default_client_id
 
     subscriber = MqttSubscriber(pipeline, settings.mqtt_url, settings.mqtt_topics,
                                 settings.mqtt_client_id or default_client_id(),

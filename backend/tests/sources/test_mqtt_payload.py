@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chronoview.points import Point
-from chronoview.sources.mqtt import SHARE_GROUP, parse_url
+from chronoview.sources.mqtt_link import SHARE_GROUP, parse_url
 from chronoview.sources.mqtt_payload import BadPayload, metric_name, parse_message
 
 NOW = 1_790_000_000.25

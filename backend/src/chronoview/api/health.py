@@ -37,8 +37,8 @@ async def _probe(services: Services) -> HealthOut:
     db_state, redis_state = await asyncio.gather(database(), redis())
     state = HealthOut(status="ok", version=version("chronoview"), database=db_state, redis=redis_state)
     if services.mqtt is not None:
-        state.mqtt = "ok" if services.mqtt.stats.connected else "down"
-        state.mqtt_rejected = services.mqtt.stats.rejected
+        state.mqtt = "ok" if services.mqtt.connected else "down"
+        state.mqtt_rejected = services.mqtt.rejected
     return state
 
 
