@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from tests.server import ServerProcess, start_server
 from tests.services import make_self_signed_cert, owned_postgres
@@ -160,6 +161,7 @@ def test_bad_payloads_are_counted_and_never_block_good_ones(tmp_path: Path) -> N
             server.stop()
 
 
+@pytest.mark.slow
 def test_two_processes_store_each_message_once(tmp_path: Path, pg_url: str, redis_url: str) -> None:
     count = 600
     with running_broker(tmp_path / "broker") as broker:
@@ -192,6 +194,7 @@ def _publish_range(publisher: Publisher, start: int, stop: int, pause_every: int
             time.sleep(0.01)  # a steady stream rather than one burst
 
 
+@pytest.mark.slow
 def test_sigkill_while_messages_arrive_loses_nothing_the_broker_accepted(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}"
     with running_broker(tmp_path / "broker", max_inflight=BROKER_INFLIGHT) as broker:
@@ -218,6 +221,7 @@ def test_sigkill_while_messages_arrive_loses_nothing_the_broker_accepted(tmp_pat
 
 
 
+@pytest.mark.slow
 def test_sigterm_while_messages_arrive_stores_each_once(tmp_path: Path) -> None:
     """A graceful stop stores and acknowledges the batch in hand before disconnecting; what it had
     not stored comes again after the restart: nothing lost and, unlike a kill, nothing twice."""
@@ -240,6 +244,7 @@ def test_sigterm_while_messages_arrive_stores_each_once(tmp_path: Path) -> None:
             publisher.close()
             server.stop()
 
+@pytest.mark.slow
 def test_broker_restart_mid_stream_loses_no_qos1_message(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}"
     with running_broker(tmp_path / "broker") as broker:
@@ -265,6 +270,7 @@ def test_broker_restart_mid_stream_loses_no_qos1_message(tmp_path: Path) -> None
             server.stop()
 
 
+@pytest.mark.slow
 def test_database_outage_holds_the_acks_and_loses_nothing(tmp_path: Path) -> None:
     """PostgreSQL stopped while messages arrive: none is acknowledged (none rejected either); once
     it is back, the batch in hand and everything the broker held are stored."""
