@@ -22,7 +22,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -58,8 +58,8 @@ class MqttTarget:
     tls: bool
     username: str | None
     password: str | None
-    filters: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)  # the other form, left by a change of shape
+    filters: list[str]
+    stale: list[str]  # the other form (shared or plain), left in the session by a change of shape
 
 
 def parse_url(url: str, topics: list[str], shared: bool) -> MqttTarget:
@@ -78,8 +78,8 @@ def parse_url(url: str, topics: list[str], shared: bool) -> MqttTarget:
     plain = [t for t in topics if not t.startswith("$share/")]
     grouped = [SHARE_GROUP + t for t in plain]
     filters = [t if t.startswith("$share/") or not shared else SHARE_GROUP + t for t in topics]
-    return MqttTarget(parts.hostname or "", parts.port or (8883 if tls else 1883), tls, username, password,
-                   filters, plain if shared else grouped)
+    return MqttTarget(parts.hostname or "", parts.port or (8883 if tls else 1883), tls, username,
+                      password, filters, plain if shared else grouped)
 
 
 def default_client_id() -> str:
