@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     mqtt_url: str = ""
     mqtt_topics: Annotated[list[str], NoDecode] = ["chronoview/#"]
     mqtt_client_id: str = ""  # empty: chronoview-<hostname>
+    # SPEC §12: the tags whose values go into a line-protocol metric name; `*` is every tag.
+    line_protocol_tags: Annotated[list[str], NoDecode] = ["*"]
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -109,6 +111,14 @@ class Settings(BaseSettings):
         if len(value.encode()) > 65535:
             raise ValueError("is longer than MQTT allows")
         return value
+
+    @field_validator("line_protocol_tags", mode="before")
+    @classmethod
+    def _tags(cls, value: object) -> object:
+        keys = _split_csv(value)
+        if isinstance(keys, list) and "*" in keys and keys != ["*"]:
+            raise ValueError("'*' (every tag) cannot be combined with tag keys")
+        return keys
 
     @field_validator("database_url")
     @classmethod

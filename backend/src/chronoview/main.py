@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chronoview.api import export, health, history, metrics, snapshots, stream
+from chronoview.api import export, health, history, lineprotocol, metrics, snapshots, stream
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(lineprotocol.router)
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
