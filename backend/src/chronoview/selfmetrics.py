@@ -12,12 +12,22 @@ from __future__ import annotations
 import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    multiprocess,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+# `*_created` series exist only in single-process mode: leave them out so every shape looks the same.
+disable_created_metrics()
 REGISTRY = CollectorRegistry(auto_describe=True)
 HTTP_REQUESTS = Counter("chronoview_http_requests_total", "HTTP requests answered",
                         ["method", "route", "status"], registry=REGISTRY)

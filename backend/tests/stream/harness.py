@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,15 +83,17 @@ def launch(workdir: Path, *, queue: int | None = None, asgi: bool = False, **env
     return spawn(workdir, env, queue=queue, asgi=asgi).wait_ready()
 
 
-def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False) -> Server:
-    """Start a server process without waiting for it (start several, then `wait_ready` each)."""
+def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False,
+          args: Sequence[str] = ()) -> Server:
+    """Start a server process without waiting for it (start several, then `wait_ready` each);
+    `args` go after `chronoview serve` (e.g. `--workers 2`)."""
     port = free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
     settings.update(env)
     if queue is not None:
         settings["WS_QUEUE_MAX"] = str(queue)
-    command = [sys.executable, "-m", "chronoview", "serve"]
+    command = [sys.executable, "-m", "chronoview", "serve", *args]
     if asgi:
         command = [sys.executable, "-m", "uvicorn", "--factory", "chronoview.main:create_app",
                    "--host", "127.0.0.1", "--port", str(port)]
