@@ -4,9 +4,10 @@
 2. for `SHUTDOWN_DRAIN_SECONDS` the process keeps serving, but every answer carries
    `Connection: close`, so a proxy stops reusing its kept-alive connections to it (nginx has no
    active checks: it learns from this, and from the refused connections once the port closes);
-3. open WebSockets are closed with 1001 (uvicorn would close them with 1012 before the lifespan
-   shutdown runs), then the server's own handler stops it: no new connections, requests in flight
-   finish.
+3. the port stops accepting (a proxy's next connection is refused, which it retries elsewhere),
+   and connections accepted just before get `ACCEPTED_GRACE` to deliver their request;
+4. open WebSockets are closed with 1001 (uvicorn would close them with 1012 before the lifespan
+   shutdown runs), then the server's own handler stops it: requests in flight finish.
 A second signal skips what is left of the wait.
 """
 
@@ -20,8 +21,10 @@ from types import FrameType
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chronoview import serving
 from chronoview.bus.hub import Hub
 
+ACCEPTED_GRACE = 0.5
 SignalHandler = Callable[[int, FrameType | None], object]
 
 
@@ -68,6 +71,8 @@ def drain_on_exit(drain: Drain, hub: Hub, seconds: float, wait: float = 2.0) -> 
             drain.draining = True
             if seconds > 0:
                 await asyncio.sleep(seconds)
+            if serving.stop_accepting(previous):
+                await asyncio.sleep(ACCEPTED_GRACE)
             await hub.close(wait)
         finally:
             previous(signum, frame)

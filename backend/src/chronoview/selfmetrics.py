@@ -27,7 +27,7 @@ MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 # `*_created` series exist only in single-process mode: leave them out so every shape looks the same.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry(auto_describe=True)
 HTTP_REQUESTS = Counter("chronoview_http_requests_total", "HTTP requests answered",
                         ["method", "route", "status"], registry=REGISTRY)

@@ -62,7 +62,9 @@ def test_serve_help_says_what_each_option_does() -> None:
                           capture_output=True, text=True, timeout=30, check=True)
     assert "--host HOST  address to listen on" in done.stdout
     assert "--port PORT  port to listen on" in done.stdout
-    assert "--workers N" in done.stdout and "needs" in done.stdout and "REDIS_URL" in done.stdout
+    assert "--workers N" in done.stdout
+    assert "needs" in done.stdout
+    assert "REDIS_URL" in done.stdout
 
 
 def test_workers_without_redis_refuse_with_one_line(tmp_path: Path) -> None:
@@ -105,7 +107,8 @@ def test_a_second_serve_on_the_same_sqlite_file_exits_2(tmp_path: Path) -> None:
             env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}"},
         )
         assert done.returncode == 2
-        assert done.stderr.count("\n") == 1 and "another process already serves" in done.stderr
+        assert done.stderr.count("\n") == 1
+        assert "another process already serves" in done.stderr
         assert httpx.get(f"{first.url}/health", timeout=5).status_code == 200
     finally:
         first.stop()

@@ -69,6 +69,14 @@ def prometheus(tmp_path: Path, target: str) -> Iterator[str]:
             process.wait(5)
 
 
+def metric_files(worker: int) -> tuple[Path, set[str]]:
+    """The multiprocess directory a worker writes its values to, and the counter files in it."""
+    environ = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    variable = next(v for v in environ if v.startswith(b"PROMETHEUS_MULTIPROC_DIR="))
+    directory = Path(variable.split(b"=", 1)[1].decode())
+    return directory, {f.name for f in directory.glob("counter_*.db")}
+
+
 def query(api: str, expression: str) -> float | None:
     with contextlib.suppress(httpx.HTTPError, KeyError, IndexError, ValueError):
         answer = httpx.get(f"{api}/api/v1/query", params={"query": expression}, timeout=2).json()
@@ -114,22 +122,17 @@ async def test_two_workers_share_windows_simulators_and_fan_out(two_workers: Ser
         await socket.close()
 
     # Both workers served requests (each keeps its own counter file), and a scrape sums them.
-    metrics_dir = next(
-        line.split(b"=", 1)[1].decode()
-        for line in Path(f"/proc/{workers[0]}/environ").read_bytes().split(b"\0")
-        if line.startswith(b"PROMETHEUS_MULTIPROC_DIR=")
-    )
-    files = {f.name for f in Path(metrics_dir).glob("counter_*.db")}
+    metrics_dir, files = metric_files(workers[0])
     assert {f"counter_{pid}.db" for pid in workers} <= files
     with prometheus(tmp_path, f"127.0.0.1:{server.port}") as api:
         await eventually(
             lambda: query(api, 'sum(chronoview_points_ingested_total{source="http"})') == POSTED,
             30, "Prometheus to see every posted point",
         )
-        assert query(api, 'sum(chronoview_http_requests_total{route="/metrics",method="POST",status="201"})') \
-            == POSTED
+        posts = 'sum(chronoview_http_requests_total{route="/metrics",method="POST",status="201"})'
+        assert query(api, posts) == POSTED
         assert (query(api, 'sum(chronoview_points_ingested_total{source="simulator"})') or 0) > 0
         assert query(api, "sum(chronoview_websocket_closed_total)") == len(sockets)
         assert query(api, "sum(chronoview_websocket_connections)") == 0
     server.stop()
-    assert not os.path.exists(metrics_dir)  # the directory lives as long as the start
+    assert not metrics_dir.exists()  # the directory lives as long as the start

@@ -76,6 +76,24 @@ def trust_proxies(app: ASGIApp, forwarded_allow_ips: list[str]) -> ASGIApp:
     return cast("ASGIApp", middleware)
 
 
+def stop_accepting(signal_handler: object) -> bool:
+    """Close the listening sockets of the uvicorn server whose signal handler this is (connections
+    already accepted stay open); False when it is not one (another server started the app).
+
+    uvicorn's own shutdown closes the listener and, in the same step, every connection without a
+    request in progress, so a connection accepted a moment earlier is reset before its request is
+    read: behind a proxy that is a failed POST, which the proxy may not retry.
+    """
+    from uvicorn.server import Server
+
+    server = getattr(signal_handler, "__self__", None)
+    if not isinstance(server, Server):
+        return False
+    for listener in server.servers:
+        listener.close()
+    return True
+
+
 def websocket_protocol() -> type | str:
     """Our protocol on the uvicorn it was written against, uvicorn's own otherwise."""
     if version("uvicorn") != TESTED_UVICORN:
