@@ -51,7 +51,7 @@ def _substitute(text: str, old: str, new: str) -> str:
 
 @contextlib.contextmanager
 def nginx_sample(workdir: Path, backends: Sequence[int]) -> Iterator[Nginx]:
-    """nginx with the sample's configuration in front of two backends on these loopback ports."""
+    """nginx with the sample's configuration in front of these backends (one or two loopback ports)."""
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if binary is None:
         unavailable("nginx is not installed (scripts/system-deps.sh installs it)")
@@ -62,7 +62,8 @@ def nginx_sample(workdir: Path, backends: Sequence[int]) -> Iterator[Nginx]:
     http_port, tls_port = free_port(), free_port()
     site = SAMPLE.read_text()
     site = _substitute(site, "server 127.0.0.1:8001 ", f"server 127.0.0.1:{backends[0]} ")
-    site = _substitute(site, "server 127.0.0.1:8002 ", f"server 127.0.0.1:{backends[1]} ")
+    second = f"server 127.0.0.1:{backends[1]} " if len(backends) > 1 else "# (one backend) "
+    site = _substitute(site, "server 127.0.0.1:8002 ", second)
     site = _substitute(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
     site = _substitute(site, "listen 443 ssl;", f"listen 127.0.0.1:{tls_port} ssl;")
     site = _substitute(site, "/etc/ssl/chronoview/fullchain.pem", str(cert))
