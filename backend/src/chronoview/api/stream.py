@@ -6,7 +6,7 @@ and then drops the queued messages the replay already sent.
 
 A socket costs one task, its ASGI session, which only reads from the client: live messages are
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
-`chronoview.wsprotocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
+`chronoview.serving.protocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
 server that offers no sink, `AsgiSink` does the same job with a writer task per socket.
 """
 
