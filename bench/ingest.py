@@ -1,14 +1,20 @@
-"""Ingest: single points from 32 concurrent clients (wrk), and 10,000-point batches."""
+"""Ingest: single points from 32 concurrent clients (wrk), and 10,000-point batches; and single
+points through the repository's nginx sample (deploy/nginx, TLS, upstream keepalive) against the
+same backend directly."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
 import orjson
 from common import REPEATS, CpuMeter, Result, backend, emit, median_of, server
+from tests.proxy import nginx_sample
 
 DURATION = 8
 
@@ -60,6 +66,23 @@ def batches(url: str, pid: int) -> dict[str, float]:
     return {"pps": count * size / wall, "server_cpu": meter.stop() / wall}
 
 
+def proxied() -> list[Result]:
+    """Single points through deploy/nginx/chronoview.conf to one backend, against that backend
+    directly, measured alternately (direct, proxied, ...) so both see the same machine load."""
+    shape = "pg+redis"
+    with backend(shape) as settings, server(settings) as proc, \
+            tempfile.TemporaryDirectory(prefix="cv-bench-nginx-") as tmp, \
+            nginx_sample(Path(tmp), [proc.port]) as nginx:
+        runs = [(single(proc.url, proc.process.pid), single(nginx.url, proc.process.pid))
+                for _ in range(REPEATS)]
+    direct = sorted(d["rps"] for d, _ in runs)[len(runs) // 2]
+    via = sorted(v["rps"] for _, v in runs)[len(runs) // 2]
+    ratio = 100 * via / direct
+    return [Result("single-point POST /metrics through the nginx sample, % of direct", ratio, "%",
+                   ">= 70", ratio >= 70, shape, None,
+                   notes=f"1 backend; direct {direct:.0f} req/s, via nginx (TLS) {via:.0f} req/s; wrk -c32")]
+
+
 def main() -> list[Result]:
     results = []
     for shape in ("pg+redis", "embedded"):
@@ -77,4 +100,7 @@ def main() -> list[Result]:
 
 
 if __name__ == "__main__":
-    emit(main(), "ingest")
+    if sys.argv[1:] == ["proxy"]:
+        emit(proxied(), "ingest-proxy")
+    else:
+        emit(main(), "ingest")

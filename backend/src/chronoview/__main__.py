@@ -4,26 +4,50 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
-import uvicorn
+from chronoview.config import SettingsError, load_settings
 
-from chronoview.config import SettingsError, get_settings
-from chronoview.wsprotocol import StreamProtocol
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chronoview", description="ChronoView live metrics server.")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,migrate}")
+    serve = commands.add_parser(
+        "serve", help="serve the API, the WebSocket stream and the dashboard (the default)",
+        description="Serve the API, the WebSocket stream and the dashboard until SIGTERM/SIGINT. "
+                    "Options override APP_HOST / APP_PORT.",
+    )
+    serve.add_argument("--host", help="address to listen on (default: APP_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: APP_PORT, 8000)")
+    serve.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="worker processes sharing the port (default 1); N > 1 needs REDIS_URL, since every "
+             "process must share the alert windows, fan-out and simulator leases",
+    )
+    commands.add_parser("migrate", help="apply database migrations, then exit (before an upgrade)")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="chronoview")
-    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    overrides: dict[str, object] = {}
+    workers: int = getattr(args, "workers", 1)
+    if command == "serve":
+        if workers < 1:
+            print("chronoview: --workers must be at least 1", file=sys.stderr)
+            return 2
+        given = (("app_host", getattr(args, "host", None)), ("app_port", getattr(args, "port", None)))
+        overrides = {name: value for name, value in given if value is not None}
     try:
-        settings = get_settings()
+        settings = load_settings(**overrides)
     except SettingsError as exc:
         print(f"chronoview: bad setting: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "migrate":
+    from chronoview import serving
+
+    serving.configure_logging()
+    if command == "migrate":
         from chronoview.storage import create_storage
 
         async def migrate() -> None:
@@ -35,22 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(migrate())
         return 0
-    from chronoview.main import create_app
-
-    uvicorn.run(
-        create_app(settings),
-        host=settings.app_host,
-        port=settings.app_port,
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        ws=StreamProtocol,
-        ws_ping_interval=20,
-        # Compressing each frame once per socket cost half the fan-out CPU and ~34 KiB per socket.
-        ws_per_message_deflate=False,
-        ws_ping_timeout=20,
-    )
-    return 0
+    return serving.serve(settings, workers)
 
 
 if __name__ == "__main__":

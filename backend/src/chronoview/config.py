@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     mqtt_client_id: str = ""  # empty: chronoview-<hostname>
     # SPEC §12: the tags whose values go into a line-protocol metric name; `*` is every tag.
     line_protocol_tags: Annotated[list[str], NoDecode] = ["*"]
+    # SPEC §13: proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks, or *). Empty trusts none: uvicorn's own default (loopback) would let any local
+    # process rotate X-Forwarded-For past the per-client limits.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # Seconds between the SIGTERM that fails /ready and the stop (drain.py); a load balancer needs
+    # about its check interval times its failure threshold.
+    shutdown_drain_seconds: float = Field(0.0, ge=0, le=3600)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -68,6 +75,19 @@ class Settings(BaseSettings):
                 if origin != "*" and not re.match(r"^https?://[^/\s]+$", str(origin)):
                     raise ValueError(f"{origin!r} is not an origin like http://host:port")
         return origins
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        proxies = _split_csv(value)
+        if isinstance(proxies, list):
+            for proxy in proxies:
+                if proxy != "*":
+                    try:
+                        ipaddress.ip_network(str(proxy), strict=False)
+                    except ValueError:
+                        raise ValueError(f"{proxy!r} is not an IP address, a network or *") from None
+        return proxies
 
     @field_validator("simulated_metrics", mode="before")
     @classmethod
@@ -141,10 +161,6 @@ class Settings(BaseSettings):
                 "SECRET_KEY: must be changed from 'change_me' when APP_HOST is not a loopback address"
             )
         return self
-
-    @property
-    def uses_redis(self) -> bool:
-        return bool(self.redis_url)
 
 
 def _valid_topic_filter(topic: str) -> bool:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from chronoview import selfmetrics
 from chronoview.bus.base import Bus
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
@@ -47,6 +48,7 @@ class Ingested:
 class _Request:
     points: Sequence[Point]
     simulated: bool
+    source: str
     done: asyncio.Future[Ingested] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -86,9 +88,14 @@ class Pipeline:
             await self._start_group(self._take())
         await self._drain()
 
-    async def ingest(self, points: Sequence[Point], simulated: bool = False) -> Ingested:
-        """Score, store and publish points; returns once they are durable."""
-        request = _Request(points, simulated)
+    async def ingest(
+        self, points: Sequence[Point], simulated: bool = False, source: str = "http"
+    ) -> Ingested:
+        """Score, store and publish points; returns once they are durable.
+
+        `source` names where they came from (`http`, `line_protocol`, `mqtt`, `simulator`) for
+        `chronoview_points_ingested_total`."""
+        request = _Request(points, simulated, source)
         self._pending.append(request)
         self._wakeup.set()
         return await asyncio.shield(request.done)
@@ -158,7 +165,11 @@ class Pipeline:
         for request in group:
             end = start + len(request.points)
             request.done.set_result(Ingested(scored[start:end], encoded[start:end]))
+            selfmetrics.POINTS_INGESTED.labels(request.source).inc(end - start)
             start = end
+        alerts = sum(1 for item in scored if item.score.alert)
+        if alerts:
+            selfmetrics.ALERTS.inc(alerts)
         try:
             await self._bus.publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)])
         except Exception:  # stored is what matters; sockets catch up with since= on reconnect
@@ -190,6 +201,7 @@ class Pipeline:
                 for metric in missing:
                     history = await self._storage.window_history(metric, self._window_seconds)
                     await self._window.rebuild(metric, history)
+                    selfmetrics.WINDOW_REBUILDS.inc()
                 redo = [i for i, s in enumerate(scores) if s is None]
                 again = await self._window.score([points[i] for i in redo])
                 for i, score in zip(redo, again, strict=True):

@@ -22,16 +22,21 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from chronoview import selfmetrics, serving
 from chronoview.api import export, health, history, lineprotocol, metrics, snapshots, stream
+from chronoview.api import selfmetrics as selfmetrics_api
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
-from chronoview.bus.hub import Hub, close_sockets_on_exit
+from chronoview.bus.hub import Hub
 from chronoview.config import Settings, get_settings
+from chronoview.drain import CloseWhileDraining, Drain, drain_on_exit
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
+from chronoview.ratelimit import create_limiter
 from chronoview.retention import RetentionTask
 from chronoview.services import Services
 from chronoview.simulator import Simulator
+from chronoview.solo import SoleProcessTaken, claim_sole_process
 from chronoview.storage import StorageUnavailable, create_storage
 from chronoview.window.base import Window, WindowParams
 from chronoview.window.memory import MemoryWindow
@@ -63,7 +68,7 @@ def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None
 
     subscriber = MqttSubscriber(pipeline, settings.mqtt_url, settings.mqtt_topics,
                                 settings.mqtt_client_id or default_client_id(),
-                                shared=settings.uses_redis)
+                                shared=bool(settings.redis_url))
     subscriber.start()
     return subscriber
 
@@ -91,7 +96,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
         pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
-        services = Services(settings, storage, window, bus, pipeline, redis_client, hub)
+        services = Services(settings, storage, window, bus, pipeline, redis_client, hub,
+                            app.state.drain, create_limiter(redis_client))
         app.state.services = services
         await bus.start(hub)
         pipeline.start()
@@ -101,8 +107,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         retention = RetentionTask(storage, settings.retention_days)
         retention.start()
         services.mqtt = _start_mqtt(settings, pipeline)
-        # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): the hub goes first.
-        undo_signals = close_sockets_on_exit(hub)
+        # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): drain.py goes first.
+        undo_signals = drain_on_exit(app.state.drain, hub, settings.shutdown_drain_seconds)
         # What start-up built (modules, the app, its routes and schemas) lives as long as the
         # process: out of the collector's sight, a full collection no longer walks it mid-request.
         gc.freeze()
@@ -118,6 +124,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await pipeline.close()
             await bus.close()
             await window.close()
+            selfmetrics.process_exit()
     finally:
         if redis_client is not None:
             await redis_client.aclose()
@@ -140,7 +147,18 @@ class ChronoViewApp(FastAPI):
 
 
 def create_app(settings: Settings | None = None, dist: Path | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    """The app; `uvicorn --factory chronoview.main:create_app` calls it with no arguments."""
+    serving.configure_logging()
+    if settings is None:
+        settings = get_settings()
+        try:
+            claim_sole_process(settings)
+        except SoleProcessTaken as exc:
+            log.error("%s", exc)
+            # uvicorn's "startup failed" code: its worker supervisor stops rather than restarting.
+            raise SystemExit(3) from None
+    else:
+        claim_sole_process(settings)  # `chronoview serve` reports a refusal itself (exit code 2)
     app = ChronoViewApp(
         title="ChronoView",
         version=version("chronoview"),
@@ -150,7 +168,9 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.drain = Drain()
     app.include_router(health.router)
+    app.include_router(selfmetrics_api.router)
     app.include_router(metrics.router)
     app.include_router(lineprotocol.router)
     app.include_router(history.router)
@@ -168,6 +188,9 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
         )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(CloseWhileDraining, drain=app.state.drain)
+    app.add_middleware(selfmetrics.RequestMetrics)
+    app.add_middleware(serving.trust_proxies, forwarded_allow_ips=settings.forwarded_allow_ips)
     _install_error_handlers(app)
     return app
 

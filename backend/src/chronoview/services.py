@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from chronoview.bus.base import Bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
+from chronoview.drain import Drain
 from chronoview.ingest import Pipeline
+from chronoview.ratelimit import Limiter
 from chronoview.storage.base import Storage
 from chronoview.window.base import Window
 
@@ -27,4 +29,6 @@ class Services:
     pipeline: Pipeline
     redis: Redis | None
     hub: Hub
+    drain: Drain
+    snapshot_limiter: Limiter
     mqtt: MqttSubscriber | None = None

@@ -245,7 +245,9 @@ class Simulator:
     async def _ingest(self, metric: str, series: Series) -> None:
         ts = round(time.time(), 3)  # messages carry milliseconds
         try:
-            await self._pipeline.ingest([Point(metric, ts, series.next(ts))], simulated=True)
+            await self._pipeline.ingest(
+                [Point(metric, ts, series.next(ts))], simulated=True, source="simulator"
+            )
         except Exception as exc:  # the database or Redis is down: try again next tick
             if metric not in self._failing:
                 log.warning("simulator: ingest of %s failed (%r); retrying every tick", metric, exc)

@@ -1,7 +1,8 @@
 """Real servers and real WebSocket clients for the stream tests.
 
-A server is `python -m chronoview serve` in a subprocess on a free loopback port (or the same through
-tests.stream.serve when a test needs a small queue bound or uvicorn's own WebSocket protocol); a
+A server is `python -m chronoview serve` in a subprocess on a free loopback port (or `uvicorn --factory
+chronoview.main:create_app`, the other supported start, which serves with uvicorn's own WebSocket
+protocol and so the stream's portable path); a
 socket is a `websockets` client whose messages a background task collects, so a test can post points
 and then look at what arrived.
 """
@@ -16,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +30,6 @@ from websockets.exceptions import ConnectionClosed
 from tests.services import free_port
 
 T = TypeVar("T")
-BACKEND = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -83,19 +83,20 @@ def launch(workdir: Path, *, queue: int | None = None, asgi: bool = False, **env
     return spawn(workdir, env, queue=queue, asgi=asgi).wait_ready()
 
 
-def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False) -> Server:
-    """Start a server process without waiting for it (start several, then `wait_ready` each)."""
+def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False,
+          args: Sequence[str] = ()) -> Server:
+    """Start a server process without waiting for it (start several, then `wait_ready` each);
+    `args` go after `chronoview serve` (e.g. `--workers 2`)."""
     port = free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
     settings.update(env)
     if queue is not None:
         settings["WS_QUEUE_MAX"] = str(queue)
-    command = [sys.executable, "-m", "chronoview", "serve"]
+    command = [sys.executable, "-m", "chronoview", "serve", *args]
     if asgi:
-        settings["CHRONOVIEW_TEST_ASGI_WS"] = "1"
-        settings["PYTHONPATH"] = os.pathsep.join([str(BACKEND), os.environ.get("PYTHONPATH", "")])
-        command = [sys.executable, "-m", "tests.stream.serve"]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "chronoview.main:create_app",
+                   "--host", "127.0.0.1", "--port", str(port)]
     log = workdir / f"server-{port}.log"
     process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **settings},
                                stdout=log.open("wb"), stderr=subprocess.STDOUT)

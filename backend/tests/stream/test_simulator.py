@@ -25,8 +25,9 @@ class FakePipeline:
         self.most_active = 0
         self._behaviour = behaviour
 
-    async def ingest(self, points: Sequence[Point], simulated: bool = False) -> None:
+    async def ingest(self, points: Sequence[Point], simulated: bool = False, source: str = "http") -> None:
         assert simulated
+        assert source == "simulator"
         self.points += points
         self.active += 1
         self.most_active = max(self.most_active, self.active)

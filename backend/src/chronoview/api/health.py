@@ -50,7 +50,10 @@ async def health(services: ServicesDep) -> HealthOut:
 
 @router.get("/ready", response_model=HealthOut, responses={503: {"model": HealthOut}})
 async def ready(services: ServicesDep) -> JSONResponse:
-    """200 when the database (and Redis, if configured) answer, else 503."""
+    """200 when the database (and Redis, if configured) answer, else 503; 503 too once the process
+    is draining for a stop (SIGTERM), so a load balancer sends it nothing new."""
     state = await _probe(services)
-    healthy = state.database == "ok" and state.redis in ("ok", "disabled")
+    if services.drain.draining:
+        state.status = "draining"
+    healthy = state.status == "ok" and state.database == "ok" and state.redis in ("ok", "disabled")
     return JSONResponse(state.model_dump(), status_code=200 if healthy else 503)

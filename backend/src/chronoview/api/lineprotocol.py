@@ -115,7 +115,7 @@ async def _write(request: Request, precision: str, units: dict[str, int], v1: bo
         except TooManyPoints as exc:
             raise WriteRefused(413, "request too large", f"{exc}; split the batch") from None
         if points:
-            await services.pipeline.ingest(points)
+            await services.pipeline.ingest(points, source="line_protocol")
     except WriteRefused as refused:
         return influx_error(refused.status, refused.code, refused.message, v1)
     except StorageUnavailable:

@@ -16,9 +16,8 @@ from pydantic import BaseModel
 
 from chronoview.api.ranges import invalid
 from chronoview.config import METRIC_NAME, Settings
-from chronoview.deps import SettingsDep, StorageDep
+from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.points import format_ts
-from chronoview.ratelimit import TokenBucketLimiter
 from chronoview.series import load_series
 from chronoview.storage.base import SnapshotRecord, Storage
 from chronoview.timerange import TimeRange
@@ -30,7 +29,6 @@ MAX_STATE_DEPTH = 32
 MAX_EXPIRES_IN = 10 * 366 * 86_400  # ten years; "never" is leaving expires_in out
 MAX_FROZEN_METRICS = 8
 MAX_FROZEN_HOURS = 24 * 36500  # the largest RETENTION_DAYS; a longer range is cut to the retention
-RATE_PER_MINUTE = 30
 _FIELDS = {"state", "include_data", "expires_in"}
 _METRIC = {"type": "string", "pattern": METRIC_NAME.pattern}
 _HOURS = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FROZEN_HOURS}
@@ -91,14 +89,6 @@ class SnapshotOut(BaseModel):
     created_at: str
     expires_at: str | None = None
     data: dict[str, Any] | None = None
-
-
-def _limiter(request: Request) -> TokenBucketLimiter:
-    limiter: TokenBucketLimiter | None = getattr(request.app.state, "snapshot_limiter", None)
-    if limiter is None:
-        limiter = TokenBucketLimiter(per_minute=RATE_PER_MINUTE, burst=RATE_PER_MINUTE)
-        request.app.state.snapshot_limiter = limiter
-    return limiter
 
 
 def _key_hash(secret: str, snapshot_id: uuid.UUID, key: str) -> str:
@@ -205,9 +195,10 @@ async def create_snapshot(request: Request, storage: StorageDep, settings: Setti
         raise HTTPException(415, "Content-Type must be application/json")
     state, include_data, expires_in = _parse(await request.body())
     # Only requests that would store something spend a token: a client fixing its bad requests
-    # is not locked out, and validating costs less than the write the limit protects.
+    # is not locked out, and validating costs less than the write the limit protects. The client
+    # is the real one behind a trusted proxy (FORWARDED_ALLOW_IPS), counted across processes.
     client = request.client.host if request.client else "unknown"
-    wait = _limiter(request).acquire(client)
+    wait = await services_of(request).snapshot_limiter.acquire(client)
     if wait > 0:
         raise HTTPException(429, "too many snapshots; try again later",
                             headers={"Retry-After": str(math.ceil(wait))})

@@ -6,7 +6,7 @@ and then drops the queued messages the replay already sent.
 
 A socket costs one task, its ASGI session, which only reads from the client: live messages are
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
-`chronoview.wsprotocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
+`chronoview.serving.protocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
 server that offers no sink, `AsgiSink` does the same job with a writer task per socket.
 """
 
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from chronoview import selfmetrics
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
@@ -70,10 +71,16 @@ async def stream(websocket: WebSocket) -> None:
         sink = AsgiSink(websocket)
         writer = asyncio.create_task(sink.run())
     sub = hub.subscribe(request.metrics, sink)
+    selfmetrics.WEBSOCKETS.inc()
+    code = 1006  # the session ended without a close from either side
     try:
-        await _serve(websocket, sub, storage, request)
+        code = await _serve(websocket, sub, storage, request)
     finally:
         hub.unsubscribe(sub)
+        selfmetrics.WEBSOCKETS.dec()
+        # The server's close code when it closed the socket, else the client's.
+        closed = sub.closing.code if sub.closing is not None else code
+        selfmetrics.WEBSOCKETS_CLOSED.labels(str(closed)).inc()
         if writer is not None:
             await cancel_and_wait(writer)
             error = None if writer.cancelled() else writer.exception()
@@ -138,21 +145,22 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return (page.hostname, page_port or default) == (server.hostname, server_port or default)
 
 
-async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> None:
+async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> int:
     """Replay, then leave live messages to the hub and read (and ignore) what the client sends, so
-    the socket's session ends when the client leaves or the hub closes it."""
+    the socket's session ends when the client leaves or the hub closes it; returns the close code."""
     if request.after is not None:
         try:
             await _replay(websocket, sub, storage, request.metrics, request.after)
-        except WebSocketDisconnect:
-            return
+        except WebSocketDisconnect as exc:
+            return exc.code
         except Exception as exc:
             if sub.closing is None:  # else the hub closed the socket under the replay's feet
                 log.warning("replay failed: %r", exc)
                 sub.close(REPLAY_FAILED)
     sub.go_live()
-    while (await websocket.receive())["type"] != "websocket.disconnect":
+    while (message := await websocket.receive())["type"] != "websocket.disconnect":
         pass
+    return int(message.get("code", 1000))
 
 
 async def _replay(

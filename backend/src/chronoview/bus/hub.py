@@ -17,12 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from types import FrameType
 
 from chronoview.bus.base import Message
 from chronoview.bus.subscription import (
@@ -250,54 +247,3 @@ class Hub:
 
 def _epoch(ts: bytes) -> float:
     return datetime.fromisoformat(ts.decode()).timestamp()
-
-
-SignalHandler = Callable[[int, FrameType | None], object]
-
-
-def close_sockets_on_exit(hub: Hub, wait: float = 2.0) -> Callable[[], None]:
-    """Close every socket with 1001 before the server reacts to SIGINT/SIGTERM; returns an undo.
-
-    uvicorn answers those signals by closing open connections itself (WebSockets get 1012) before
-    the lifespan shutdown runs, so the hub must go first: its handler closes the sockets, waits up to
-    `wait` seconds, then hands the signal to the server's own handler.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    loop = asyncio.get_running_loop()
-    tasks: set[asyncio.Task[None]] = set()
-    fired: list[int] = []
-    installed: dict[int, tuple[SignalHandler, SignalHandler]] = {}
-
-    async def close_then(signum: int, frame: FrameType | None, previous: SignalHandler) -> None:
-        try:
-            await hub.close(wait)
-        finally:
-            previous(signum, frame)
-
-    def start(signum: int, frame: FrameType | None, previous: SignalHandler) -> None:
-        task = loop.create_task(close_then(signum, frame, previous))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous = signal.getsignal(sig)
-        if not callable(previous):  # no server handler to defer to: leave the default alone
-            continue
-
-        def handler(signum: int, frame: FrameType | None, previous: SignalHandler = previous) -> None:
-            if fired or loop.is_closed():  # a second signal: no more waiting
-                previous(signum, frame)
-            else:
-                fired.append(signum)
-                loop.call_soon_threadsafe(start, signum, frame, previous)
-
-        signal.signal(sig, handler)
-        installed[sig] = (handler, previous)
-
-    def undo() -> None:
-        for sig, (handler, previous) in installed.items():
-            if signal.getsignal(sig) is handler:
-                signal.signal(sig, previous)
-
-    return undo

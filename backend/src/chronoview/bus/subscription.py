@@ -19,7 +19,7 @@ from typing import Protocol
 # Replayed messages remembered per socket, to drop them if they also arrive live just after.
 REPLAY_MEMORY = 10_000
 
-# The ASGI scope extension under which a server offers a `Sink` for each WebSocket (see wsprotocol.py).
+# The ASGI scope extension under which a server offers a `Sink` for each WebSocket (see serving/protocol.py).
 SINK_EXTENSION = "chronoview.sink"
 
 GOING_AWAY = 1001

@@ -137,7 +137,7 @@ class MqttSubscriber:
             if not points:
                 return True
             try:
-                await self._pipeline.ingest(points)
+                await self._pipeline.ingest(points, source="mqtt")
             except (StorageUnavailable, WindowUnavailable) as exc:
                 if self._closing:
                     return False

@@ -1,7 +1,10 @@
-"""uvicorn's WebSocket protocol with a write path for the hub (`python -m chronoview` serves with it).
+"""uvicorn's WebSocket protocol with a write path for the hub (part of the uvicorn seam, see __init__).
 
-Subclasses uvicorn's sans-I/O WebSocket protocol (uvicorn is pinned): it offers the app a `Sink`
-that writes prepared frames straight into the transport, and keeps an idle socket small.
+Subclasses uvicorn's sans-I/O WebSocket protocol and uses its private fields (`conn`, `transport`,
+`queue`, `writable`, `close_sent`, `read_paused`, `close_timer`, `close_timeout`): it offers the app
+a `Sink` that writes prepared frames straight into the transport, and keeps an idle socket small.
+Only used with the uvicorn version it was written against (`TESTED_UVICORN`); any other version
+serves with uvicorn's own protocol and the app's portable path (`AsgiSink`).
 """
 
 from __future__ import annotations
