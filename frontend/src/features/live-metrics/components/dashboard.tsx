@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { LanguageSelect } from '@/components/language-select';
+import { ThemeSelect } from '@/components/theme-select';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -13,7 +14,7 @@ import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-se
 import { AlertFeed } from './alert-feed';
 import { AlertNotice } from './alert-notice';
 import { ALERT_SIGMA } from './chart-colors';
-import { BarChartPanel, LineChartPanel } from './chart-panels';
+import { LineChartPanel } from './chart-panels';
 import { ConnectionBadge } from './connection-badge';
 import { ExportLinks } from './export-links';
 import { MetricControls } from './metric-controls';
@@ -23,6 +24,8 @@ import { SnapshotBanner } from './snapshot-banner';
 import { SnapshotButton } from './snapshot-button';
 
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
+/** Not needed for the first screen: fetched once the line chart has drawn. */
+const BarChartPanel = lazy(() => import('./bar-panel'));
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
 
@@ -61,6 +64,9 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
     },
     [addAlert, announce],
   );
+
+  const [lineDrawn, setLineDrawn] = useState(false);
+  const onLineDrawn = useCallback(() => setLineDrawn(true), []);
 
   const { buffer, connection, historyState } = useLiveSeries({ metric, range, live, onAlert, createSocket });
   const frozen = useSnapshotSeries(buffer, snapshot, metric, range);
@@ -130,6 +136,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             onRetry={retry}
           />
           <LanguageSelect />
+          <ThemeSelect />
         </div>
       </header>
 
@@ -143,7 +150,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
         />
       ) : null}
 
-      <div className="toolbar">
+      <section className="toolbar" aria-label={t('toolbarLabel')}>
         <SnapshotButton getState={getSnapshotState} disabled={!metric} />
         <ExportLinks metric={metric} range={range} />
         <NotificationToggle
@@ -152,7 +159,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
           onEnable={() => void notifications.enable()}
           onDisable={notifications.disable}
         />
-      </div>
+      </section>
 
       <main className="grid">
         <SingleStat metric={metric} latest={latest} baseline={baseline} live={live} />
@@ -168,6 +175,8 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             end={snapshot?.createdAt ?? null}
             emptyMessage={emptyMessage}
             loading={loadState === 'loading'}
+            label={t('lineChartLabel', { metric: metric ?? '—', range: t(`range_${range}`) })}
+            onDrawn={onLineDrawn}
           />
           <p className="panel-footer">
             <span>
@@ -192,7 +201,17 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             {t('barTitle')}
           </h2>
           <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
-          <BarChartPanel buffer={buffer} showEmpty={Boolean(emptyMessage)} />
+          <div className="chart-frame">
+            {lineDrawn ? (
+              <Suspense fallback={null}>
+                <BarChartPanel
+                  buffer={buffer}
+                  showEmpty={Boolean(emptyMessage)}
+                  label={t('barChartLabel', { metric: metric ?? '—' })}
+                />
+              </Suspense>
+            ) : null}
+          </div>
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />
