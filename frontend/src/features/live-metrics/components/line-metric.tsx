@@ -97,7 +97,9 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDra
           stroke={colors.axis}
           tick={tickStyle}
         />
+        {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
         <YAxis
+          allowDataOverflow
           domain={yDomain.length ? yDomain : AUTO_DOMAIN}
           ticks={yTicks.length ? yTicks : undefined}
           interval={0}
