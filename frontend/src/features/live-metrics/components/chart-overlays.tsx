@@ -69,7 +69,9 @@ export function LinePath({ rows, stroke, width = 2 }: { rows: readonly { ts: num
 
 /** Calls `onDrawn` once the chart has a plot area, i.e. once its SVG is on the screen. */
 export function DrawnSignal({ onDrawn }: { onDrawn: () => void }) {
-  const drawn = usePlotArea() !== undefined;
+  const area = usePlotArea();
+  // Recharts renders no SVG until the chart has a size.
+  const drawn = area !== undefined && area.width > 0 && area.height > 0;
   useEffect(() => {
     if (drawn) onDrawn();
   }, [drawn, onDrawn]);

@@ -24,7 +24,7 @@ import { SnapshotBanner } from './snapshot-banner';
 import { SnapshotButton } from './snapshot-button';
 
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
-/** Not needed for the first screen: fetched once the line chart has drawn. */
+/** Not needed for the first screen: fetched once the line chart has drawn and its data is in. */
 const BarChartPanel = lazy(() => import('./bar-panel'));
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
@@ -38,17 +38,21 @@ export interface DashboardProps {
   createSocket?: WebSocketFactory;
 }
 
-export function Dashboard({ metric, range, onChange, snapshot = null, createSocket }: DashboardProps) {
+export function Dashboard({ metric: requested, range, onChange, snapshot = null, createSocket }: DashboardProps) {
   const { t, fmt, language } = useI18n();
   const live = snapshot === null;
   const catalog = useCatalog();
 
   // Without a metric in the URL, show the first one the server knows (traffic if there is one).
+  // It is shown at once (its history is asked for in this render), and the URL follows.
+  const fallback =
+    live && !requested && catalog.entries.length
+      ? (catalog.entries.find((entry) => entry.metric === 'traffic') ?? catalog.entries[0]!).metric
+      : null;
+  const metric = requested ?? fallback;
   useEffect(() => {
-    if (!live || metric || !catalog.entries.length) return;
-    const preferred = catalog.entries.find((entry) => entry.metric === 'traffic') ?? catalog.entries[0]!;
-    onChange({ metric: preferred.metric }, { replace: true });
-  }, [live, metric, catalog.entries, onChange]);
+    if (fallback) onChange({ metric: fallback }, { replace: true });
+  }, [fallback, onChange]);
 
   const notifications = useAlertNotifications((alert) => ({
     title: `${t('newAlert')}: ${alert.metric}`,
@@ -78,6 +82,8 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
   const serverDown = live && (catalogState === 'error' || connection.state === 'offline');
+  // The first data is in (or known not to come): what the first screen waits for.
+  const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
 
   const getSnapshotState = useCallback(
     (): SnapshotState => ({
@@ -202,7 +208,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
           </h2>
           <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
           <div className="chart-frame">
-            {lineDrawn ? (
+            {lineDrawn && firstDataSettled ? (
               <Suspense fallback={null}>
                 <BarChartPanel
                   buffer={buffer}
