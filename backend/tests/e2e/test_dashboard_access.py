@@ -54,10 +54,25 @@ def axe_findings(page: Page) -> list[dict[str, Any]]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
+def post_alerts(server: ServerProcess, metric: str, count: int) -> None:
+    """A calm minute, then `count` spikes each far above everything before it: `count` alerts."""
+    start = time.time() - 120
+    calm = [{"metric": metric, "value": 100.0 + (i % 3), "ts": start + i} for i in range(30)]
+    spikes = [{"metric": metric, "value": 10.0 ** (3 + 2 * i), "ts": start + 30 + i} for i in range(count)]
+    answer = httpx.post(f"{server.url}/metrics", json=calm + spikes, timeout=10)
+    answer.raise_for_status()
+    assert sum(1 for point in answer.json()["results"] if point["alert"]) == count, answer.text
+
+
 def test_axe_live_page_light_and_dark(context: BrowserContext, server: ServerProcess) -> None:
-    """No serious or critical finding on `/`, in both themes; the alert feed's scroll area takes
-    focus; the charts are named; the export links sit inside a landmark."""
-    page = live_page(context, server)
+    """No serious or critical finding on `/`, in both themes, with an alert feed long enough to
+    scroll; that scroll area takes focus; the charts are named; the export links sit inside a
+    landmark."""
+    post_alerts(server, "axe", 12)
+    page = live_page(context, server, "/?metric=axe&range=15m")
+    expect(page.get_by_test_id("alert-item")).to_have_count(12)
+    assert page.evaluate("""() => { const feed = document.querySelector('[data-testid="alert-feed"]');
+        return feed.scrollHeight > feed.clientHeight; }"""), "the alert feed should scroll for this check"
     assert axe_findings(page) == []
     page.get_by_test_id("theme-select").select_option("dark")
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
