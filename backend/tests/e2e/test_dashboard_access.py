@@ -250,3 +250,26 @@ def test_spanish_page_has_no_english(browser: Browser, server: ServerProcess) ->
         assert "2.5σ" not in shown
     finally:
         context.close()
+
+
+def test_line_chart_readout_by_pointer_and_keyboard(context: BrowserContext, server: ServerProcess) -> None:
+    """The line chart's readout (time, value, z, band) follows the pointer, and the arrow keys
+    on the focused chart."""
+    page = live_page(context, server)
+    chart = page.get_by_test_id("line-chart").locator("svg.recharts-surface")
+    box = chart.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] - 30, box["y"] + box["height"] / 2)
+    readout = page.get_by_test_id("chart-readout")
+    expect(readout).to_be_visible()
+    expect(readout).to_contain_text("Value")
+    page.mouse.move(0, 0)
+    expect(readout).to_have_count(0)
+
+    chart.focus()
+    page.keyboard.press("ArrowRight")
+    expect(readout).to_be_visible()
+    first = readout.locator("time").get_attribute("datetime")
+    page.keyboard.press("ArrowRight")
+    expect(readout.locator("time")).not_to_have_attribute("datetime", first or "")
+    page.close()

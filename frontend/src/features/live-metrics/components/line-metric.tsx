@@ -83,36 +83,44 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDra
 
   return (
     // Focusable (Recharts' keyboard layer: arrow keys move the readout), so it is named.
-    <ComposedChart responsive style={size} data={rows} margin={MARGIN} role="application" aria-label={label} title={label}>
-        <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
-        <XAxis
-          dataKey="ts"
-          type="number"
-          scale="time"
-          domain={followsData ? followDomain : fixedDomain}
-          allowDataOverflow
-          ticks={xTicks}
-          interval={0}
-          tickFormatter={xTick}
-          stroke={colors.axis}
-          tick={tickStyle}
-        />
-        {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
-        <YAxis
-          allowDataOverflow
-          domain={yDomain.length ? yDomain : AUTO_DOMAIN}
-          ticks={yTicks.length ? yTicks : undefined}
-          interval={0}
-          tickFormatter={yTick}
-          stroke={colors.axis}
-          tick={tickStyle}
-          width={64}
-        />
-        <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
-        <LinePath rows={rows} stroke={colors.line} />
-        <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
-        <ChartReadout rows={rows} k={k} colors={readoutColors} />
-        <DrawnSignal onDrawn={onDrawn} />
+    <ComposedChart
+      responsive
+      style={size}
+      data={rows}
+      margin={MARGIN}
+      role="application"
+      aria-label={label}
+      title={label}
+    >
+      <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
+      <XAxis
+        dataKey="ts"
+        type="number"
+        scale="time"
+        domain={followsData ? followDomain : fixedDomain}
+        allowDataOverflow
+        ticks={xTicks}
+        interval={0}
+        tickFormatter={xTick}
+        stroke={colors.axis}
+        tick={tickStyle}
+      />
+      {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
+      <YAxis
+        allowDataOverflow
+        domain={yDomain.length ? yDomain : AUTO_DOMAIN}
+        ticks={yTicks.length ? yTicks : undefined}
+        interval={0}
+        tickFormatter={yTick}
+        stroke={colors.axis}
+        tick={tickStyle}
+        width={64}
+      />
+      <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
+      <LinePath rows={rows} stroke={colors.line} />
+      <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
+      <ChartReadout rows={rows} k={k} colors={readoutColors} />
+      <DrawnSignal onDrawn={onDrawn} />
     </ComposedChart>
   );
 }
