@@ -165,6 +165,10 @@ def test_theme_choice_survives_a_reload(context: BrowserContext, server: ServerP
     page.emulate_media(color_scheme="dark")
     assert page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") == dark
     page.get_by_test_id("theme-select").select_option("light")
+    # The script that applies the choice before the app loads is served (a 404 would go unseen).
+    script = httpx.get(f"{server.url}/theme.js", timeout=10)
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
     page.reload()
     expect(page.get_by_test_id("theme-select")).to_have_value("light")
     assert page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") == light
