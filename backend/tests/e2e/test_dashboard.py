@@ -179,7 +179,7 @@ def test_chart_grows_live(context: BrowserContext, server: ServerProcess, artifa
     # The line is really drawn: one SVG path with a vertex per (drawn) point.
     frame = page.get_by_test_id("line-chart")
     assert int(frame.get_attribute("data-points") or 0) >= 8
-    curve = frame.locator("path.recharts-line-curve")
+    curve = frame.locator('path[data-layer="line"]')
     expect(curve).to_have_count(1)
     path = curve.get_attribute("d") or ""
     assert path.count("L") >= 8, f"the line has too few vertices: {path[:200]}"

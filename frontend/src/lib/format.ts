@@ -21,12 +21,16 @@ export interface Formatters {
 const DASH = '—';
 const cache = new Map<string, Formatters>();
 
-export function getFormatters(locale: string, timeZone?: string): Formatters {
-  const cacheKey = `${locale}|${timeZone ?? ''}`;
+/**
+ * `hourCycle` is the viewer's clock (from their browser's locale), which may differ from the
+ * language's: English text for a de-DE browser keeps 24-hour times.
+ */
+export function getFormatters(locale: string, timeZone?: string, hourCycle?: Intl.DateTimeFormatOptions['hourCycle']): Formatters {
+  const cacheKey = `${locale}|${timeZone ?? ''}|${hourCycle ?? ''}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
 
-  const tz = timeZone ? { timeZone } : {};
+  const tz: Intl.DateTimeFormatOptions = { ...(timeZone ? { timeZone } : {}), ...(hourCycle ? { hourCycle } : {}) };
   const big = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   const mid = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   const small = new Intl.NumberFormat(locale, { maximumSignificantDigits: 4 });

@@ -73,6 +73,14 @@ const en = {
   goLive: 'Go live',
   loadFailed: 'Could not load the history.',
   skipToContent: 'Skip to the chart',
+  // h20b: themes, landmarks and chart names.
+  theme: 'Theme',
+  theme_system: 'System',
+  theme_light: 'Light',
+  theme_dark: 'Dark',
+  toolbarLabel: 'Snapshot and export',
+  lineChartLabel: 'Chart of {metric} over the {range}; arrow keys step through the points',
+  barChartLabel: 'Distribution of the visible values of {metric}, with the alert thresholds',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -97,7 +105,7 @@ const es: Dictionary = {
   stateHint_reconnecting: 'Se perdió la conexión; reintentando',
   stateHint_offline: 'No se puede contactar con el servidor; se sigue reintentando',
   stateHint_fatal: 'El servidor rechazó esta métrica',
-  stateHint_snapshot: 'Snapshot: sin conexión',
+  stateHint_snapshot: 'Instantánea: sin conexión',
   retryNow: 'Reintentar ahora',
   retryIn: 'próximo intento en {s} s',
   currentValue: 'Valor actual',
@@ -129,9 +137,9 @@ const es: Dictionary = {
   notificationsOn: 'Notificaciones activas',
   notificationsBlocked: 'Notificaciones bloqueadas',
   notificationsOff: 'Desactivar notificaciones',
-  snapshot: 'Snapshot',
+  snapshot: 'Instantánea',
   snapshotSaving: 'Guardando…',
-  snapshotFailed: 'No se pudo guardar el snapshot',
+  snapshotFailed: 'No se pudo guardar la instantánea',
   snapshotReady: 'Comparte este enlace:',
   copy: 'Copiar',
   copied: 'Copiado',
@@ -139,14 +147,22 @@ const es: Dictionary = {
   exportExcel: 'Excel',
   exportExcelEu: 'Excel (UE ;)',
   exportTitle: 'Exportar',
-  snapshotBanner: 'Snapshot de {metric}, {range}, tomado el {when} ({ago})',
+  snapshotBanner: 'Instantánea de {metric}, {range}, tomada el {when} ({ago})',
   snapshotFrozen: 'Se muestran los datos tal como se guardaron.',
   snapshotHistory: 'Se muestra el historial hasta el momento en que se tomó.',
-  snapshotLoading: 'Cargando snapshot…',
-  snapshotMissing: 'Este snapshot no existe o ha caducado.',
+  snapshotLoading: 'Cargando instantánea…',
+  snapshotMissing: 'Esta instantánea no existe o ha caducado.',
   goLive: 'Ver en vivo',
   loadFailed: 'No se pudo cargar el historial.',
   skipToContent: 'Saltar al gráfico',
+  // h20b: themes, landmarks and chart names.
+  theme: 'Tema',
+  theme_system: 'Sistema',
+  theme_light: 'Claro',
+  theme_dark: 'Oscuro',
+  toolbarLabel: 'Instantánea y exportación',
+  lineChartLabel: 'Gráfico de {metric}: {range}; las flechas recorren los puntos',
+  barChartLabel: 'Distribución de los valores visibles de {metric}, con los umbrales de alerta',
 };
 
 export const DICTIONARIES: Record<Language, Dictionary> = { en, es };
@@ -173,6 +189,17 @@ export function detectLanguage(languages: readonly string[]): Language {
 export function localeFor(language: Language, languages: readonly string[]): string {
   const own = languages.find((tag) => tag.toLowerCase().split('-')[0] === language);
   return own ?? (language === 'es' ? 'es-ES' : 'en-US');
+}
+
+/** The 12- or 24-hour clock of the viewer's own locale (their first browser language). */
+export function hourCycleFor(languages: readonly string[]): Intl.DateTimeFormatOptions['hourCycle'] {
+  const tag = languages[0];
+  if (!tag) return undefined;
+  try {
+    return new Intl.DateTimeFormat(tag, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  } catch {
+    return undefined;
+  }
 }
 
 const STORAGE_KEY = 'chronoview.language';
@@ -217,13 +244,14 @@ export function I18nProvider({ children, initialLanguage }: { children: ReactNod
     document.documentElement.lang = language;
   }, [language]);
   const value = useMemo<I18nValue>(() => {
-    const locale = localeFor(language, browserLanguages());
+    const languages = browserLanguages();
+    const locale = localeFor(language, languages);
     return {
       language,
       locale,
       setLanguage,
       t: (key, vars) => translate(language, key, vars),
-      fmt: getFormatters(locale),
+      fmt: getFormatters(locale, undefined, hourCycleFor(languages)),
     };
   }, [language, setLanguage]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

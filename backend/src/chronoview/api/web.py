@@ -44,7 +44,7 @@ def mount_web(app: FastAPI, dist: Path) -> None:
     app.mount("/_docs", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
     if (dist / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    for extra in ("favicon.svg", "favicon.ico", "manifest.webmanifest"):
+    for extra in ("favicon.svg", "favicon.ico", "manifest.webmanifest", "theme.js"):
         if (dist / extra).exists():
             app.add_api_route(f"/{extra}", _file(dist / extra), include_in_schema=False)
 

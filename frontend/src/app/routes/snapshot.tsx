@@ -3,6 +3,7 @@ import { getSnapshot } from '@/features/live-metrics/api/snapshots';
 import type { Snapshot } from '@/features/live-metrics/api/types';
 import { Dashboard } from '@/features/live-metrics/components/dashboard';
 import { LanguageSelect } from '@/components/language-select';
+import { ThemeSelect } from '@/components/theme-select';
 import { ApiError } from '@/lib/api-client';
 import { useI18n } from '@/lib/i18n';
 import { DEFAULT_RANGE, isTimeRange, rangeFromHours, type TimeRange } from '@/lib/time-range';
@@ -62,6 +63,7 @@ export function SnapshotRoute({ id }: { id: string }) {
           </div>
           <div className="topbar-end">
             <LanguageSelect />
+            <ThemeSelect />
           </div>
         </header>
         <div className="snapshot-banner" data-testid="snapshot-banner" role="region" aria-label={t('snapshot')}>
@@ -85,3 +87,5 @@ export function SnapshotRoute({ id }: { id: string }) {
     />
   );
 }
+
+export default SnapshotRoute;

@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { getFormatters } from '../format';
-import { detectLanguage, localeFor, translate } from '../i18n';
+import { detectLanguage, hourCycleFor, localeFor, translate } from '../i18n';
 
 // Intl output contains narrow no-break spaces in some locales; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -44,6 +44,17 @@ describe('date formatting', () => {
     expect(es.time(ms)).toBe('14:05:09');
     expect(plain(en.dateTime(ms))).toBe('Sep 27, 2025, 2:05:09 PM');
     expect(es.dateTime(ms)).toBe('27 sept 2025, 14:05:09');
+  });
+
+  it("keeps the viewer's clock whatever the language", () => {
+    // English text for a de-DE browser: 24-hour times, no AM/PM.
+    const enIn24 = getFormatters('en-US', 'UTC', hourCycleFor(['de-DE']));
+    expect(plain(enIn24.time(ms))).toBe('14:05:09');
+    expect(plain(enIn24.dateTime(ms))).toBe('Sep 27, 2025, 14:05:09');
+    expect(plain(enIn24.tick(ms, 3_600_000))).toBe('14:05');
+    expect(hourCycleFor(['en-US'])).toBe('h12');
+    expect(plain(getFormatters('es-ES', 'UTC', hourCycleFor(['en-US'])).time(ms))).toMatch(/p\.\s?m\./);
+    expect(hourCycleFor([])).toBeUndefined();
   });
 
   it('says how long ago', () => {

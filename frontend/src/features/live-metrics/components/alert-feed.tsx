@@ -17,7 +17,15 @@ function AlertFeedPanel({ alerts, error = false, limit = 50 }: AlertFeedProps) {
       <h2 id="alert-feed-title" className="panel-title">
         {t('alertFeed')} <span className="count-pill">{fmt.integer(alerts.length)}</span>
       </h2>
-      <div data-testid="alert-feed" className="alert-feed-body" data-count={alerts.length}>
+      {/* It scrolls, so it takes focus: keyboard users scroll it with the arrow keys. */}
+      <div
+        data-testid="alert-feed"
+        className="alert-feed-body"
+        data-count={alerts.length}
+        tabIndex={0}
+        role="region"
+        aria-labelledby="alert-feed-title"
+      >
         {shown.length ? (
           <ol className="alert-list">
             {shown.map((alert) => (

@@ -1,6 +1,6 @@
 import { memo, useCallback, useMemo } from 'react';
-import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useColorScheme } from '@/hooks/use-color-scheme';
+import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
+import { useColorScheme } from '@/lib/theme';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { distribution } from '@/lib/histogram';
 import { niceScale } from '@/lib/ticks';
@@ -17,14 +17,17 @@ export interface BarMetricProps {
   k?: number;
   bins?: number;
   height?: number;
+  /** The chart's accessible name. */
+  label: string;
 }
 
 const MARGIN = { top: 16, right: 16, bottom: 4, left: 4 };
 const CURSOR = { fillOpacity: 0.1 };
 const EMPTY_DOMAIN: [number, number] = [0, 1];
 
+
 /** The distribution of the visible values with the alert thresholds marked. */
-function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240 }: BarMetricProps) {
+function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240, label }: BarMetricProps) {
   const { fmt, t } = useI18n();
   const colors = chartColors(useColorScheme());
   const thresholds = useMemo(
@@ -60,15 +63,26 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
     [xDomain, bins, fmt],
   );
   const tooltipValue = useCallback((value: unknown) => [fmt.integer(Number(value)), t('count')], [fmt, t]);
+  const size = useMemo(() => ({ width: '100%', height }), [height]);
   const lines = useMemo(
-    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${k}σ` }, { x: high, label: `+${k}σ` }] : []),
-    [low, high, k],
+    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${fmt.number(k)}σ` }, { x: high, label: `+${fmt.number(k)}σ` }] : []),
+    [low, high, k, fmt],
   );
   const outside = (mid: number) => low !== undefined && high !== undefined && (mid < low || mid > high);
 
   return (
-    <ResponsiveContainer width="100%" height={height}>
-      <BarChart data={data} margin={MARGIN} barCategoryGap={1}>
+    // A picture with a name, not a tab stop: its numbers are in the panel's hint and tooltips.
+    <BarChart
+      responsive
+      style={size}
+      data={data}
+      margin={MARGIN}
+      barCategoryGap={1}
+      accessibilityLayer={false}
+      role="img"
+      aria-label={label}
+      title={label}
+    >
         <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" vertical={false} />
         <XAxis
           dataKey="mid"
@@ -102,8 +116,7 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
           ))}
         </Bar>
         <ThresholdLines lines={lines} stroke={colors.threshold} />
-      </BarChart>
-    </ResponsiveContainer>
+    </BarChart>
   );
 }
 

@@ -1,4 +1,4 @@
-import type { ColorScheme } from '@/hooks/use-color-scheme';
+import type { ColorScheme } from '@/lib/theme';
 
 export interface ChartColors {
   line: string;

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
 
 /**
@@ -38,6 +39,43 @@ export function BandLayer({ rows, fill, opacity }: { rows: readonly BandRow[]; f
   }
   flush();
   return d ? <path d={d} fill={fill} fillOpacity={opacity} stroke="none" pointerEvents="none" data-layer="band" /> : null;
+}
+
+/**
+ * The value line: one path, broken wherever a value is missing (not finite). Recharts' Line
+ * costs ~16 kB of compressed JS on the first screen and a component per segment; this is a
+ * path `d` built in one pass.
+ */
+export function LinePath({ rows, stroke, width = 2 }: { rows: readonly { ts: number; value: number | null }[]; stroke: string; width?: number }) {
+  const x = useXAxisScale();
+  const y = useYAxisScale();
+  if (!x || !y) return null;
+  let d = '';
+  let pen = 'M';
+  for (const row of rows) {
+    const px = row.value === null || !Number.isFinite(row.value) ? undefined : x(row.ts);
+    const py = px === undefined ? undefined : y(row.value!);
+    if (px === undefined || py === undefined) {
+      pen = 'M';
+      continue;
+    }
+    d += `${pen}${px.toFixed(1)},${py.toFixed(1)}`;
+    pen = 'L';
+  }
+  return d ? (
+    <path d={d} fill="none" stroke={stroke} strokeWidth={width} strokeLinejoin="round" strokeLinecap="round" data-layer="line" />
+  ) : null;
+}
+
+/** Calls `onDrawn` once the chart has a plot area, i.e. once its SVG is on the screen. */
+export function DrawnSignal({ onDrawn }: { onDrawn: () => void }) {
+  const area = usePlotArea();
+  // Recharts renders no SVG until the chart has a size.
+  const drawn = area !== undefined && area.width > 0 && area.height > 0;
+  useEffect(() => {
+    if (drawn) onDrawn();
+  }, [drawn, onDrawn]);
+  return null;
 }
 
 /** Alert points as dots: one path of circles. */

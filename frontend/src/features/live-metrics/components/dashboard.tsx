@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { LanguageSelect } from '@/components/language-select';
+import { ThemeSelect } from '@/components/theme-select';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -13,7 +14,7 @@ import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-se
 import { AlertFeed } from './alert-feed';
 import { AlertNotice } from './alert-notice';
 import { ALERT_SIGMA } from './chart-colors';
-import { BarChartPanel, LineChartPanel } from './chart-panels';
+import { LineChartPanel } from './chart-panels';
 import { ConnectionBadge } from './connection-badge';
 import { ExportLinks } from './export-links';
 import { MetricControls } from './metric-controls';
@@ -23,6 +24,8 @@ import { SnapshotBanner } from './snapshot-banner';
 import { SnapshotButton } from './snapshot-button';
 
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
+/** Not needed for the first screen: fetched once the line chart has drawn and its data is in. */
+const BarChartPanel = lazy(() => import('./bar-panel'));
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
 
@@ -35,17 +38,21 @@ export interface DashboardProps {
   createSocket?: WebSocketFactory;
 }
 
-export function Dashboard({ metric, range, onChange, snapshot = null, createSocket }: DashboardProps) {
+export function Dashboard({ metric: requested, range, onChange, snapshot = null, createSocket }: DashboardProps) {
   const { t, fmt, language } = useI18n();
   const live = snapshot === null;
   const catalog = useCatalog();
 
   // Without a metric in the URL, show the first one the server knows (traffic if there is one).
+  // It is shown at once (its history is asked for in this render), and the URL follows.
+  const fallback =
+    live && !requested && catalog.entries.length
+      ? (catalog.entries.find((entry) => entry.metric === 'traffic') ?? catalog.entries[0]!).metric
+      : null;
+  const metric = requested ?? fallback;
   useEffect(() => {
-    if (!live || metric || !catalog.entries.length) return;
-    const preferred = catalog.entries.find((entry) => entry.metric === 'traffic') ?? catalog.entries[0]!;
-    onChange({ metric: preferred.metric }, { replace: true });
-  }, [live, metric, catalog.entries, onChange]);
+    if (fallback) onChange({ metric: fallback }, { replace: true });
+  }, [fallback, onChange]);
 
   const notifications = useAlertNotifications((alert) => ({
     title: `${t('newAlert')}: ${alert.metric}`,
@@ -62,6 +69,9 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
     [addAlert, announce],
   );
 
+  const [lineDrawn, setLineDrawn] = useState(false);
+  const onLineDrawn = useCallback(() => setLineDrawn(true), []);
+
   const { buffer, connection, historyState } = useLiveSeries({ metric, range, live, onAlert, createSocket });
   const frozen = useSnapshotSeries(buffer, snapshot, metric, range);
   const { points } = useThrottledStore(buffer, RENDER_INTERVAL_MS);
@@ -72,6 +82,8 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
   const serverDown = live && (catalogState === 'error' || connection.state === 'offline');
+  // The first data is in (or known not to come): what the first screen waits for.
+  const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
 
   const getSnapshotState = useCallback(
     (): SnapshotState => ({
@@ -130,6 +142,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             onRetry={retry}
           />
           <LanguageSelect />
+          <ThemeSelect />
         </div>
       </header>
 
@@ -143,7 +156,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
         />
       ) : null}
 
-      <div className="toolbar">
+      <section className="toolbar" aria-label={t('toolbarLabel')}>
         <SnapshotButton getState={getSnapshotState} disabled={!metric} />
         <ExportLinks metric={metric} range={range} />
         <NotificationToggle
@@ -152,7 +165,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
           onEnable={() => void notifications.enable()}
           onDisable={notifications.disable}
         />
-      </div>
+      </section>
 
       <main className="grid">
         <SingleStat metric={metric} latest={latest} baseline={baseline} live={live} />
@@ -168,6 +181,8 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             end={snapshot?.createdAt ?? null}
             emptyMessage={emptyMessage}
             loading={loadState === 'loading'}
+            label={t('lineChartLabel', { metric: metric ?? '—', range: t(`range_${range}`) })}
+            onDrawn={onLineDrawn}
           />
           <p className="panel-footer">
             <span>
@@ -192,7 +207,17 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             {t('barTitle')}
           </h2>
           <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
-          <BarChartPanel buffer={buffer} showEmpty={Boolean(emptyMessage)} />
+          <div className="chart-frame">
+            {lineDrawn && firstDataSettled ? (
+              <Suspense fallback={null}>
+                <BarChartPanel
+                  buffer={buffer}
+                  showEmpty={Boolean(emptyMessage)}
+                  label={t('barChartLabel', { metric: metric ?? '—' })}
+                />
+              </Suspense>
+            ) : null}
+          </div>
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />

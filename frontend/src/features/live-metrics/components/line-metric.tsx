@@ -1,6 +1,6 @@
 import { memo, useCallback, useMemo } from 'react';
-import { CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis, type NumberDomain } from 'recharts';
-import { useColorScheme } from '@/hooks/use-color-scheme';
+import { CartesianGrid, ComposedChart, XAxis, YAxis, type NumberDomain } from 'recharts';
+import { useColorScheme } from '@/lib/theme';
 import { useMediaQuery } from '@/hooks/use-media-query';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
@@ -8,12 +8,15 @@ import { downsampleMinMax } from '@/lib/downsample';
 import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA, chartColors } from './chart-colors';
-import { AlertMarks, BandLayer } from './chart-overlays';
+import { AlertMarks, BandLayer, DrawnSignal, LinePath } from './chart-overlays';
+import { ChartReadout } from './chart-readout';
 
 interface Row {
   ts: number;
   value: number;
   band: [number, number] | null;
+  zscore: number | null;
+  alert: boolean;
 }
 
 export interface LineMetricProps {
@@ -25,6 +28,10 @@ export interface LineMetricProps {
   height?: number;
   /** Drawn points at most (min/max per time bucket beyond that): more than the pixels is waste. */
   maxDrawn?: number;
+  /** The chart's accessible name. */
+  label: string;
+  /** Called once the chart's SVG is on the screen. */
+  onDrawn?: () => void;
 }
 
 // Recharts 3 re-syncs its internal store whenever a prop object changes identity, so every
@@ -32,10 +39,11 @@ export interface LineMetricProps {
 const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
 const AUTO_DOMAIN = ['auto', 'auto'] as const;
 const NONE: readonly number[] = [];
+const IGNORE = () => {};
 
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
-function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, maxDrawn = 600 }: LineMetricProps) {
-  const { fmt, t } = useI18n();
+function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDrawn = 600, label, onDrawn = IGNORE }: LineMetricProps) {
+  const { fmt } = useI18n();
   const colors = chartColors(useColorScheme());
   const { rows, alerts, yScale } = useMemo(() => {
     const rows: Row[] = [];
@@ -45,7 +53,7 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, 
     for (const point of downsampleMinMax(points, maxDrawn)) {
       const hasBand = point.mean !== null && point.mean !== undefined && point.std !== null && point.std !== undefined;
       const band: [number, number] | null = hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null;
-      rows.push({ ts: point.ts, value: point.value, band });
+      rows.push({ ts: point.ts, value: point.value, band, zscore: point.zscore ?? null, alert: point.alert === true });
       if (point.alert) alerts.push({ ts: point.ts, value: point.value });
       min = Math.min(min, point.value, band ? band[0] : Infinity);
       max = Math.max(max, point.value, band ? band[1] : -Infinity);
@@ -67,57 +75,53 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height = 320, 
   const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
   const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
   const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
-  const tooltipStyle = useMemo(
-    () => ({ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }),
+  const size = useMemo(() => ({ width: '100%', height: height ?? (narrow ? 240 : 320) }), [height, narrow]);
+  const readoutColors = useMemo(
+    () => ({ cursor: colors.axis, dot: colors.line, bg: colors.tooltipBg, text: colors.tooltipText }),
     [colors],
   );
-  const tooltipLabel = useCallback((ms: unknown) => fmt.dateTime(Number(ms)), [fmt]);
-  const tooltipValue = useCallback((value: unknown, name: unknown) => [fmt.number(Number(value)), String(name)], [fmt]);
 
   return (
-    <ResponsiveContainer width="100%" height={height}>
-      <ComposedChart data={rows} margin={MARGIN}>
-        <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
-        <XAxis
-          dataKey="ts"
-          type="number"
-          scale="time"
-          domain={followsData ? followDomain : fixedDomain}
-          allowDataOverflow
-          ticks={xTicks}
-          interval={0}
-          tickFormatter={xTick}
-          stroke={colors.axis}
-          tick={tickStyle}
-        />
-        <YAxis
-          domain={yDomain.length ? yDomain : AUTO_DOMAIN}
-          ticks={yTicks.length ? yTicks : undefined}
-          interval={0}
-          tickFormatter={yTick}
-          stroke={colors.axis}
-          tick={tickStyle}
-          width={64}
-        />
-        <Tooltip
-          isAnimationActive={false}
-          labelFormatter={tooltipLabel}
-          formatter={tooltipValue as never}
-          contentStyle={tooltipStyle}
-        />
-        <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
-        <Line
-          dataKey="value"
-          name={t('value')}
-          stroke={colors.line}
-          strokeWidth={2}
-          dot={false}
-          isAnimationActive={false}
-          type="linear"
-        />
-        <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
-      </ComposedChart>
-    </ResponsiveContainer>
+    // Focusable (Recharts' keyboard layer: arrow keys move the readout), so it is named.
+    <ComposedChart
+      responsive
+      style={size}
+      data={rows}
+      margin={MARGIN}
+      role="application"
+      aria-label={label}
+      title={label}
+    >
+      <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
+      <XAxis
+        dataKey="ts"
+        type="number"
+        scale="time"
+        domain={followsData ? followDomain : fixedDomain}
+        allowDataOverflow
+        ticks={xTicks}
+        interval={0}
+        tickFormatter={xTick}
+        stroke={colors.axis}
+        tick={tickStyle}
+      />
+      {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
+      <YAxis
+        allowDataOverflow
+        domain={yDomain.length ? yDomain : AUTO_DOMAIN}
+        ticks={yTicks.length ? yTicks : undefined}
+        interval={0}
+        tickFormatter={yTick}
+        stroke={colors.axis}
+        tick={tickStyle}
+        width={64}
+      />
+      <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
+      <LinePath rows={rows} stroke={colors.line} />
+      <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
+      <ChartReadout rows={rows} k={k} colors={readoutColors} />
+      <DrawnSignal onDrawn={onDrawn} />
+    </ComposedChart>
   );
 }
 

@@ -56,7 +56,7 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
           </dd>
         </div>
         <div>
-          <dt>{t('baseline', { k })}</dt>
+          <dt>{t('baseline', { k: fmt.number(k) })}</dt>
           <dd>
             {baseline ? `${fmt.number(baseline.mean)} ± ${fmt.number(k * (baseline.std ?? 0))}` : '—'}
           </dd>
