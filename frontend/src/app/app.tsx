@@ -1,14 +1,23 @@
+import { lazy, Suspense } from 'react';
 import { I18nProvider } from '@/lib/i18n';
 import { useLocation } from '@/lib/url-state';
 import { LiveRoute } from './routes/live';
 import { SnapshotRoute } from './routes/snapshot';
 
+// The overview and compare views load on first use (`?view=overview`, `?view=compare`).
+const OverviewRoute = lazy(() => import('./routes/overview'));
+const CompareRoute = lazy(() => import('./routes/compare'));
+
 const SNAPSHOT_PATH = /^\/snapshot\/([^/]+)\/?$/;
 
 function Router() {
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const match = SNAPSHOT_PATH.exec(pathname);
   if (match) return <SnapshotRoute key={match[1]} id={decodeURIComponent(match[1]!)} />;
+  const view = new URLSearchParams(search).get('view');
+  if (view === 'overview' || view === 'compare') {
+    return <Suspense fallback={null}>{view === 'overview' ? <OverviewRoute /> : <CompareRoute />}</Suspense>;
+  }
   return <LiveRoute />;
 }
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { LanguageSelect } from '@/components/language-select';
+import { ViewNav } from '@/components/view-nav';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -114,6 +115,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             <p className="brand-tagline">{t('appTagline')}</p>
           </div>
         </div>
+        <ViewNav current="dashboard" range={range} metric={metric} />
         <MetricControls
           catalog={catalog.entries}
           metric={metric}

@@ -1,0 +1,155 @@
+import { memo, useCallback, useMemo, useState, type KeyboardEvent } from 'react';
+import {
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ReferenceArea,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type TooltipContentProps,
+} from 'recharts';
+import type { NameType, ValueType } from 'recharts/types/component/DefaultTooltipContent';
+import { useI18n } from '@/lib/i18n';
+import { downsampleMinMax } from '@/lib/downsample';
+import { timeTicks } from '@/lib/ticks';
+import type { SeriesPoint } from '@/lib/series-buffer';
+import { mergeRows, nearest } from '../lib/window';
+
+/** Series colours, distinguishable in light and dark schemes. */
+export const SERIES_COLORS = ['#0284c7', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#ca8a04', '#0891b2', '#db2777'];
+const MARGIN = { top: 8, right: 8, bottom: 4, left: 4 };
+/** Points drawn per series (min/max per time bucket beyond that). */
+const DRAWN_PER_SERIES = 400;
+
+export interface ChartSeries {
+  metric: string;
+  points: readonly SeriesPoint[];
+  color: string;
+  side: 'left' | 'right';
+  unit: string | null;
+}
+
+export interface MultiChartProps {
+  series: readonly ChartSeries[];
+  /** Which of `series` this chart draws (stacked: one each; overlay: all). */
+  drawn: readonly number[];
+  from: number;
+  to: number;
+  height: number;
+  onZoom: (a: number, b: number) => void;
+  onPan: (fraction: number) => void;
+  onReset: () => void;
+}
+
+/** Lines of several metrics over one time axis; drag to zoom, ← → to pan, double-click to reset. */
+function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onReset }: MultiChartProps) {
+  const { fmt, t } = useI18n();
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  // Every chart of a stack gets the rows of every series: Recharts then syncs the cursor by index.
+  const rows = useMemo(
+    () => mergeRows(series.map((s) => downsampleMinMax(s.points.filter((p) => p.ts >= from && p.ts <= to), DRAWN_PER_SERIES)), from, to),
+    [series, from, to],
+  );
+  const domain = useMemo(() => [from, to], [from, to]);
+  const ticks = useMemo(() => timeTicks(from, to, 6), [from, to]);
+  const sides = new Set(drawn.map((i) => series[i]!.side));
+  const xTick = useCallback((ms: number) => fmt.tick(ms, to - from), [fmt, from, to]);
+  const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
+
+  const label = (state: { activeLabel?: unknown }) => {
+    const value = Number(state.activeLabel);
+    return Number.isFinite(value) ? value : null;
+  };
+  const tooltip = useCallback(
+    ({ active, label: at }: TooltipContentProps<ValueType, NameType>) => {
+      if (!active || at === undefined) return null;
+      const ts = Number(at);
+      return (
+        <div className="compare-tooltip" data-testid="compare-tooltip">
+          <div className="compare-tooltip-time">{fmt.dateTime(ts)}</div>
+          {series.map((s) => {
+            const point = nearest(s.points, ts);
+            return (
+              <div key={s.metric} className="compare-tooltip-row" data-metric={s.metric}>
+                <span className="legend-swatch" style={{ background: s.color }} />
+                {s.metric}: <strong>{fmt.number(point?.value)}</strong>
+                {s.unit ? ` ${s.unit}` : ''}
+              </div>
+            );
+          })}
+        </div>
+      );
+    },
+    [series, fmt],
+  );
+
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === 'ArrowLeft') onPan(-0.25);
+    else if (event.key === 'ArrowRight') onPan(0.25);
+    else if (event.key === 'Escape') onReset();
+    else return;
+    event.preventDefault();
+  };
+
+  return (
+    <div
+      className="compare-chart"
+      data-testid="compare-chart"
+      data-rows={rows.length}
+      data-from={from}
+      data-to={to}
+      tabIndex={0}
+      role="img"
+      aria-label={`${drawn.map((i) => series[i]!.metric).join(', ')} · ${t('zoomHint')}`}
+      onKeyDown={onKey}
+      onDoubleClick={onReset}
+    >
+      <ResponsiveContainer width="100%" height={height}>
+        <ComposedChart
+          data={rows}
+          margin={MARGIN}
+          syncId="compare"
+          onMouseDown={(state) => {
+            const at = label(state);
+            if (at !== null) setDrag({ a: at, b: at });
+          }}
+          onMouseMove={(state) => {
+            const at = label(state);
+            if (drag && at !== null) setDrag({ a: drag.a, b: at });
+          }}
+          onMouseUp={() => {
+            if (drag && drag.a !== drag.b) onZoom(drag.a, drag.b);
+            setDrag(null);
+          }}
+        >
+          <CartesianGrid strokeDasharray="3 3" stroke="var(--grid, #e2e8f0)" />
+          <XAxis dataKey="ts" type="number" scale="time" domain={domain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
+          <YAxis yAxisId="left" domain={['auto', 'auto']} tickFormatter={yTick} width={64} hide={!sides.has('left')} />
+          <YAxis yAxisId="right" orientation="right" domain={['auto', 'auto']} tickFormatter={yTick} width={64} hide={!sides.has('right')} />
+          <Tooltip isAnimationActive={false} content={tooltip} />
+          {drawn.map((i) => (
+            <Line
+              key={series[i]!.metric}
+              yAxisId={series[i]!.side}
+              dataKey={`s${i}`}
+              name={series[i]!.metric}
+              stroke={series[i]!.color}
+              strokeWidth={2}
+              dot={false}
+              connectNulls
+              isAnimationActive={false}
+              type="linear"
+            />
+          ))}
+          {drag && drag.a !== drag.b ? (
+            <ReferenceArea yAxisId={series[drawn[0]!]!.side} x1={drag.a} x2={drag.b} fillOpacity={0.15} />
+          ) : null}
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export const MultiChart = memo(MultiChartView);
