@@ -106,7 +106,7 @@ const en = {
   resumeLive: 'Resume live',
   panEarlier: 'Earlier',
   panLater: 'Later',
-  zoomHint: 'Drag to zoom, ← → to pan, double-click to reset',
+  zoomHint: 'Drag to zoom, shift-drag or ← → to pan, double-click to reset',
   badRange: 'From must be before To.',
 } as const;
 
@@ -215,7 +215,7 @@ const es: Dictionary = {
   resumeLive: 'Volver a en vivo',
   panEarlier: 'Antes',
   panLater: 'Después',
-  zoomHint: 'Arrastra para ampliar, ← → para desplazar, doble clic para restablecer',
+  zoomHint: 'Arrastra para ampliar, mayús+arrastrar o ← → para desplazar, doble clic para restablecer',
   badRange: '«Desde» debe ser anterior a «Hasta».',
 };
 

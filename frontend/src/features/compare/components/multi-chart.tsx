@@ -1,9 +1,8 @@
-import { memo, useCallback, useMemo, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import {
   CartesianGrid,
   ComposedChart,
   Line,
-  ReferenceArea,
   ResponsiveContainer,
   Tooltip,
   XAxis,
@@ -20,6 +19,11 @@ import { mergeRows, nearest } from '../lib/window';
 /** Series colours, distinguishable in light and dark schemes. */
 export const SERIES_COLORS = ['#0284c7', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#ca8a04', '#0891b2', '#db2777'];
 const MARGIN = { top: 8, right: 8, bottom: 4, left: 4 };
+const Y_AXIS_WIDTH = 64;
+/** A drag shorter than this (pixels) is a click, not a zoom. */
+const MIN_DRAG_PX = 6;
+/** The wrapper's padding (compare.css). */
+const PADDING = 8;
 /** Points drawn per series (min/max per time bucket beyond that). */
 const DRAWN_PER_SERIES = 400;
 
@@ -46,7 +50,9 @@ export interface MultiChartProps {
 /** Lines of several metrics over one time axis; drag to zoom, ← → to pan, double-click to reset. */
 function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onReset }: MultiChartProps) {
   const { fmt, t } = useI18n();
-  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  // The drag is tracked in pixels over the plot area, outside Recharts: its redraws stay for data.
+  const [drag, setDrag] = useState<{ a: number; b: number; pan: boolean } | null>(null);
+  const box = useRef<HTMLDivElement>(null);
   // Every chart of a stack gets the rows of every series: Recharts then syncs the cursor by index.
   const rows = useMemo(
     () => mergeRows(series.map((s) => downsampleMinMax(s.points.filter((p) => p.ts >= from && p.ts <= to), DRAWN_PER_SERIES)), from, to),
@@ -58,9 +64,32 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
   const xTick = useCallback((ms: number) => fmt.tick(ms, to - from), [fmt, from, to]);
   const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
 
-  const label = (state: { activeLabel?: unknown }) => {
-    const value = Number(state.activeLabel);
-    return Number.isFinite(value) ? value : null;
+  // The plot area inside the wrapper: the chart's margins and the y axes drawn.
+  const plot = () => {
+    const rect = box.current!.getBoundingClientRect();
+    const left = rect.left + MARGIN.left + (sides.has('left') ? Y_AXIS_WIDTH : 0) + PADDING;
+    const right = rect.right - MARGIN.right - (sides.has('right') ? Y_AXIS_WIDTH : 0) - PADDING;
+    return { rect, left, width: Math.max(1, right - left) };
+  };
+  const timeAt = (x: number) => {
+    const { left, width } = plot();
+    return from + (Math.min(Math.max(x - left, 0), width) / width) * (to - from);
+  };
+  const onPointerDown = (event: PointerEvent) => {
+    if (event.button !== 0) return;
+    event.currentTarget.setPointerCapture?.(event.pointerId);
+    setDrag({ a: event.clientX, b: event.clientX, pan: event.shiftKey });
+  };
+  const onPointerMove = (event: PointerEvent) => {
+    if (drag) setDrag({ ...drag, b: event.clientX });
+  };
+  const onPointerUp = (event: PointerEvent) => {
+    if (!drag) return;
+    setDrag(null);
+    const b = event.clientX;
+    if (Math.abs(b - drag.a) < MIN_DRAG_PX) return;
+    if (drag.pan) onPan((drag.a - b) / plot().width);
+    else onZoom(timeAt(drag.a), timeAt(b));
   };
   const tooltip = useCallback(
     ({ active, label: at }: TooltipContentProps<ValueType, NameType>) => {
@@ -88,7 +117,7 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
   const onKey = (event: KeyboardEvent) => {
     if (event.key === 'ArrowLeft') onPan(-0.25);
     else if (event.key === 'ArrowRight') onPan(0.25);
-    else if (event.key === 'Escape') onReset();
+    else if (event.key === 'Escape' || event.key === 'Home') onReset();
     else return;
     event.preventDefault();
   };
@@ -103,31 +132,30 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
       tabIndex={0}
       role="img"
       aria-label={`${drawn.map((i) => series[i]!.metric).join(', ')} · ${t('zoomHint')}`}
+      ref={box}
       onKeyDown={onKey}
       onDoubleClick={onReset}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerUp}
+      onPointerCancel={() => setDrag(null)}
     >
+      {drag && !drag.pan && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX ? (
+        <div
+          className="compare-selection"
+          data-testid="zoom-selection"
+          style={{
+            left: Math.min(drag.a, drag.b) - plot().rect.left,
+            width: Math.abs(drag.b - drag.a),
+          }}
+        />
+      ) : null}
       <ResponsiveContainer width="100%" height={height}>
-        <ComposedChart
-          data={rows}
-          margin={MARGIN}
-          syncId="compare"
-          onMouseDown={(state) => {
-            const at = label(state);
-            if (at !== null) setDrag({ a: at, b: at });
-          }}
-          onMouseMove={(state) => {
-            const at = label(state);
-            if (drag && at !== null) setDrag({ a: drag.a, b: at });
-          }}
-          onMouseUp={() => {
-            if (drag && drag.a !== drag.b) onZoom(drag.a, drag.b);
-            setDrag(null);
-          }}
-        >
+        <ComposedChart data={rows} margin={MARGIN} syncId="compare">
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid, #e2e8f0)" />
           <XAxis dataKey="ts" type="number" scale="time" domain={domain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
-          <YAxis yAxisId="left" domain={['auto', 'auto']} tickFormatter={yTick} width={64} hide={!sides.has('left')} />
-          <YAxis yAxisId="right" orientation="right" domain={['auto', 'auto']} tickFormatter={yTick} width={64} hide={!sides.has('right')} />
+          <YAxis yAxisId="left" domain={['auto', 'auto']} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('left')} />
+          <YAxis yAxisId="right" orientation="right" domain={['auto', 'auto']} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('right')} />
           <Tooltip isAnimationActive={false} content={tooltip} />
           {drawn.map((i) => (
             <Line
@@ -143,9 +171,6 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
               type="linear"
             />
           ))}
-          {drag && drag.a !== drag.b ? (
-            <ReferenceArea yAxisId={series[drawn[0]!]!.side} x1={drag.a} x2={drag.b} fillOpacity={0.15} />
-          ) : null}
         </ComposedChart>
       </ResponsiveContainer>
     </div>
