@@ -86,9 +86,9 @@ def overview_once(browser, url: str) -> dict[str, float]:  # type: ignore[no-unt
             page.add_init_script(f"({OBSERVER})()")
             page.goto(f"{url}{path}", wait_until="load")
         pages[0].wait_for_function(
-            f"document.querySelectorAll('[data-testid=overview-tile]').length >= {len(OVERVIEW_METRICS)}",
-            timeout=30_000)
-        pages[1].wait_for_function("document.querySelector('.compare-chart svg') !== null", timeout=30_000)
+            "(n) => document.querySelectorAll('[data-testid=overview-tile]').length >= n",
+            arg=len(OVERVIEW_METRICS), timeout=30_000)
+        pages[1].wait_for_function("() => document.querySelector('.compare-chart svg') !== null", timeout=30_000)
         time.sleep(SETTLE_SECONDS)
         starts = [page.evaluate("performance.now()") for page in pages]
         time.sleep(STEADY_SECONDS)
