@@ -139,10 +139,10 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
       <main className="compare-main">
         <p className="panel-hint">{t('zoomHint')}</p>
         {query.layout === 'overlay' ? (
-          <MultiChart series={series} drawn={series.map((_, i) => i)} from={from} to={to} height={height} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+          <MultiChart series={series} drawn={series.map((_, i) => i)} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
         ) : (
           series.map((s, i) => (
-            <MultiChart key={s.metric} series={series} drawn={[i]} from={from} to={to} height={height} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+            <MultiChart key={s.metric} series={series} drawn={[i]} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
           ))
         )}
         {state === 'error' ? <p className="inline-error">{t('loadFailed')}</p> : null}

@@ -7,9 +7,11 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type NumberDomain,
   type TooltipContentProps,
 } from 'recharts';
 import type { NameType, ValueType } from 'recharts/types/component/DefaultTooltipContent';
+import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
 import { downsampleMinMax } from '@/lib/downsample';
 import { timeTicks } from '@/lib/ticks';
@@ -25,7 +27,9 @@ const MIN_DRAG_PX = 6;
 /** The wrapper's padding (compare.css). */
 const PADDING = 8;
 /** Points drawn per series (min/max per time bucket beyond that). */
-const DRAWN_PER_SERIES = 400;
+const DRAWN_PER_SERIES = 240;
+// Recharts 3 re-registers an axis whenever a prop changes identity: constants and memoised props only.
+const AUTO_DOMAIN = ['auto', 'auto'] as const;
 
 export interface ChartSeries {
   metric: string;
@@ -42,13 +46,15 @@ export interface MultiChartProps {
   from: number;
   to: number;
   height: number;
+  /** The window ends at the newest point (live): the x domain follows the data, same identity. */
+  follow: boolean;
   onZoom: (a: number, b: number) => void;
   onPan: (fraction: number) => void;
   onReset: () => void;
 }
 
 /** Lines of several metrics over one time axis; drag to zoom, ← → to pan, double-click to reset. */
-function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onReset }: MultiChartProps) {
+function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan, onReset }: MultiChartProps) {
   const { fmt, t } = useI18n();
   // The drag is tracked in pixels over the plot area, outside Recharts: its redraws stay for data.
   const [drag, setDrag] = useState<{ a: number; b: number; pan: boolean } | null>(null);
@@ -58,10 +64,14 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
     () => mergeRows(series.map((s) => downsampleMinMax(s.points.filter((p) => p.ts >= from && p.ts <= to), DRAWN_PER_SERIES)), from, to),
     [series, from, to],
   );
-  const domain = useMemo(() => [from, to], [from, to]);
-  const ticks = useMemo(() => timeTicks(from, to, 6), [from, to]);
+  const span = to - from;
+  const fixedDomain = useMemo(() => [from, to], [from, to]);
+  const followDomain = useCallback(([, newest]: NumberDomain): NumberDomain => [newest - span, newest], [span]);
+  const ticks = useStableArray(timeTicks(from, to, 6));
+  const seriesRef = useRef(series);
+  seriesRef.current = series;
   const sides = new Set(drawn.map((i) => series[i]!.side));
-  const xTick = useCallback((ms: number) => fmt.tick(ms, to - from), [fmt, from, to]);
+  const xTick = useCallback((ms: number) => fmt.tick(ms, span), [fmt, span]);
   const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
 
   // The plot area inside the wrapper: the chart's margins and the y axes drawn.
@@ -91,6 +101,7 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
     if (drag.pan) onPan((drag.a - b) / plot().width);
     else onZoom(timeAt(drag.a), timeAt(b));
   };
+  // Read through a ref, so the content prop keeps its identity while the data moves.
   const tooltip = useCallback(
     ({ active, label: at }: TooltipContentProps<ValueType, NameType>) => {
       if (!active || at === undefined) return null;
@@ -98,7 +109,7 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
       return (
         <div className="compare-tooltip" data-testid="compare-tooltip">
           <div className="compare-tooltip-time">{fmt.dateTime(ts)}</div>
-          {series.map((s) => {
+          {seriesRef.current.map((s) => {
             const point = nearest(s.points, ts);
             return (
               <div key={s.metric} className="compare-tooltip-row" data-metric={s.metric}>
@@ -111,7 +122,7 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
         </div>
       );
     },
-    [series, fmt],
+    [fmt],
   );
 
   const onKey = (event: KeyboardEvent) => {
@@ -153,9 +164,9 @@ function MultiChartView({ series, drawn, from, to, height, onZoom, onPan, onRese
       <ResponsiveContainer width="100%" height={height}>
         <ComposedChart data={rows} margin={MARGIN} syncId="compare">
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid, #e2e8f0)" />
-          <XAxis dataKey="ts" type="number" scale="time" domain={domain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
-          <YAxis yAxisId="left" domain={['auto', 'auto']} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('left')} />
-          <YAxis yAxisId="right" orientation="right" domain={['auto', 'auto']} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('right')} />
+          <XAxis dataKey="ts" type="number" scale="time" domain={follow && rows.length ? followDomain : fixedDomain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
+          <YAxis yAxisId="left" domain={AUTO_DOMAIN} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('left')} />
+          <YAxis yAxisId="right" orientation="right" domain={AUTO_DOMAIN} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('right')} />
           <Tooltip isAnimationActive={false} content={tooltip} />
           {drawn.map((i) => (
             <Line
