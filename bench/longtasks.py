@@ -88,7 +88,8 @@ def overview_once(browser, url: str) -> dict[str, float]:  # type: ignore[no-unt
         pages[0].wait_for_function(
             "(n) => document.querySelectorAll('[data-testid=overview-tile]').length >= n",
             arg=len(OVERVIEW_METRICS), timeout=30_000)
-        pages[1].wait_for_function("() => document.querySelector('.compare-chart svg') !== null", timeout=30_000)
+        pages[1].wait_for_function("() => document.querySelector('.compare-chart svg') !== null",
+                                   timeout=30_000)
         time.sleep(SETTLE_SECONDS)
         starts = [page.evaluate("performance.now()") for page in pages]
         time.sleep(STEADY_SECONDS)
@@ -113,8 +114,8 @@ def overview_scene() -> list[Result]:
     load = load_avg()
     median = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in runs[0]}
     notes = (f"{REPEATS} runs; counts {[int(r['count']) for r in runs]}, longest "
-             f"{[round(r['max']) for r in runs]} ms (overview tab {[round(r['overview_max']) for r in runs]}, "
-             f"compare tab {[round(r['compare_max']) for r in runs]}); 50 metrics at 1 point/s")
+             f"{[round(r['max']) for r in runs]} ms (overview tab "
+             f"{[round(r['overview_max']) for r in runs]}, compare tab {[round(r['compare_max']) for r in runs]}); 50 metrics at 1 point/s")
     return [
         Result("overview + compare long tasks (> 50 ms) in 10 s of streaming", median["count"], "tasks", "0",
                median["count"] == 0, "embedded, Chromium", notes=notes, load1=load),
