@@ -115,7 +115,8 @@ def overview_scene() -> list[Result]:
     median = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in runs[0]}
     notes = (f"{REPEATS} runs; counts {[int(r['count']) for r in runs]}, longest "
              f"{[round(r['max']) for r in runs]} ms (overview tab "
-             f"{[round(r['overview_max']) for r in runs]}, compare tab {[round(r['compare_max']) for r in runs]}); 50 metrics at 1 point/s")
+             f"{[round(r['overview_max']) for r in runs]}, compare tab "
+             f"{[round(r['compare_max']) for r in runs]}); 50 metrics at 1 point/s")
     return [
         Result("overview + compare long tasks (> 50 ms) in 10 s of streaming", median["count"], "tasks", "0",
                median["count"] == 0, "embedded, Chromium", notes=notes, load1=load),
