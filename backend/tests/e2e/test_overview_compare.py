@@ -235,3 +235,11 @@ def test_a_custom_range_shows_exactly_its_points(context: BrowserContext, server
     expect(row.get_by_test_id("legend-last")).to_have_text("14")
     expect(page.get_by_test_id("range-select")).to_have_value("custom")
     expect(page.get_by_test_id("compare-chart")).to_have_attribute("data-rows", "10")
+
+    # One click back to following live: the preset again, and points stream in once more.
+    page.get_by_test_id("resume-live").click()
+    expect(page).not_to_have_url(re.compile(r"[?&](from|to)="))
+    expect(page.get_by_test_id("range-select")).to_have_value("5m")
+    expect(page.get_by_test_id("connection-badge")).to_have_attribute("data-state", "live")
+    post(server, [{"metric": "ov.custom", "value": 77.0, "ts": time.time()}])
+    expect(row.get_by_test_id("legend-last")).to_have_text("77")

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   axisSides,
+  chartRows,
   compareFromState,
   legendStats,
   mergeRows,
@@ -76,5 +77,22 @@ describe('legend, axes, rows, tooltip', () => {
     expect(nearest(points, 6)?.value).toBe(2);
     expect(nearest(points, 99)?.value).toBe(3);
     expect(nearest([], 5)).toBeNull();
+  });
+});
+
+describe('chartRows', () => {
+  it('keeps every point when there are few', () => {
+    expect(chartRows([[p(0, 1), p(10, 2)], [p(10, 5)]], 0, 20, 2)).toEqual(mergeRows([[p(0, 1), p(10, 2)], [p(10, 5)]], 0, 20));
+  });
+  it('bounds the rows by the buckets, with each series min and max per bucket in time order', () => {
+    const a = Array.from({ length: 1000 }, (_, i) => p(i, i === 500 ? 99 : 1));
+    const b = Array.from({ length: 1000 }, (_, i) => p(i + 0.5, -i));
+    const rows = chartRows([a, b], 0, 1000, 10);
+    expect(rows.length).toBe(20);
+    expect(rows.map((row) => row.s0)).toContain(99); // the spike survives
+    expect(Math.max(...rows.map((row) => row.s0 ?? 0))).toBe(99);
+    expect(rows[0]).toEqual({ ts: 25, s0: 1, s1: -0 });
+    expect(rows[1]).toEqual({ ts: 75, s0: 1, s1: -99 });
+    expect(rows.every((row, i) => i === 0 || row.ts > rows[i - 1]!.ts)).toBe(true);
   });
 });

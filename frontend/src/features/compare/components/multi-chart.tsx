@@ -13,10 +13,9 @@ import {
 import type { NameType, ValueType } from 'recharts/types/component/DefaultTooltipContent';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
-import { downsampleMinMax } from '@/lib/downsample';
 import { timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { mergeRows, nearest } from '../lib/window';
+import { chartRows, nearest } from '../lib/window';
 
 /** Series colours, distinguishable in light and dark schemes. */
 export const SERIES_COLORS = ['#0284c7', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#ca8a04', '#0891b2', '#db2777'];
@@ -26,8 +25,8 @@ const Y_AXIS_WIDTH = 64;
 const MIN_DRAG_PX = 6;
 /** The wrapper's padding (compare.css). */
 const PADDING = 8;
-/** Points drawn per series (min/max per time bucket beyond that). */
-const DRAWN_PER_SERIES = 240;
+/** Time buckets of the drawn rows (each two rows: min and max), shared by every series of a chart. */
+const BUCKETS = 150;
 // Recharts 3 re-registers an axis whenever a prop changes identity: constants and memoised props only.
 const AUTO_DOMAIN = ['auto', 'auto'] as const;
 
@@ -60,10 +59,7 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
   const [drag, setDrag] = useState<{ a: number; b: number; pan: boolean } | null>(null);
   const box = useRef<HTMLDivElement>(null);
   // Every chart of a stack gets the rows of every series: Recharts then syncs the cursor by index.
-  const rows = useMemo(
-    () => mergeRows(series.map((s) => downsampleMinMax(s.points.filter((p) => p.ts >= from && p.ts <= to), DRAWN_PER_SERIES)), from, to),
-    [series, from, to],
-  );
+  const rows = useMemo(() => chartRows(series.map((s) => s.points), from, to, BUCKETS), [series, from, to]);
   const span = to - from;
   const fixedDomain = useMemo(() => [from, to], [from, to]);
   const followDomain = useCallback(([, newest]: NumberDomain): NumberDomain => [newest - span, newest], [span]);

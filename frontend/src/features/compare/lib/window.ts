@@ -152,3 +152,37 @@ export function compareFromState(state: Record<string, unknown>): CompareQuery |
     to: from !== null && to !== null && from < to ? to : null,
   };
 }
+
+/**
+ * The rows a chart draws: every point when the series hold few (`mergeRows`), else a shared grid of
+ * `buckets` time buckets, two rows each carrying every series' min and max of that bucket in time
+ * order — so several series cost at most 2 × `buckets` rows and spikes stay visible.
+ */
+export function chartRows(series: readonly (readonly SeriesPoint[])[], from: number, to: number, buckets: number): Row[] {
+  let inside = 0;
+  for (const points of series) for (const point of points) if (point.ts >= from && point.ts <= to) inside++;
+  if (inside <= 2 * buckets) return mergeRows(series, from, to);
+  const width = (to - from) / buckets;
+  const rows: (Row | undefined)[] = new Array(2 * buckets);
+  series.forEach((points, i) => {
+    const low: (SeriesPoint | undefined)[] = new Array(buckets);
+    const high: (SeriesPoint | undefined)[] = new Array(buckets);
+    for (const point of points) {
+      if (point.ts < from || point.ts > to) continue;
+      const b = Math.min(buckets - 1, Math.floor((point.ts - from) / width));
+      if (!low[b] || point.value < low[b]!.value) low[b] = point;
+      if (!high[b] || point.value > high[b]!.value) high[b] = point;
+    }
+    for (let b = 0; b < buckets; b++) {
+      const lo = low[b];
+      const hi = high[b];
+      if (!lo || !hi) continue;
+      const [first, second] = lo.ts <= hi.ts ? [lo, hi] : [hi, lo];
+      for (const [slot, point] of [[2 * b, first], [2 * b + 1, second]] as const) {
+        const row = (rows[slot] ??= { ts: from + (slot + 0.5) * (width / 2) } as Row);
+        row[`s${i}`] = point.value;
+      }
+    }
+  });
+  return rows.filter((row): row is Row => row !== undefined);
+}
