@@ -1,7 +1,7 @@
 import { useI18n } from '@/lib/i18n';
-import './view-nav.css';
 import type { TimeRange } from '@/lib/time-range';
 import { navigate } from '@/lib/url-state';
+import './view-nav.css';
 
 export type View = 'dashboard' | 'overview' | 'compare';
 

@@ -1,5 +1,4 @@
 import { useCallback, useMemo } from 'react';
-import './compare.css';
 import { LanguageSelect } from '@/components/language-select';
 import { ViewNav } from '@/components/view-nav';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
@@ -12,6 +11,7 @@ import { useMultiSeries, useUnits } from '../hooks/use-multi-series';
 import { axisSides, legendStats, MAX_METRICS, panBy, windowOf, zoomTo, type CompareQuery, type Layout } from '../lib/window';
 import { MultiChart, SERIES_COLORS, type ChartSeries } from './multi-chart';
 import { TimeControls } from './time-controls';
+import './compare.css';
 
 export interface CompareViewProps {
   query: CompareQuery;

@@ -1,18 +1,17 @@
 import { memo, useMemo, useState } from 'react';
-import './overview.css';
 import { LanguageSelect } from '@/components/language-select';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
 import { TIME_RANGES, type TimeRange } from '@/lib/time-range';
 import { navigate } from '@/lib/url-state';
 import { ViewNav } from '@/components/view-nav';
+import { MAX_METRICS as MAX_COMPARED, writeCompareQuery } from '@/features/compare/lib/window';
 import { useOverview, useSparkHistory, useStoreVersion } from '../hooks/use-overview';
 import { isStale, orderTiles, sparkPath, type Tile } from '../lib/tiles';
+import './overview.css';
 
 /** Tiles per page: what a wide screen shows; 500 metrics are 9 pages, each rendered alone. */
 export const PAGE_SIZE = 60;
-/** The most metrics one compare view shows. */
-export const MAX_COMPARED = 8;
 const RENDER_INTERVAL_MS = 1000;
 const SPARK_W = 160;
 const SPARK_H = 36;
@@ -36,14 +35,14 @@ export function Overview({ range, onRangeChange, createSocket }: OverviewProps) 
   const pages = Math.max(1, Math.ceil(ordered.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const shown = ordered.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
-  useSparkHistory(store, useMemo(() => shown.map((tile) => tile.metric), [shown.map((tile) => tile.metric).join('\n')]), range);
+  useSparkHistory(store, shown.map((tile) => tile.metric), range);
   const now = Date.now();
 
   const toggle = (metric: string) =>
     setPicked((list) =>
       list.includes(metric) ? list.filter((m) => m !== metric) : list.length < MAX_COMPARED ? [...list, metric] : list,
     );
-  const compare = () => navigate(`/?view=compare&metrics=${picked.map(encodeURIComponent).join(',')}&range=${range}`);
+  const compare = () => navigate(`/${writeCompareQuery({ metrics: picked, layout: 'overlay', range, from: null, to: null })}`);
 
   return (
     <div className="app-shell">
