@@ -5,6 +5,10 @@ An embedded server with the simulator on (traffic, cpu, orders every second) and
 (Playwright) opens /?metric=traffic&range=1h, waits until live points arrive, then a
 PerformanceObserver for 'longtask' (buffered) collects the tasks of the next 10 s; the tasks from
 loading are reported apart. Client CPU is the browser's (all its processes).
+
+Second scene (issue 19): 50 simulated metrics at 1 point/s each, the overview of all of them
+(`?view=overview`, one `metric=*&mode=latest` socket) and a 4-metric compare chart open at once in
+two tabs; the long tasks of both tabs' 10 s are counted together.
 """
 
 from __future__ import annotations
@@ -68,6 +72,57 @@ def once(browser, url: str, server_pid: int) -> dict[str, float]:  # type: ignor
                 "server_cpu": server_meter.stop() / wall, "client_cpu": browser_meter.stop() / wall}
     finally:
         page.close()
+
+
+OVERVIEW_METRICS = ["traffic", "cpu", "orders", *(f"sim.{i:02d}" for i in range(47))]
+OVERVIEW_PATHS = ["/?view=overview&range=15m", "/?view=compare&metrics=traffic,cpu,orders,sim.00&range=15m"]
+
+
+def overview_once(browser, url: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Both tabs at once: long tasks in the same 10 s of streaming."""
+    pages = [browser.new_page() for _ in OVERVIEW_PATHS]
+    try:
+        for page, path in zip(pages, OVERVIEW_PATHS, strict=True):
+            page.add_init_script(f"({OBSERVER})()")
+            page.goto(f"{url}{path}", wait_until="load")
+        pages[0].wait_for_function(
+            "(n) => document.querySelectorAll('[data-testid=overview-tile]').length >= n",
+            arg=len(OVERVIEW_METRICS), timeout=30_000)
+        pages[1].wait_for_function("() => document.querySelector('.compare-chart svg') !== null",
+                                   timeout=30_000)
+        time.sleep(SETTLE_SECONDS)
+        starts = [page.evaluate("performance.now()") for page in pages]
+        time.sleep(STEADY_SECONDS)
+        per_tab = [[t["duration"] for t in page.evaluate("window.__longtasks") if t["start"] >= start_ms]
+                   for page, start_ms in zip(pages, starts, strict=True)]
+        steady = [d for tab in per_tab for d in tab]
+        return {"count": float(len(steady)), "max": max(steady, default=0.0),
+                "overview_max": max(per_tab[0], default=0.0), "compare_max": max(per_tab[1], default=0.0)}
+    finally:
+        for page in pages:
+            page.close()
+
+
+def overview_scene() -> list[Result]:
+    env = {"SIMULATED_METRICS": ",".join(OVERVIEW_METRICS), "SIMULATION_INTERVAL_SECONDS": "1"}
+    with backend("embedded") as settings, server(settings, **env) as proc, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            runs = [overview_once(browser, proc.url) for _ in range(REPEATS)]
+        finally:
+            browser.close()
+    load = load_avg()
+    median = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in runs[0]}
+    notes = (f"{REPEATS} runs; counts {[int(r['count']) for r in runs]}, longest "
+             f"{[round(r['max']) for r in runs]} ms (overview tab "
+             f"{[round(r['overview_max']) for r in runs]}, compare tab "
+             f"{[round(r['compare_max']) for r in runs]}); 50 metrics at 1 point/s")
+    return [
+        Result("overview + compare long tasks (> 50 ms) in 10 s of streaming", median["count"], "tasks", "0",
+               median["count"] == 0, "embedded, Chromium", notes=notes, load1=load),
+        Result("overview + compare longest task in 10 s of streaming", median["max"], "ms", "< 50 (none)",
+               median["max"] < 50, "embedded, Chromium", notes=notes, load1=load),
+    ]
 
 
 def trace_profile(browser, url: str) -> str:  # type: ignore[no-untyped-def]
@@ -174,4 +229,7 @@ def main() -> list[Result]:
 
 
 if __name__ == "__main__":
-    emit(main(), "longtasks")
+    # LONGTASKS_SCENE=overview measures the overview scene alone (one scene at a time on a busy machine).
+    scene = os.environ.get("LONGTASKS_SCENE")
+    results = main() if scene != "overview" else []
+    emit(results + (overview_scene() if scene != "dashboard" else []), "longtasks")

@@ -282,3 +282,43 @@ def test_since_in_whole_milliseconds_skips_that_millisecond() -> None:
 )
 def test_origin_rules(origin: str | None, host: str, allowed: list[str], ok: bool) -> None:
     assert origin_allowed(origin, host, allowed) is ok
+
+
+async def test_latest_mode_sends_each_metrics_newest_message_once_per_tick_in_one_shared_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`mode=latest`: nothing per point; one hub timer sends the newest message of each metric that
+    moved, the same frames to every `metric=*` socket, only their metrics to the others."""
+    monkeypatch.setattr("chronoview.bus.hub.LATEST_PERIOD", 0.05)
+    hub = hub_over(FakeStorage())
+    everything = [Connection() for _ in range(200)]
+    for connection in everything:
+        hub.subscribe(None, connection, latest=True).go_live()
+    named = Connection()
+    hub.subscribe(["b"], named, latest=True).go_live()
+    every_point = Connection()
+    hub.subscribe(None, every_point).go_live()
+    timers = [hub._latest_timer]
+
+    points = [("a", scored("a", 10 + i, i).encode()) for i in range(50)]
+    points += [("b", scored("b", 5, 1).encode()), ("a", scored("a", 1, -1).encode())]  # a late point of a
+    hub.deliver(points)
+    assert all(not c.wire for c in everything)  # nothing per point
+    assert not named.wire
+    assert len(every_point.texts()) == 52  # metric=* without mode: every point, in order
+    await asyncio.sleep(0.08)
+    newest = {"a": scored("a", 59, 49).encode().decode(), "b": scored("b", 5, 1).encode().decode()}
+    assert sorted(everything[0].texts()) == sorted(newest.values())
+    assert len({id(c.wire[0]) for c in everything}) == 1  # one batch, built once, shared
+    assert named.texts() == [newest["b"]]
+
+    await asyncio.sleep(0.1)  # no new point: nothing more is sent
+    assert len(everything[0].texts()) == 2
+    hub.deliver([("b", scored("b", 6, 2).encode())])
+    await asyncio.sleep(0.08)
+    assert everything[0].texts()[2:] == [scored("b", 6, 2).encode().decode()]
+    assert named.texts()[1:] == [scored("b", 6, 2).encode().decode()]
+    timers.append(hub._latest_timer)
+    assert None not in timers  # one timer for the hub, re-armed each tick, whatever the sockets
+
+    await hub.close(0.01)

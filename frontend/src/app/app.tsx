@@ -4,12 +4,16 @@ import { ThemeProvider } from '@/lib/theme';
 import { useLocation } from '@/lib/url-state';
 import { LiveRoute } from './routes/live';
 
+// The overview and compare views load on first use (`?view=overview`, `?view=compare`).
+const OverviewRoute = lazy(() => import('./routes/overview'));
+const CompareRoute = lazy(() => import('./routes/compare'));
+
 const SNAPSHOT_PATH = /^\/snapshot\/([^/]+)\/?$/;
 /** A chunk of its own: the live page, the one most opened, does not load it. */
 const SnapshotRoute = lazy(() => import('./routes/snapshot'));
 
 function Router() {
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const match = SNAPSHOT_PATH.exec(pathname);
   if (match) {
     return (
@@ -17,6 +21,10 @@ function Router() {
         <SnapshotRoute key={match[1]} id={decodeURIComponent(match[1]!)} />
       </Suspense>
     );
+  }
+  const view = new URLSearchParams(search).get('view');
+  if (view === 'overview' || view === 'compare') {
+    return <Suspense fallback={null}>{view === 'overview' ? <OverviewRoute /> : <CompareRoute />}</Suspense>;
   }
   return <LiveRoute />;
 }

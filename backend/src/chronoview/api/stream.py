@@ -49,14 +49,19 @@ class Refused(Exception):
         self.reason = reason
 
 
+EVERY_METRIC = "*"
+LATEST = "latest"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamRequest:
-    metrics: tuple[str, ...]
+    metrics: tuple[str, ...] | None  # None: every metric (`metric=*`)
     after: float | None  # replay stored points with ts > after
+    latest: bool = False  # `mode=latest`: each metric's newest point, at most once a second
 
 
 async def stream(websocket: WebSocket) -> None:
-    """Live points of every `metric=` given (at least one), after a replay from `since=`."""
+    """Live points of every `metric=` given (at least one, or `*`), after a replay from `since=`."""
     services = await get_services(websocket)
     hub, storage = services.hub, services.storage
     await websocket.accept()
@@ -70,7 +75,7 @@ async def stream(websocket: WebSocket) -> None:
     if sink is None:
         sink = AsgiSink(websocket)
         writer = asyncio.create_task(sink.run())
-    sub = hub.subscribe(request.metrics, sink)
+    sub = hub.subscribe(request.metrics, sink, latest=request.latest)
     selfmetrics.WEBSOCKETS.inc()
     code = 1006  # the session ended without a close from either side
     try:
@@ -97,16 +102,26 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     origin = websocket.headers.get("origin")
     if not origin_allowed(origin, websocket.headers.get("host"), allowed_origins):
         raise Refused(f"origin not allowed: {(origin or '')[:80]}")
-    metrics = tuple(dict.fromkeys(websocket.query_params.getlist("metric")))
-    if not metrics:
+    params = websocket.query_params
+    names = tuple(dict.fromkeys(params.getlist("metric")))
+    if not names:
         raise Refused("at least one metric= parameter is required")
-    if len(metrics) > MAX_METRICS:
+    mode = params.get("mode")
+    if mode not in (None, LATEST):
+        raise Refused(f"unknown mode: {mode[:40]!r} (only mode=latest)")
+    since = params.get("since")
+    metrics: tuple[str, ...] | None = names
+    if EVERY_METRIC in names:
+        metrics = None
+    elif len(names) > MAX_METRICS:
         raise Refused(f"at most {MAX_METRICS} metrics per socket")
-    for metric in metrics:
-        if not METRIC_NAME.match(metric):
+    for metric in names:
+        if metric != EVERY_METRIC and not METRIC_NAME.match(metric):
             raise Refused(f"invalid metric name: {metric[:60]!r}")
-    since = websocket.query_params.get("since")
-    return StreamRequest(metrics, None if since is None else replay_after(since))
+    if since is not None and (metrics is None or mode is not None):
+        # No replay of every metric, nor of a sampled stream: such clients reload the catalog.
+        raise Refused("since= needs named metrics and no mode")
+    return StreamRequest(metrics, None if since is None else replay_after(since), mode == LATEST)
 
 
 def replay_after(since: str) -> float:
@@ -150,7 +165,7 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
     the socket's session ends when the client leaves or the hub closes it; returns the close code."""
     if request.after is not None:
         try:
-            await _replay(websocket, sub, storage, request.metrics, request.after)
+            await _replay(websocket, sub, storage, request.metrics or (), request.after)
         except WebSocketDisconnect as exc:
             return exc.code
         except Exception as exc:

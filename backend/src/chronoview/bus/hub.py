@@ -7,6 +7,11 @@ socket's bounded queue only while that connection's buffer is full. A socket who
 is cut loose at once — removed from the registry and closed with 1013 after what it was sent — so a
 slow reader never slows ingest or the other sockets.
 
+A socket may instead ask for every metric (`metric=*`), and for the newest point of each metric at
+most once a second (`mode=latest`, for the overview): one hub-wide timer then sends, each second, one
+shared batch holding the newest message of every metric that moved, so thousands of metrics cost one
+frame per metric per second, built once for all such sockets.
+
 The hub also keeps, per subscribed metric, the newest timestamp it delivered, so that when the bus
 reports a lost subscription and then its return, the points published in between are fetched from
 the database and delivered in order, with no duplicate.
@@ -40,6 +45,9 @@ log = logging.getLogger(__name__)
 # references to shared frames, so a full queue costs pointers, not copies.
 DEFAULT_MAX_QUEUE = 20_000
 
+# `mode=latest`: the least time between two messages of one metric on one socket.
+LATEST_PERIOD = 1.0
+
 
 class _Mark:
     """The newest timestamp delivered for a metric, and the messages that carried it."""
@@ -70,6 +78,11 @@ class Hub:
         self._skip_seconds = skip_seconds
         self._by_metric: dict[str, set[Subscription]] = {}
         self._all: set[Subscription] = set()
+        self._every: set[Subscription] = set()  # metric=*, every point
+        self._latest: set[Subscription] = set()  # mode=latest (metric=* when `sub.metrics` is empty)
+        self._newest: dict[str, tuple[bytes, bytes]] = {}  # metric -> (ts, message), for mode=latest
+        self._moved: set[str] = set()  # metrics with a newer message since the last latest tick
+        self._latest_timer: asyncio.TimerHandle | None = None
         self._empty = asyncio.Event()
         self._empty.set()
         self._marks: dict[str, _Mark] = {}
@@ -82,31 +95,46 @@ class Hub:
 
     # -- sockets
 
-    def subscribe(self, metrics: Collection[str], sink: Sink) -> Subscription:
-        """Register a socket; from now on it is offered every message of these metrics (queued
+    def subscribe(self, metrics: Collection[str] | None, sink: Sink, *, latest: bool = False) -> Subscription:
+        """Register a socket; from now on it is offered every message of these metrics (None: of
+        every metric), or with `latest` each metric's newest message at most once a second (queued
         until its `go_live`)."""
-        sub = Subscription(frozenset(metrics), self.max_queue, sink)
+        sub = Subscription(frozenset(metrics or ()), self.max_queue, sink)
         refusal = self._shutdown or (BUS_DOWN if self._bus_down else None)
         if refusal is not None:
             sub.close(refusal)
             return sub
         self._all.add(sub)
         self._empty.clear()
-        for metric in sub.metrics:
-            self._by_metric.setdefault(metric, set()).add(sub)
+        if latest:
+            self._latest.add(sub)
+            if self._latest_timer is None:
+                self._latest_timer = asyncio.get_running_loop().call_later(LATEST_PERIOD, self._send_latest)
+        elif metrics is None:
+            self._every.add(sub)
+        else:
+            for metric in sub.metrics:
+                self._by_metric.setdefault(metric, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         if sub not in self._all:
             return
         self._all.discard(sub)
-        for metric in sub.metrics:
-            subs = self._by_metric.get(metric)
-            if subs is not None:
-                subs.discard(sub)
-                if not subs:
-                    del self._by_metric[metric]
-                    self._marks.pop(metric, None)
+        self._every.discard(sub)
+        if sub in self._latest:
+            self._latest.discard(sub)
+            if not self._latest:
+                self._newest.clear()
+                self._moved.clear()
+        else:
+            for metric in sub.metrics:
+                subs = self._by_metric.get(metric)
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del self._by_metric[metric]
+                        self._marks.pop(metric, None)
         if not self._all:
             self._empty.set()
 
@@ -127,19 +155,25 @@ class Hub:
     def deliver(self, messages: Sequence[Message]) -> None:
         """Offer the messages to their metrics' sockets, each socket its share as one batch; never
         waits."""
-        by_metric, skip = self._by_metric, self._skip
+        by_metric, skip, every, latest = self._by_metric, self._skip, self._every, self._latest
         ordered: list[tuple[str, Outgoing]] = []
         per_metric: dict[str, list[Outgoing]] = {}
         for metric, data in messages:
-            if metric not in by_metric:
+            listened = metric in by_metric
+            if not (listened or every or latest):
                 continue
             if skip and data in skip:  # already delivered by a catch-up
                 skip.discard(data)
                 continue
-            self._note(metric, data)
+            if latest:
+                self._keep_newest(metric, data)
+            if not (listened or every):
+                continue
             message = Outgoing(data)
             ordered.append((metric, message))
-            per_metric.setdefault(metric, []).append(message)
+            if listened:
+                self._note(metric, data)
+                per_metric.setdefault(metric, []).append(message)
         # Sockets on several metrics get theirs in publish order, offered with the first of them.
         mixed: dict[frozenset[str], Batch] = {}
         offered: set[Subscription] = set()
@@ -159,15 +193,50 @@ class Hub:
                     accepted = sub.offer(own)
                 if not accepted:
                     overflowed.append(sub)
+        if every and ordered:
+            everything = Batch([m for _, m in ordered])
+            overflowed.extend(sub for sub in every if not sub.offer(everything))
+        self._drop(overflowed)
+
+    def _drop(self, overflowed: list[Subscription]) -> None:
         for sub in overflowed:
             log.info("closing a WebSocket that cannot keep up (%d messages queued)", self.max_queue)
             self.unsubscribe(sub)
 
-    def _note(self, metric: str, data: bytes) -> None:
-        start = data.find(b'"ts":"') + 6
-        if start < 6:
+    def _keep_newest(self, metric: str, data: bytes) -> None:
+        """Remember the metric's newest message (by ts: a late point never replaces a newer one)."""
+        ts = _ts_of(data)
+        held = self._newest.get(metric)
+        if held is None or ts >= held[0]:
+            self._newest[metric] = (ts, data)
+            self._moved.add(metric)
+
+    def _send_latest(self) -> None:
+        """Once a second: the newest message of every metric that moved, one shared batch for the
+        `metric=*` sockets, the matching part for the others."""
+        self._latest_timer = None
+        if not self._latest:
             return
-        ts = data[start:data.find(b'"', start)]  # RFC 3339, fixed width: sorts as it reads
+        if self._moved:
+            newest = self._newest
+            moved = [(metric, Outgoing(newest[metric][1])) for metric in self._moved]
+            self._moved = set()
+            everything = Batch([m for _, m in moved])
+            overflowed: list[Subscription] = []
+            for sub in self._latest:
+                if sub.metrics:
+                    own = [m for metric, m in moved if metric in sub.metrics]
+                    if own and not sub.offer(Batch(own)):
+                        overflowed.append(sub)
+                elif not sub.offer(everything):
+                    overflowed.append(sub)
+            self._drop(overflowed)
+        self._latest_timer = asyncio.get_running_loop().call_later(LATEST_PERIOD, self._send_latest)
+
+    def _note(self, metric: str, data: bytes) -> None:
+        ts = _ts_of(data)
+        if not ts:
+            return
         mark = self._marks.get(metric)
         if mark is None or ts > mark.ts:
             self._marks[metric] = _Mark(ts, data)
@@ -197,6 +266,9 @@ class Hub:
             self._grace_timer.cancel()
             self._grace_timer = None
         self._bus_down = False
+        # A metric=* socket may have missed points of any metric: it reconnects and reloads.
+        for sub in list(self._every | self._latest):
+            self._evict(sub, MISSED)
         try:
             caught = 0
             for metric in list(self._by_metric):
@@ -240,9 +312,15 @@ class Hub:
                 sub.close(SHUTDOWN)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._empty.wait(), wait)
-        for timer in (self._grace_timer, self._skip_timer):
+        for timer in (self._grace_timer, self._skip_timer, self._latest_timer):
             if timer is not None:
                 timer.cancel()
+
+
+def _ts_of(data: bytes) -> bytes:
+    """The message's RFC 3339 ts (fixed width: sorts as it reads), or b"" when it has none."""
+    start = data.find(b'"ts":"') + 6
+    return data[start:data.find(b'"', start)] if start >= 6 else b""
 
 
 def _epoch(ts: bytes) -> float:

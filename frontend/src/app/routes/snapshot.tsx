@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { getSnapshot } from '@/features/live-metrics/api/snapshots';
 import type { Snapshot } from '@/features/live-metrics/api/types';
 import { Dashboard } from '@/features/live-metrics/components/dashboard';
@@ -8,6 +8,9 @@ import { ApiError } from '@/lib/api-client';
 import { useI18n } from '@/lib/i18n';
 import { DEFAULT_RANGE, isTimeRange, rangeFromHours, type TimeRange } from '@/lib/time-range';
 import { isMetricName, navigate, writeQuery } from '@/lib/url-state';
+import { compareFromState, writeCompareQuery } from '@/features/compare/lib/window';
+
+const CompareView = lazy(() => import('@/features/compare/components/compare-view').then((m) => ({ default: m.CompareView })));
 
 /** The metric and range a snapshot's state restores. */
 export function restoreState(state: Record<string, unknown>): { metric: string | null; range: TimeRange } {
@@ -75,6 +78,16 @@ export function SnapshotRoute({ id }: { id: string }) {
           </button>
         </div>
       </div>
+    );
+  }
+
+  const compare = compareFromState(result.snapshot.state);
+  if (compare) {
+    const back = () => navigate(`/${writeCompareQuery({ ...compare, from: null, to: null })}`);
+    return (
+      <Suspense fallback={null}>
+        <CompareView query={compare} onChange={() => back()} snapshot={{ createdAt: result.snapshot.createdAt, onGoLive: back }} />
+      </Suspense>
     );
   }
 

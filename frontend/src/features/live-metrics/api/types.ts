@@ -41,12 +41,19 @@ export interface SnapshotState {
   timeRangeHours: number;
   layout: SnapshotLayout;
   range: string;
+  /** The absolute window shown (a zoomed or custom window, or the preset's at save time). */
+  from?: string;
+  to?: string;
   language: string;
   savedAt: string;
 }
 
 export interface SnapshotLayout {
   panels: string[];
+  /** The compare view: its metrics and whether they share one chart or are stacked. */
+  view?: 'compare';
+  metrics?: string[];
+  mode?: 'overlay' | 'stacked';
 }
 
 /** 201 of POST /snapshots. */

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { LanguageSelect } from '@/components/language-select';
 import { ThemeSelect } from '@/components/theme-select';
+import { ViewNav } from '@/components/view-nav';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -126,6 +127,7 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
             <p className="brand-tagline">{t('appTagline')}</p>
           </div>
         </div>
+        <ViewNav current="dashboard" range={range} metric={metric} />
         <MetricControls
           catalog={catalog.entries}
           metric={metric}

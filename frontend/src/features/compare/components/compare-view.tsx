@@ -1,0 +1,195 @@
+import { useCallback, useMemo } from 'react';
+import { LanguageSelect } from '@/components/language-select';
+import { ViewNav } from '@/components/view-nav';
+import type { WebSocketFactory } from '@/hooks/use-websocket';
+import { useI18n } from '@/lib/i18n';
+import { rangeHours } from '@/lib/time-range';
+import { SnapshotButton } from '@/features/live-metrics/components/snapshot-button';
+import type { SnapshotState } from '@/features/live-metrics/api/types';
+import { useCatalog } from '@/features/live-metrics/hooks/use-catalog';
+import { useMultiSeries, useUnits } from '../hooks/use-multi-series';
+import { axisSides, legendStats, MAX_METRICS, panBy, windowOf, zoomTo, type CompareQuery, type Layout } from '../lib/window';
+import { MultiChart, SERIES_COLORS, type ChartSeries } from './multi-chart';
+import { TimeControls } from './time-controls';
+import './compare.css';
+
+export interface CompareViewProps {
+  query: CompareQuery;
+  onChange: (next: CompareQuery) => void;
+  /** A snapshot: the saved window, no socket, no editing of the choice. */
+  snapshot?: { createdAt: number | null; onGoLive: () => void } | null;
+  createSocket?: WebSocketFactory;
+}
+
+/** Up to eight metrics on one chart (an axis per unit) or stacked with a shared cursor, one legend. */
+export function CompareView({ query, onChange, snapshot = null, createSocket }: CompareViewProps) {
+  const { t, fmt, language } = useI18n();
+  const catalog = useCatalog(snapshot === null);
+  // The live window ends now: it moves with each render (once a second while points stream in).
+  const { from, to, live } = windowOf(query, Date.now());
+  const fixed = useMemo(() => (query.from !== null && query.to !== null ? { from: query.from, to: query.to } : null), [query.from, query.to]);
+  const { series: points, connection, state } = useMultiSeries({
+    metrics: query.metrics,
+    range: query.range,
+    fixed,
+    live: snapshot === null,
+    createSocket,
+  });
+  const units = useUnits(query.metrics);
+  const sides = axisSides(query.metrics, units);
+  const series: ChartSeries[] = query.metrics.map((metric, i) => ({
+    metric,
+    points: points[i] ?? [],
+    color: SERIES_COLORS[i % SERIES_COLORS.length]!,
+    side: sides[i]!,
+    unit: units[metric] ?? null,
+  }));
+
+  const set = useCallback((patch: Partial<CompareQuery>) => onChange({ ...query, ...patch }), [onChange, query]);
+  const onZoom = useCallback((a: number, b: number) => set(zoomTo(a, b)), [set]);
+  const onPan = useCallback((fraction: number) => set(panBy(from, to, fraction, Date.now())), [set, from, to]);
+  const onReset = useCallback(() => set({ from: null, to: null }), [set]);
+
+  const getSnapshotState = useCallback(
+    (): SnapshotState => ({
+      selectedMetric: query.metrics[0] ?? null,
+      timeRangeHours: live ? rangeHours(query.range) : (to - from) / 3_600_000,
+      layout: { panels: ['compare'], view: 'compare', metrics: query.metrics, mode: query.layout },
+      range: query.range,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      language,
+      savedAt: new Date().toISOString(),
+    }),
+    [query, live, from, to, language],
+  );
+
+  const addable = catalog.entries.map((e) => e.metric).filter((m) => !query.metrics.includes(m));
+  const height = query.layout === 'overlay' ? 360 : Math.max(140, Math.floor(480 / Math.max(1, series.length)));
+
+  return (
+    <div className="app-shell">
+      <header className="topbar">
+        <div className="brand">
+          <h1 className="brand-name">{t('appTitle')}</h1>
+          <p className="brand-tagline">{t('compareTitle')}</p>
+        </div>
+        <ViewNav current="compare" range={query.range} />
+        <div className="topbar-end">
+          {snapshot ? null : (
+            <span className={`badge badge-${connection.state}`} data-testid="connection-badge" data-state={live ? connection.state : 'paused'}>
+              {live ? t(`state_${connection.state}`) : t('timeCustom')}
+            </span>
+          )}
+          <LanguageSelect />
+        </div>
+      </header>
+
+      {snapshot ? (
+        <div className="snapshot-banner" data-testid="snapshot-banner" role="region" aria-label={t('snapshot')}>
+          <strong>{t('compareTitle')}</strong>
+          {snapshot.createdAt ? <span> · {fmt.dateTime(snapshot.createdAt)}</span> : null}
+          <button type="button" className="button button-primary" data-testid="go-live" onClick={snapshot.onGoLive}>
+            {t('goLive')}
+          </button>
+        </div>
+      ) : null}
+
+      <div className="toolbar compare-toolbar">
+        {snapshot ? null : (
+          <>
+            <label className="field">
+              <span className="field-label">{t('compareMetrics', { max: MAX_METRICS })}</span>
+              <select
+                data-testid="compare-add"
+                value=""
+                disabled={query.metrics.length >= MAX_METRICS}
+                onChange={(event) => event.target.value && set({ metrics: [...query.metrics, event.target.value] })}
+              >
+                <option value="">+</option>
+                {addable.map((metric) => (
+                  <option key={metric} value={metric}>
+                    {metric}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span className="field-label">{t('layout')}</span>
+              <select data-testid="compare-layout" value={query.layout} onChange={(event) => set({ layout: event.target.value as Layout })}>
+                <option value="overlay">{t('layoutOverlay')}</option>
+                <option value="stacked">{t('layoutStacked')}</option>
+              </select>
+            </label>
+            <TimeControls
+              range={query.range}
+              from={from}
+              to={to}
+              live={live}
+              onRange={(range) => set({ range, from: null, to: null })}
+              onWindow={(a, b) => set({ from: a, to: b })}
+              onPan={onPan}
+              onResume={onReset}
+            />
+            <SnapshotButton getState={getSnapshotState} disabled={!query.metrics.length} />
+          </>
+        )}
+      </div>
+
+      <main className="compare-main">
+        <p className="panel-hint">{t('zoomHint')}</p>
+        {query.layout === 'overlay' ? (
+          <MultiChart series={series} drawn={series.map((_, i) => i)} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+        ) : (
+          series.map((s, i) => (
+            <MultiChart key={s.metric} series={series} drawn={[i]} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+          ))
+        )}
+        {state === 'error' ? <p className="inline-error">{t('loadFailed')}</p> : null}
+        <table className="compare-legend" data-testid="compare-legend">
+          <thead>
+            <tr>
+              <th scope="col">{t('metric')}</th>
+              <th scope="col">{t('legendMin')}</th>
+              <th scope="col">{t('legendMax')}</th>
+              <th scope="col">{t('legendLast')}</th>
+              <th scope="col">{t('pointsLabel')}</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {series.map((s) => {
+              const stats = legendStats(s.points, from, to);
+              const unit = s.unit ? ` ${s.unit}` : '';
+              return (
+                <tr key={s.metric} data-testid="legend-row" data-metric={s.metric} data-count={stats.count} data-side={s.side}>
+                  <th scope="row">
+                    <span className="legend-swatch" style={{ background: s.color }} />
+                    {s.metric}
+                  </th>
+                  <td data-testid="legend-min">{fmt.number(stats.min)}{unit}</td>
+                  <td data-testid="legend-max">{fmt.number(stats.max)}{unit}</td>
+                  <td data-testid="legend-last">{fmt.number(stats.last)}{unit}</td>
+                  <td data-testid="legend-count">{fmt.integer(stats.count)}</td>
+                  <td>
+                    {snapshot ? null : (
+                      <button
+                        type="button"
+                        className="button"
+                        data-testid="legend-remove"
+                        aria-label={`${t('dismiss')} ${s.metric}`}
+                        onClick={() => set({ metrics: query.metrics.filter((m) => m !== s.metric) })}
+                      >
+                        ×
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </main>
+    </div>
+  );
+}
