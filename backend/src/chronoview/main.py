@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chronoview.api import export, health, history, metrics, snapshots, stream
+from chronoview.api import export, health, history, metric_admin, metrics, snapshots, stream
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(metric_admin.router)
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
