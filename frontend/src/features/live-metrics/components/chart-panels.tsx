@@ -1,6 +1,8 @@
 import { memo } from 'react';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
+import type { Outage } from '@/lib/gaps';
 import { useI18n } from '@/lib/i18n';
+import type { MetricMeta } from '@/lib/metric-format';
 import type { SeriesBuffer } from '@/lib/series-buffer';
 import { latestBaseline } from '../hooks/use-live-series';
 import { BarMetric } from './bar-metric';
@@ -29,14 +31,24 @@ export interface LinePanelProps {
   end?: number | null;
   emptyMessage: string | null;
   loading: boolean;
+  outages?: readonly Outage[];
+  meta?: MetricMeta;
 }
 
-export const LineChartPanel = memo(function LineChartPanel({ buffer, rangeMs, end = null, emptyMessage, loading }: LinePanelProps) {
+export const LineChartPanel = memo(function LineChartPanel({
+  buffer,
+  rangeMs,
+  end = null,
+  emptyMessage,
+  loading,
+  outages,
+  meta,
+}: LinePanelProps) {
   const { points } = useThrottledStore(buffer, lineInterval(rangeMs));
   const windowEnd = end ?? points[points.length - 1]?.ts ?? Date.now();
   return (
     <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
-      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} />
+      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} outages={outages} meta={meta} />
       {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
       {!points.length && loading ? <div className="chart-loading" aria-hidden="true" /> : null}
     </div>
