@@ -90,7 +90,8 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   const alerts = live ? feed.alerts : frozen.alerts;
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
-  const serverDown = live && (catalogState === 'error' || connection.state === 'offline');
+  // No socket is opened for an unknown metric, so its idle "offline" says nothing about the server.
+  const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown));
 
   const getSnapshotState = useCallback((): SnapshotState => {
     // The absolute window on screen, so the snapshot freezes and exports exactly these rows.

@@ -55,7 +55,8 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
         setHistory({ key: `${metric}|${range}`, state: 'error' });
       });
     return () => controller.abort();
-  }, [buffer, live, metric, range]);
+    // Read again when a metric starts to exist, so its first points are not left behind.
+  }, [buffer, live, metric, range, connect]);
 
   const historySettled = history.key === key && history.state !== 'loading';
 
