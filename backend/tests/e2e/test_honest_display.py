@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import signal
 import threading
@@ -119,13 +120,14 @@ def test_a_server_outage_shows_an_offline_card_and_a_gap(
         expect(state).to_have_attribute("data-state", "offline", timeout=10_000)
         page.wait_for_timeout(max(0, 7_000 - (time.time() - stopped) * 1000))
         current = start_server(tmp_path, port=current.port, **env)
-        expect(page.get_by_test_id("connection-badge")).to_have_attribute("data-state", "live", timeout=30_000)
+        badge = page.get_by_test_id("connection-badge")
+        expect(badge).to_have_attribute("data-state", "live", timeout=30_000)
         expect(state).to_have_attribute("data-state", re.compile("normal|alert"), timeout=15_000)
         page.wait_for_function(LINE_RUNS_JS, arg=2, timeout=15_000)
         page.screenshot(path=str(artifacts / "e2e-gap.png"), full_page=True)
         # The break is where the data is missing: the stored points jump over the outage.
         held = sorted(scored_buffer(page))
-        jumps = [b - a for a, b in zip(held, held[1:], strict=False)]
+        jumps = [b - a for a, b in itertools.pairwise(held)]
         assert max(jumps) > 5_000
         assert line_runs(page) == 1 + sum(1 for j in jumps if j > 5_000)
         page.close()
@@ -184,7 +186,8 @@ def test_the_band_is_the_same_after_a_reload_and_in_a_snapshot(
     expect(shared.locator('[data-layer="band"]')).to_have_count(1)
     # The key shown once deletes the snapshot.
     snapshot_id = (link.get_attribute("href") or "").rsplit("/", 1)[-1]
-    gone = httpx.delete(f"{server.url}/snapshots/{snapshot_id}", headers={"X-Delete-Key": delete_key}, timeout=10)
+    gone = httpx.delete(f"{server.url}/snapshots/{snapshot_id}", headers={"X-Delete-Key": delete_key},
+                        timeout=10)
     assert gone.status_code == 204
     shared.close()
     page.close()
@@ -219,7 +222,9 @@ def test_a_snapshot_exports_exactly_its_window(context: BrowserContext, server: 
     if not saved["data"]["series"]["traffic"]["downsampled"]:
         assert exported == frozen
     assert max(exported) <= ms(window[1])
-    assert footer(shared)["lastTs"] and ms(footer(shared)["lastTs"]) <= ms(window[1])
+    shown = footer(shared)["lastTs"]
+    assert shown
+    assert ms(shown) <= ms(window[1])
     shared.close()
     page.close()
 
@@ -270,7 +275,8 @@ def test_metric_meta_shows_in_card_axis_tooltip_and_selector(
     metric = f"probe.meta{int(time.time())}"
     with posting(server, metric):
         deadline = time.time() + 10
-        while not any(row["metric"] == metric for row in httpx.get(f"{server.url}/metrics", timeout=5).json()):
+        catalog = f"{server.url}/metrics"
+        while not any(row["metric"] == metric for row in httpx.get(catalog, timeout=5).json()):
             assert time.time() < deadline, "the posted metric never reached the catalog"
             time.sleep(0.2)
         meta = {"unit": "°C", "label": "Boiler temperature", "decimals": 2}
@@ -317,7 +323,8 @@ def test_unknown_metric_says_so_then_joins_within_a_second(
     other.goto(f"{server.url}/?metric=cpu&range=5m")
     expect(other.get_by_test_id("connection-badge")).to_have_attribute("data-state", "live")
     posted = time.monotonic()
-    assert httpx.post(f"{server.url}/metrics", json={"metric": metric, "value": 3.5}, timeout=5).status_code == 201
+    first = httpx.post(f"{server.url}/metrics", json={"metric": metric, "value": 3.5}, timeout=5)
+    assert first.status_code == 201
     other.wait_for_function(
         "(name) => [...document.querySelectorAll('[data-testid=\"metric-select\"] option')]"
         ".some((o) => o.value === name)", arg=metric, timeout=5_000)

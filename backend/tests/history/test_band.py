@@ -43,7 +43,8 @@ def test_every_point_carries_its_stored_baseline(client: TestClient) -> None:
     assert len(body["points"]) == 200
     _check(body["points"], scored)
     # The first points had no baseline yet (n < ALERT_MIN_POINTS): no band there, not a made-up one.
-    assert body["points"][0]["mean"] is None and body["points"][0]["std"] is None
+    assert body["points"][0]["mean"] is None
+    assert body["points"][0]["std"] is None
     assert all(p["mean"] is not None for p in body["points"][10:])
 
 
