@@ -43,6 +43,8 @@ def test_meta_is_stored_and_carried_by_the_catalog(admin: TestClient) -> None:
     assert admin.put("/metrics/temp/meta", json={"unit": "K"}, headers=AUTH).status_code == 200
     row = _catalog(admin)["temp"]
     assert (row["unit"], row["label"], row["decimals"]) == ("K", None, None)
+    # JSON Schema's integer includes 3.0.
+    assert admin.put("/metrics/temp/meta", json={"decimals": 3.0}, headers=AUTH).json()["decimals"] == 3
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -55,6 +57,7 @@ def test_meta_is_stored_and_carried_by_the_catalog(admin: TestClient) -> None:
     ({"decimals": 11}, "decimals"),
     ({"decimals": -1}, "decimals"),
     ({"decimals": 1.5}, "decimals"),
+    ({"decimals": None, "label": "x\ty"}, "label"),
     ({"decimals": "2"}, "decimals"),
     ({"decimals": True}, "decimals"),
     ({"colour": "red"}, "colour"),

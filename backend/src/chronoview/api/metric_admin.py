@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, HTTPException, Path, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chronoview.api.auth import AdminDep
 from chronoview.config import METRIC_NAME
@@ -19,7 +20,19 @@ router = APIRouter(tags=["metrics"])
 
 PathMetric = Annotated[str, Path(pattern=METRIC_NAME.pattern)]
 # Printable text only: a unit or label is drawn on axes and tooltips and written into exports.
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^\x00-\x1f\x7f]*$")]
+_Text = Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+def _whole_number(value: object) -> object:
+    """A JSON integer, 9.0 included (JSON Schema's integer), but never a boolean or a string."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("decimals must be a whole number from 0 to 10")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("decimals must be a whole number from 0 to 10")
+    return int(value)
+
+
+_Decimals = Annotated[int, Ge(0), Le(10), BeforeValidator(_whole_number), Field(description="Digits shown")]
 _ADMIN_RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "ADMIN_TOKEN is set and the bearer token is missing or wrong"},
     403: {"description": "no ADMIN_TOKEN set and the client is not local"},
@@ -35,7 +48,7 @@ class MetaIn(BaseModel):
 
     unit: Annotated[_Text, Field(max_length=32, description="e.g. °C, ms, req/s")] | None = None
     label: Annotated[_Text, Field(max_length=100, description="e.g. Boiler temperature")] | None = None
-    decimals: Annotated[int, Field(ge=0, le=10, strict=True, description="Digits shown")] | None = None
+    decimals: _Decimals | None = None
 
 
 class MetaOut(MetaIn):
