@@ -142,15 +142,17 @@ class CsvFormatter:
         return text
 
 
-def export_filename(metrics: Sequence[str], time_range: TimeRange) -> str:
-    """`cpu_1h.csv`, `cpu+traffic_0.5h.csv`, `cpu_20250927T0000Z-20250927T0600Z.csv`."""
+def export_filename(metrics: Sequence[str], time_range: TimeRange, preset: Preset = "plain") -> str:
+    """SPEC §5: `cpu_1h.csv`, `cpu_1h_excel.csv`, `cpu+traffic_0.5h.csv`,
+    `cpu_20250927T000000Z_20250927T060000Z_excel-eu.csv` (from/to as compact UTC stamps)."""
     names = "+".join(metrics) if len(metrics) <= 3 else f"{metrics[0]}+{len(metrics) - 1}more"
     names = names.replace(":", "_")  # ':' is not allowed in Windows file names
     if time_range.hours is not None:
         span = f"{time_range.hours:g}h"
     else:
-        span = f"{_compact(time_range.start)}-{_compact(time_range.end)}"
-    return f"{names}_{span}.csv"
+        span = f"{_compact(time_range.start)}_{_compact(time_range.end)}"
+    suffix = "" if preset == "plain" else f"_{preset}"
+    return f"{names}_{span}{suffix}.csv"
 
 
 def _compact(ts: float) -> str:

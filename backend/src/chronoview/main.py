@@ -23,7 +23,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chronoview import selfmetrics, serving
-from chronoview.api import export, health, history, lineprotocol, metrics, snapshots, stream
+from chronoview.api import (
+    export, health, history, lineprotocol, metric_admin, metrics, snapshots, stream,
+)
 from chronoview.api import selfmetrics as selfmetrics_api
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
@@ -173,6 +175,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(selfmetrics_api.router)
     app.include_router(metrics.router)
     app.include_router(lineprotocol.router)
+    app.include_router(metric_admin.router)
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)

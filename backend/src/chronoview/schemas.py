@@ -84,6 +84,9 @@ class CatalogOut(BaseModel):
     last_value: float
     last_ts: str
     simulated: bool
+    unit: str | None = None
+    label: str | None = None
+    decimals: int | None = None
 
 
 class AlertOut(BaseModel):

@@ -20,19 +20,26 @@ MAX_MAX_POINTS = 10_000
 async def load_series(
     storage: Storage, metric: str, time_range: TimeRange, max_points: int = DEFAULT_MAX_POINTS
 ) -> dict[str, Any]:
-    """`{"metric","from","to","points":[{ts,value}],"alerts":[{ts,value,zscore}],"downsampled"}`.
+    """`{"metric","from","to","points":[{ts,value,zscore,mean,std}],"alerts":[{ts,value,zscore}],
+    "downsampled"}`.
 
     `points` is every point when they fit in `max_points`, else a downsample that keeps each
-    bucket's extremes and every alert point; `alerts` lists every alert point of the range.
+    bucket's extremes and every alert point; `alerts` lists every alert point of the range. Each
+    point carries its stored score: `mean` and `std` are the baseline it was scored against, so
+    the μ ± kσ band drawn from them is the same on every load and in a frozen snapshot.
     """
     columns = await storage.series(metric, time_range.start, time_range.end, max_points)
     stamps = [format_ts(ts) for ts in columns.ts]
-    values, alert, zscore = columns.values, columns.alert, columns.zscore
+    values, alert, zscore, mean, std = (columns.values, columns.alert, columns.zscore,
+                                        columns.mean, columns.std)
     return {
         "metric": metric,
         "from": format_ts(time_range.start),
         "to": format_ts(time_range.end),
-        "points": [{"ts": ts, "value": value} for ts, value in zip(stamps, values, strict=True)],
+        "points": [
+            {"ts": stamps[i], "value": values[i], "zscore": zscore[i], "mean": mean[i], "std": std[i]}
+            for i in range(len(stamps))
+        ],
         "alerts": [
             {"ts": stamps[i], "value": values[i], "zscore": zscore[i]}
             for i, flagged in enumerate(alert) if flagged

@@ -73,8 +73,10 @@ def test_catalog_lists_metrics_with_newest_value(client: TestClient) -> None:
                   {"metric": "b", "value": 3, "ts": T0}])
     catalog = client.get("/metrics").json()
     assert catalog == [
-        {"metric": "a", "last_value": 2.0, "last_ts": "2025-06-15T15:06:45.000Z", "simulated": False},
-        {"metric": "b", "last_value": 3.0, "last_ts": "2025-06-15T15:06:40.000Z", "simulated": False},
+        {"metric": "a", "last_value": 2.0, "last_ts": "2025-06-15T15:06:45.000Z", "simulated": False,
+         "unit": None, "label": None, "decimals": None},
+        {"metric": "b", "last_value": 3.0, "last_ts": "2025-06-15T15:06:40.000Z", "simulated": False,
+         "unit": None, "label": None, "decimals": None},
     ]
 
 

@@ -105,4 +105,9 @@ def test_file_names() -> None:
     assert export_filename(["a", "b", "c", "d"], hours) == "a+3more_1h.csv"
     assert export_filename(["host:cpu"], hours) == "host_cpu_1h.csv"
     span = TimeRange(1_758_931_200, 1_758_952_800, None)
-    assert export_filename(["cpu"], span) == "cpu_20250927T000000Z-20250927T060000Z.csv"
+    assert export_filename(["cpu"], span) == "cpu_20250927T000000Z_20250927T060000Z.csv"
+    # Each preset its own name (SPEC §5), so the dashboard's three buttons save three files.
+    assert export_filename(["cpu"], hours, "excel") == "cpu_1h_excel.csv"
+    assert export_filename(["cpu"], hours, "excel-eu") == "cpu_1h_excel-eu.csv"
+    assert export_filename(["cpu"], span, "excel-eu") == (
+        "cpu_20250927T000000Z_20250927T060000Z_excel-eu.csv")

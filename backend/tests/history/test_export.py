@@ -53,7 +53,7 @@ def test_several_metrics_interleave_by_time(client: TestClient) -> None:
     assert [r[:2] for r in _rows(response.text)[1:]] == [
         ["b", "0.0"], ["a", "1.0"], ["b", "2.0"], ["a", "3.0"], ["b", "4.0"], ["a", "5.0"]]
     assert response.headers["content-disposition"] == (
-        'attachment; filename="a+b_20250615T150640Z-20250615T150645Z.csv"')
+        'attachment; filename="a+b_20250615T150640Z_20250615T150645Z.csv"')
 
 
 def test_many_rows_cross_chunks_in_order_without_loss(client: TestClient) -> None:

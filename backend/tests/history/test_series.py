@@ -40,7 +40,9 @@ def test_a_short_range_comes_back_whole(client: TestClient) -> None:
     assert set(body) == {"metric", "from", "to", "points", "alerts", "downsampled"}
     assert body["metric"] == "temp"
     assert body["downsampled"] is False
-    assert body["points"] == [{"ts": format_ts(p["ts"]), "value": p["value"]} for p in points]  # type: ignore[arg-type]
+    assert [(p["ts"], p["value"]) for p in body["points"]] == [
+        (format_ts(p["ts"]), p["value"]) for p in points]  # type: ignore[arg-type]
+    assert all(set(p) == {"ts", "value", "zscore", "mean", "std"} for p in body["points"])
     assert body["alerts"] == []
     assert body["to"].endswith("Z")
     assert body["from"] < body["to"]

@@ -116,6 +116,21 @@ const en = {
   panLater: 'Later',
   zoomHint: 'Drag to zoom, shift-drag or ← → to pan, double-click to reset',
   badRange: 'From must be before To.',
+  // h20: honest display, metric meta, exports and snapshots.
+  state_snapshot: 'snapshot',
+  state_waiting: 'no such metric',
+  stateHint_waiting: 'No point of this metric has been received',
+  stale: 'Stale',
+  offline: 'Offline',
+  staleHint: 'No new point since {ago}',
+  incident_firing: 'Firing',
+  incident_pending: 'Pending',
+  pointOne: 'point',
+  unknownMetric: 'There is no metric named “{metric}”. It will show here as soon as its first point arrives.',
+  exportColumns: 'z-score and alert columns',
+  exportZone: 'Times in {zone}',
+  snapshotDeleteKey: 'Delete key (shown only now):',
+  copyDeleteKey: 'Copy key',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -233,6 +248,21 @@ const es: Dictionary = {
   panLater: 'Después',
   zoomHint: 'Arrastra para ampliar, mayús+arrastrar o ← → para desplazar, doble clic para restablecer',
   badRange: '«Desde» debe ser anterior a «Hasta».',
+  // h20: visualización honesta, metadatos de métricas, exportaciones y capturas.
+  state_snapshot: 'captura',
+  state_waiting: 'métrica inexistente',
+  stateHint_waiting: 'No se ha recibido ningún punto de esta métrica',
+  stale: 'Sin datos nuevos',
+  offline: 'Sin conexión',
+  staleHint: 'Ningún punto nuevo desde {ago}',
+  incident_firing: 'Disparada',
+  incident_pending: 'Pendiente',
+  pointOne: 'punto',
+  unknownMetric: 'No existe ninguna métrica llamada «{metric}». Aparecerá aquí en cuanto llegue su primer punto.',
+  exportColumns: 'Columnas de puntuación z y alerta',
+  exportZone: 'Horas en {zone}',
+  snapshotDeleteKey: 'Clave de borrado (solo se muestra ahora):',
+  copyDeleteKey: 'Copiar clave',
 };
 
 export const DICTIONARIES: Record<Language, Dictionary> = { en, es };

@@ -20,9 +20,11 @@ export interface SeriesPoint {
   tsRaw?: string;
   alert?: boolean;
   zscore?: number | null;
-  /** The window baseline when this point was scored (live points only). */
+  /** The window baseline when this point was scored (stored with the point). */
   mean?: number | null;
   std?: number | null;
+  /** The metric's incident state after this point (live messages that carry one). */
+  state?: string | null;
 }
 
 export interface SeriesSnapshot {
@@ -50,6 +52,7 @@ function mergePoint(older: SeriesPoint, newer: SeriesPoint): SeriesPoint {
     zscore: newer.zscore ?? older.zscore,
     mean: newer.mean ?? older.mean,
     std: newer.std ?? older.std,
+    state: newer.state ?? older.state,
   };
 }
 

@@ -66,7 +66,7 @@ async def export_csv(
         _stream(CsvFormatter(options).header(), first, lines),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{export_filename(metrics, time_range)}"',
+            "Content-Disposition": f'attachment; filename="{export_filename(metrics, time_range, preset)}"',
             "Cache-Control": "no-store",
         },
     )

@@ -19,6 +19,9 @@ router = APIRouter(tags=["history"])
 class SeriesPoint(BaseModel):
     ts: str
     value: float
+    zscore: float | None
+    mean: float | None
+    std: float | None
 
 
 class SeriesAlert(BaseModel):

@@ -174,10 +174,11 @@ async def post_metrics(request: Request) -> Response:
 
 @router.get("/metrics", response_model=list[CatalogOut])
 async def catalog(storage: StorageDep) -> list[CatalogOut]:
-    """Every metric seen, with its newest value."""
+    """Every metric seen, with its newest value and its display metadata."""
     return [
         CatalogOut(metric=c.metric, last_value=c.last_value, last_ts=format_ts(c.last_ts),
-                   simulated=c.simulated)
+                   simulated=c.simulated, unit=c.meta.unit, label=c.meta.label,
+                   decimals=c.meta.decimals)
         for c in await storage.catalog()
     ]
 

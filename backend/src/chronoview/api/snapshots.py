@@ -20,7 +20,7 @@ from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.points import format_ts
 from chronoview.series import load_series
 from chronoview.storage.base import SnapshotRecord, Storage
-from chronoview.timerange import TimeRange
+from chronoview.timerange import RangeError, TimeRange, parse_instant
 
 router = APIRouter(tags=["snapshots"])
 
@@ -52,6 +52,10 @@ _BODY_SCHEMA: dict[str, Any] = {
                             {"type": "null"},
                         ]},
                         "timeRangeHours": {"anyOf": [_HOURS, {"type": "null"}]},
+                        "from": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
+                                 "description": "Start of the window shown (with `to`): what "
+                                 "include_data freezes, instead of the last timeRangeHours."},
+                        "to": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
                         "layout": {},
                     },
                 },
@@ -130,6 +134,7 @@ def _parse(body: bytes) -> tuple[dict[str, Any], bool, float | None]:
     if len(orjson.dumps(state)) > MAX_STATE_BYTES:
         raise HTTPException(413, f"state is over {MAX_STATE_BYTES} bytes of JSON")
     _known_keys(state)
+    _window(state)
     include_data = document.get("include_data", False)
     if not isinstance(include_data, bool):
         raise invalid("include_data", "include_data must be true or false", "body")
@@ -165,19 +170,43 @@ def _known_keys(state: dict[str, Any]) -> tuple[list[str], float | None]:
     return list(dict.fromkeys(names)), None if hours is None else float(hours)
 
 
+def _window(state: dict[str, Any]) -> tuple[float, float] | None:
+    """The absolute window of `state.from`/`state.to` (both or neither), checked."""
+    start, end = state.get("from"), state.get("to")
+    if start is None and end is None:
+        return None
+    try:
+        if not isinstance(start, str) or not isinstance(end, str):
+            raise RangeError("state", "state.from and state.to go together, as RFC 3339 texts")
+        window = parse_instant("state", start), parse_instant("state", end)
+    except RangeError as exc:
+        raise invalid("state", f"state.from/state.to: {exc}", "body") from None
+    if window[0] >= window[1]:
+        raise invalid("state", "state.from must be before state.to", "body")
+    if window[1] - window[0] > MAX_FROZEN_HOURS * 3600.0:
+        raise invalid("state", f"state.from to state.to spans more than {MAX_FROZEN_HOURS} hours", "body")
+    return window
+
+
 async def _freeze(
     storage: Storage, settings: Settings, state: dict[str, Any], now: float
 ) -> dict[str, Any]:
-    """The series and alerts the sharer sees now, as GET /metrics/{m}/series would answer."""
+    """The series and alerts the sharer sees, as GET /metrics/{m}/series would answer: the
+    absolute window `state.from`/`state.to` when given (so the snapshot's CSV export of that
+    window has exactly these rows), else the last timeRangeHours up to now."""
     metrics, hours = _known_keys(state)
-    if not metrics or hours is None:
-        raise invalid("state", "include_data needs state.selectedMetric and state.timeRangeHours",
-                      "body")
-    # Nothing older than the retention is stored, so a longer range freezes the same points.
-    hours = min(hours, settings.retention_days * 24)
-    time_range = TimeRange(now - hours * 3600.0, now, hours)
+    window = _window(state)
+    if window is not None and metrics:
+        time_range = TimeRange(window[0], window[1], None)
+    elif hours is not None and metrics:
+        # Nothing older than the retention is stored, so a longer range freezes the same points.
+        hours = min(hours, settings.retention_days * 24)
+        time_range = TimeRange(now - hours * 3600.0, now, hours)
+    else:
+        raise invalid("state", "include_data needs state.selectedMetric and state.timeRangeHours "
+                      "(or state.from and state.to)", "body")
     series = {metric: await load_series(storage, metric, time_range) for metric in metrics}
-    return {"from": format_ts(time_range.start), "to": format_ts(now), "series": series}
+    return {"from": format_ts(time_range.start), "to": format_ts(time_range.end), "series": series}
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:

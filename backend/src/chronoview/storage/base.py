@@ -19,11 +19,21 @@ class StorageUnavailable(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class MetricMeta:
+    """How a metric is shown (PUT /metrics/{metric}/meta); None leaves the dashboard's default."""
+
+    unit: str | None = None
+    label: str | None = None
+    decimals: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogEntry:
     metric: str
     last_value: float
     last_ts: float
     simulated: bool
+    meta: MetricMeta = MetricMeta()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,9 @@ class SeriesColumns:
     values: list[float]
     alert: list[bool]
     zscore: list[float | None]
+    # The baseline each point was scored against (SPEC §4), for the μ ± kσ band.
+    mean: list[float | None]
+    std: list[float | None]
     downsampled: bool
 
 
@@ -76,6 +89,15 @@ class Storage(Protocol):
         ...
 
     async def catalog(self) -> list[CatalogEntry]: ...
+
+    async def set_meta(self, metric: str, meta: MetricMeta) -> bool:
+        """Replace a metric's unit, label and decimals; False when the metric is not in the catalog."""
+        ...
+
+    async def delete_metric(self, metric: str) -> bool:
+        """Remove a metric's points, alerts and catalog entry (meta included) in one transaction;
+        False when there was nothing to remove."""
+        ...
 
     async def alerts(
         self, metric: str | None, start: float, end: float, limit: int

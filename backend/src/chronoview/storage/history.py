@@ -31,6 +31,10 @@ _SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores datetimes in SQ
 EXPORT_CHUNK_ROWS = 5_000
 
 
+# ts, value, alert, zscore, mean, std: one point that may survive downsampling.
+_Candidate = tuple[float, float, bool, float | None, float | None, float | None]
+
+
 class _Sql(Protocol):
     dialect: str
 
@@ -55,10 +59,30 @@ def _epoch(dialect: str, stamp: Any) -> float:
 
 def _columns(dialect: str, rows: Sequence[Any]) -> SeriesColumns:
     if not rows:
-        return SeriesColumns([], [], [], [], False)
-    stamps, values, flags, zscores = zip(*rows, strict=True)
+        return SeriesColumns([], [], [], [], [], [], False)
+    stamps, values, flags, zscores, means, stds = zip(*rows, strict=True)
     return SeriesColumns([_epoch(dialect, s) for s in stamps], list(values),
-                         [bool(f) for f in flags], list(zscores), False)
+                         [bool(f) for f in flags], list(zscores), list(means), list(stds), False)
+
+
+async def _scores_at(
+    conn: AsyncConnection, dialect: str, metric: str, instants: Sequence[float]
+) -> dict[tuple[float, float], tuple[float | None, float | None, float | None]]:
+    """(zscore, mean, std) of the metric's points at these instants, by (epoch, value).
+
+    The bucket extremes come from the database as (ts, value) only; their scores are looked up
+    afterwards for the few that survive downsampling, by the (metric, ts) index.
+    """
+    found: dict[tuple[float, float], tuple[float | None, float | None, float | None]] = {}
+    wanted = sorted(set(instants))
+    for offset in range(0, len(wanted), 500):  # SQLite binds at most 999 parameters by default
+        chunk = [to_datetime(ts) for ts in wanted[offset:offset + 500]]
+        result = await conn.execute(
+            sa.select(_stamp(dialect), points.c.value, points.c.zscore, points.c.mean, points.c.std)
+            .where(points.c.metric == metric, points.c.ts.in_(chunk)))
+        for stamp, value, zscore, mean, std in result:
+            found[_epoch(dialect, stamp), value] = (zscore, mean, std)
+    return found
 
 
 # Per bucket, the lowest and the highest point (earliest first on ties) by an index range scan that
@@ -270,7 +294,8 @@ class HistoryQueries:
     ) -> SeriesColumns:
         where = (points.c.metric == metric, points.c.ts >= to_datetime(start),
                  points.c.ts <= to_datetime(end))
-        columns = (_stamp(self.dialect), points.c.value, points.c.alert, points.c.zscore)
+        columns = (_stamp(self.dialect), points.c.value, points.c.alert, points.c.zscore,
+                   points.c.mean, points.c.std)
         async with self.connect() as conn:
             # Only "does it fit?" matters, so counting stops after max_points + 1 index entries.
             probe = sa.select(sa.literal(1)).where(*where).limit(max_points + 1).subquery()
@@ -290,24 +315,33 @@ class HistoryQueries:
                 .order_by(by_id).limit(1))).one()
                 for by_ts, by_id in ((points.c.ts, points.c.id), (points.c.ts.desc(), points.c.id.desc()))]
             flagged = (await conn.execute(
-                sa.select(_stamp(self.dialect, alerts), alerts.c.value, sa.true(), alerts.c.zscore)
+                sa.select(_stamp(self.dialect, alerts), alerts.c.value, sa.true(), alerts.c.zscore,
+                          alerts.c.mean, alerts.c.std)
                 .where(alerts.c.metric == metric, alerts.c.ts >= to_datetime(start),
                        alerts.c.ts <= to_datetime(end))
             )).all()
             buckets = bucket_count(max_points, len(flagged))
             first, last = (_epoch(self.dialect, row[0]) for row in ends)
             extremes = await _bucket_extremes(conn, self.dialect, metric, first, last, buckets)
-        candidates: dict[tuple[float, float], tuple[float, float, bool, float | None]] = {}
-        for stamp, value in extremes:
-            candidates[stamp, value] = (stamp, value, False, None)
-        for row in (*ends, *flagged):  # alerts last, so a point both extreme and alert is an alert
-            stamp = _epoch(self.dialect, row[0])
-            candidates[stamp, row[1]] = (stamp, row[1], bool(row[2]), row[3])
-        ordered = sorted(candidates.values())
-        ts, values, alert, zscore = (list(c) for c in zip(*ordered, strict=True))
-        keep = downsample(ts, values, alert, max_points)
-        return SeriesColumns([ts[i] for i in keep], [values[i] for i in keep],
-                             [alert[i] for i in keep], [zscore[i] for i in keep], True)
+            candidates: dict[tuple[float, float], _Candidate] = {}
+            unscored: set[tuple[float, float]] = set()
+            for stamp, value in extremes:
+                candidates[stamp, value] = (stamp, value, False, None, None, None)
+                unscored.add((stamp, value))
+            for row in (*ends, *flagged):  # alerts last, so a point both extreme and alert is an alert
+                stamp = _epoch(self.dialect, row[0])
+                candidates[stamp, row[1]] = (stamp, row[1], bool(row[2]), row[3], row[4], row[5])
+                unscored.discard((stamp, row[1]))
+            ordered = sorted(candidates.values())
+            keep = downsample([c[0] for c in ordered], [c[1] for c in ordered],
+                              [c[2] for c in ordered], max_points)
+            kept = [ordered[i] for i in keep]
+            missing = [c[0] for c in kept if (c[0], c[1]) in unscored]
+            scores = await _scores_at(conn, self.dialect, metric, missing) if missing else {}
+        chosen = [c if (c[0], c[1]) not in scores else (c[0], c[1], c[2], *scores[c[0], c[1]])
+                  for c in kept]
+        ts, values, alert, zscore, mean, std = (list(c) for c in zip(*chosen, strict=True))
+        return SeriesColumns(ts, values, alert, zscore, mean, std, True)
 
     async def export_csv(
         self: _Sql, metrics: Sequence[str], start: float, end: float, options: CsvOptions

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
-from chronoview.storage.base import CatalogEntry, StorageUnavailable
+from chronoview.storage.base import CatalogEntry, MetricMeta, StorageUnavailable
 from chronoview.storage.engine import create_engine
 from chronoview.storage.history import HistoryQueries
 from chronoview.storage.tables import alerts, metrics, points
@@ -206,9 +206,26 @@ class SqlStorage(HistoryQueries):
         async with self.connect() as conn:
             result = await conn.execute(sa.select(metrics).order_by(metrics.c.metric))
             return [
-                CatalogEntry(row.metric, row.last_value, to_epoch(row.last_ts), bool(row.simulated))
+                CatalogEntry(row.metric, row.last_value, to_epoch(row.last_ts), bool(row.simulated),
+                             MetricMeta(row.unit, row.label, row.decimals))
                 for row in result
             ]
+
+    async def set_meta(self, metric: str, meta: MetricMeta) -> bool:
+        async with self.connect(write=True) as conn:
+            result = await conn.execute(
+                metrics.update().where(metrics.c.metric == metric)
+                .values(unit=meta.unit, label=meta.label, decimals=meta.decimals)
+            )
+        return bool(result.rowcount)
+
+    async def delete_metric(self, metric: str) -> bool:
+        async with self.connect(write=True) as conn:
+            removed = 0
+            for table in (points, alerts, metrics):
+                result = await conn.execute(table.delete().where(table.c.metric == metric))
+                removed += result.rowcount
+        return removed > 0
 
     async def alerts(
         self, metric: str | None, start: float, end: float, limit: int

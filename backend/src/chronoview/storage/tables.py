@@ -47,6 +47,10 @@ metrics = sa.Table(
     sa.Column("last_value", sa.Float(53), nullable=False),
     sa.Column("last_ts", sa.DateTime(timezone=True), nullable=False),
     sa.Column("simulated", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Set by PUT /metrics/{metric}/meta; ingest never touches them.
+    sa.Column("unit", sa.String(32), nullable=True),
+    sa.Column("label", sa.String(100), nullable=True),
+    sa.Column("decimals", sa.SmallInteger, nullable=True),
 )
 
 snapshots = sa.Table(

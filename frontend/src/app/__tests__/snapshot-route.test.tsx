@@ -46,13 +46,15 @@ describe('/snapshot/<id>', () => {
             },
           },
         };
-      if (url.pathname === '/metrics') return { body: [] };
+      // Live again, the metric must exist for a socket to wait for it.
+      if (url.pathname === '/metrics') return { body: [{ metric: 'traffic', last_value: 1, last_ts: iso(3) }] };
       return { body: { metric: 'traffic', points: [], alerts: [] } };
     });
     window.history.replaceState(null, '', `/snapshot/${ID}`);
     renderWithProviders(<App />);
 
     await waitFor(() => expect(screen.getByTestId('snapshot-banner')).toHaveTextContent('Snapshot of traffic'));
+    expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'snapshot');
     const banner = screen.getByTestId('snapshot-banner');
     expect(banner).toHaveTextContent('2025');
     expect(banner).toHaveTextContent('as it was saved');

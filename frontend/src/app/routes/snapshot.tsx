@@ -52,7 +52,12 @@ export function SnapshotRoute({ id }: { id: string }) {
   const source = useMemo(
     () =>
       result && 'snapshot' in result
-        ? { createdAt: result.snapshot.createdAt, data: result.snapshot.data, onGoLive: () => goLive() }
+        ? {
+            createdAt: result.snapshot.createdAt,
+            data: result.snapshot.data,
+            window: result.snapshot.window,
+            onGoLive: () => goLive(),
+          }
         : null,
     [result, goLive],
   );

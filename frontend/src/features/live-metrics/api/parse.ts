@@ -6,7 +6,7 @@
 import { finiteOrNull, isRecord } from '@/lib/api-client';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { parseTimestamp, toRfc3339 } from '@/lib/time';
-import type { AlertItem, CatalogEntry, CreatedSnapshot, FrozenData, SeriesHistory, Snapshot, StreamMessage } from './types';
+import type { AlertItem, CatalogEntry, CreatedSnapshot, FrozenData, SeriesHistory, Snapshot, StreamMessage, TimeWindow } from './types';
 
 function listIn(body: unknown, ...keys: string[]): unknown[] {
   if (Array.isArray(body)) return body;
@@ -40,6 +40,8 @@ export function parsePoint(row: unknown): SeriesPoint | null {
   const point: SeriesPoint = { ts, value: numeric, tsRaw: rawTs(tsValue, ts) };
   if (typeof extra.alert === 'boolean') point.alert = extra.alert;
   if ('zscore' in extra) point.zscore = finiteOrNull(extra.zscore);
+  if ('mean' in extra) point.mean = finiteOrNull(extra.mean);
+  if ('std' in extra) point.std = finiteOrNull(extra.std);
   return point;
 }
 
@@ -73,13 +75,16 @@ export function parseCatalog(body: unknown): CatalogEntry[] {
   const out: CatalogEntry[] = [];
   for (const row of listIn(body, 'metrics', 'items')) {
     if (typeof row === 'string') {
-      out.push({ metric: row, lastValue: null, lastTs: null, simulated: false });
+      out.push({ metric: row, lastValue: null, lastTs: null, simulated: false, unit: null, label: null, decimals: null });
     } else if (isRecord(row) && typeof row.metric === 'string') {
       out.push({
         metric: row.metric,
         lastValue: finiteOrNull(row.last_value),
         lastTs: parseTimestamp(row.last_ts),
         simulated: row.simulated === true,
+        unit: typeof row.unit === 'string' && row.unit ? row.unit : null,
+        label: typeof row.label === 'string' && row.label ? row.label : null,
+        decimals: typeof row.decimals === 'number' && Number.isInteger(row.decimals) && row.decimals >= 0 ? row.decimals : null,
       });
     }
   }
@@ -131,14 +136,16 @@ export function parseStreamMessage(raw: unknown): StreamMessage | null {
   const zscore = finiteOrNull(body.zscore);
   const mean = finiteOrNull(body.mean);
   const std = finiteOrNull(body.std);
+  const state = typeof body.state === 'string' ? body.state : null;
   return {
     metric: data.metric,
-    point: { ts: base.ts, value: base.value, tsRaw: base.tsRaw, alert, zscore, mean, std },
+    point: { ts: base.ts, value: base.value, tsRaw: base.tsRaw, alert, zscore, mean, std, state },
     alert,
     zscore,
     mean,
     std,
     n: finiteOrNull(body.n),
+    state,
   };
 }
 
@@ -185,12 +192,21 @@ function parseFrozen(body: unknown): FrozenData | null {
   return { series, alerts };
 }
 
+function parseWindow(body: unknown): TimeWindow | null {
+  if (!isRecord(body)) return null;
+  const from = parseTimestamp(body.from);
+  const to = parseTimestamp(body.to);
+  return from !== null && to !== null && from < to ? { from, to } : null;
+}
+
 export function parseSnapshot(body: unknown): Snapshot {
   if (!isRecord(body) || typeof body.id !== 'string') throw new Error('unexpected snapshot');
+  const state = isRecord(body.state) ? body.state : {};
   return {
     id: body.id,
-    state: isRecord(body.state) ? body.state : {},
+    state,
     createdAt: parseTimestamp(body.created_at),
     data: parseFrozen(body.data),
+    window: parseWindow(state) ?? parseWindow(body.data),
   };
 }

@@ -1,7 +1,8 @@
+import type { MetricMeta } from '@/lib/metric-format';
 import type { SeriesPoint } from '@/lib/series-buffer';
 
-/** One row of GET /metrics. */
-export interface CatalogEntry {
+/** One row of GET /metrics, with the metric's display metadata. */
+export interface CatalogEntry extends MetricMeta {
   metric: string;
   lastValue: number | null;
   lastTs: number | null;
@@ -33,6 +34,8 @@ export interface StreamMessage {
   mean: number | null;
   std: number | null;
   n: number | null;
+  /** The metric's incident state after this point, when the server reports it. */
+  state: string | null;
 }
 
 /** What the dashboard saves in a snapshot's `state` (unknown keys are kept by the server). */
@@ -41,11 +44,12 @@ export interface SnapshotState {
   timeRangeHours: number;
   layout: SnapshotLayout;
   range: string;
-  /** The absolute window shown (a zoomed or custom window, or the preset's at save time). */
-  from?: string;
-  to?: string;
   language: string;
   savedAt: string;
+  /** The absolute window on screen (RFC 3339; a zoomed or custom window, or the preset's at save
+   * time): what the snapshot freezes and exports. */
+  from: string;
+  to: string;
 }
 
 export interface SnapshotLayout {
@@ -70,10 +74,18 @@ export interface FrozenData {
   alerts: AlertItem[];
 }
 
+/** An absolute window, epoch ms. */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
 /** GET /snapshots/{id}. */
 export interface Snapshot {
   id: string;
   state: Record<string, unknown>;
   createdAt: number | null;
   data: FrozenData | null;
+  /** The window the snapshot shows: state.from/to, else the frozen data's, else none. */
+  window: TimeWindow | null;
 }

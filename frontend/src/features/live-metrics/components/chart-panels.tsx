@@ -1,5 +1,7 @@
 import { memo } from 'react';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
+import type { Outage } from '@/lib/gaps';
+import type { MetricMeta } from '@/lib/metric-format';
 import type { SeriesBuffer } from '@/lib/series-buffer';
 import { LineMetric } from './line-metric';
 
@@ -25,14 +27,26 @@ export interface LinePanelProps {
   /** The chart's accessible name. */
   label: string;
   onDrawn?: () => void;
+  outages?: readonly Outage[];
+  meta?: MetricMeta;
 }
 
-export const LineChartPanel = memo(function LineChartPanel({ buffer, rangeMs, end = null, emptyMessage, loading, label, onDrawn }: LinePanelProps) {
+export const LineChartPanel = memo(function LineChartPanel({
+  buffer,
+  rangeMs,
+  end = null,
+  emptyMessage,
+  loading,
+  label,
+  onDrawn,
+  outages,
+  meta,
+}: LinePanelProps) {
   const { points } = useThrottledStore(buffer, lineInterval(rangeMs));
   const windowEnd = end ?? points[points.length - 1]?.ts ?? Date.now();
   return (
     <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
-      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} label={label} onDrawn={onDrawn} />
+      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} label={label} onDrawn={onDrawn} outages={outages} meta={meta} />
       {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
       {!points.length && loading ? <div className="chart-loading" aria-hidden="true" /> : null}
     </div>

@@ -1,16 +1,9 @@
 import { useActiveTooltipLabel, useIsTooltipActive, usePlotArea, useXAxisScale, useYAxisScale } from 'recharts';
-import { useI18n } from '@/lib/i18n';
-
-export interface ReadoutRow {
-  ts: number;
-  value: number | null;
-  band: [number, number] | null;
-  zscore?: number | null;
-  alert?: boolean;
-}
+import type { MetricMeta } from '@/lib/metric-format';
+import { ChartTooltip, type TooltipRow } from './chart-tooltip';
 
 const BOX_WIDTH = 210;
-const BOX_HEIGHT = 112;
+const BOX_HEIGHT = 140;
 
 /** The row whose ts is `ts` (rows are in time order). */
 function findRow<T extends { ts: number }>(rows: readonly T[], ts: number): T | undefined {
@@ -29,11 +22,10 @@ function findRow<T extends { ts: number }>(rows: readonly T[], ts: number): T | 
 /**
  * The point under the pointer (or picked with the arrow keys: Recharts' accessibility layer moves
  * the same active point), read from Recharts' tooltip state: a cursor line, a dot and a box with
- * time, value, z and the band. It takes the place of Recharts' Tooltip, which shows nothing
+ * time, value with unit, z, the baseline μ ± σ and the state. It takes the place of Recharts' Tooltip, which shows nothing
  * without a Recharts Line and would add ~8 kB of compressed JS to the first screen.
  */
-export function ChartReadout({ rows, k, colors }: { rows: readonly ReadoutRow[]; k: number; colors: { cursor: string; dot: string; bg: string; text: string } }) {
-  const { fmt, t } = useI18n();
+export function ChartReadout({ rows, meta, colors }: { rows: readonly TooltipRow[]; meta: MetricMeta; colors: { cursor: string; dot: string; bg: string; text: string } }) {
   const active = useIsTooltipActive();
   const label = useActiveTooltipLabel();
   const area = usePlotArea();
@@ -46,23 +38,13 @@ export function ChartReadout({ rows, k, colors }: { rows: readonly ReadoutRow[];
   const py = y(row.value);
   if (px === undefined || py === undefined) return null;
   const left = px + 12 + BOX_WIDTH > area.x + area.width ? px - 12 - BOX_WIDTH : px + 12;
-  const band = row.band ? `${fmt.number((row.band[0] + row.band[1]) / 2)} ± ${fmt.number((row.band[1] - row.band[0]) / 2)}` : '—';
   return (
     <g pointerEvents="none" data-layer="readout">
       <line x1={px} x2={px} y1={area.y} y2={area.y + area.height} stroke={colors.cursor} strokeDasharray="3 3" />
       <circle cx={px} cy={py} r={5} fill={colors.dot} stroke={colors.bg} strokeWidth={2} />
       <foreignObject x={Math.max(area.x, left)} y={area.y + 4} width={BOX_WIDTH} height={BOX_HEIGHT}>
         <div className="chart-readout" style={{ background: colors.bg, color: colors.text }} data-testid="chart-readout">
-          <time dateTime={new Date(row.ts).toISOString()}>{fmt.dateTime(row.ts)}</time>
-          <dl>
-            <dt>{t('value')}</dt>
-            <dd>{fmt.number(row.value)}</dd>
-            <dt>z</dt>
-            <dd>{fmt.zscore(row.zscore ?? null)}</dd>
-            <dt>{t('band', { k: fmt.number(k) })}</dt>
-            <dd>{band}</dd>
-          </dl>
-          {row.alert ? <strong className="chart-readout-alert">{t('alert')}</strong> : null}
+          <ChartTooltip row={{ ...row, value: row.value }} meta={meta} />
         </div>
       </foreignObject>
     </g>

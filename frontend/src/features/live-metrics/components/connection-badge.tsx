@@ -7,11 +7,13 @@ export interface ConnectionBadgeProps {
   nextRetryAt?: number | null;
   fatal?: boolean;
   snapshot?: boolean;
+  /** The metric does not exist (yet): nothing is live, nothing is being retried. */
+  waiting?: boolean;
   onRetry?: () => void;
 }
 
 /** live / reconnecting / offline, with the next retry and a way to retry now. */
-export function ConnectionBadge({ state, nextRetryAt = null, fatal = false, snapshot = false, onRetry }: ConnectionBadgeProps) {
+export function ConnectionBadge({ state: connection, nextRetryAt = null, fatal = false, snapshot = false, waiting = false, onRetry }: ConnectionBadgeProps) {
   const { t } = useI18n();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -20,6 +22,7 @@ export function ConnectionBadge({ state, nextRetryAt = null, fatal = false, snap
     return () => clearInterval(timer);
   }, [nextRetryAt]);
   const seconds = nextRetryAt !== null ? Math.max(0, Math.ceil((nextRetryAt - now) / 1000)) : null;
+  const state = snapshot ? 'snapshot' : waiting ? 'waiting' : connection;
   const hint = snapshot ? t('stateHint_snapshot') : fatal ? t('stateHint_fatal') : t(`stateHint_${state}`);
 
   return (
@@ -28,10 +31,10 @@ export function ConnectionBadge({ state, nextRetryAt = null, fatal = false, snap
         <span className="badge-dot" aria-hidden="true" />
         {t(`state_${state}`)}
       </span>
-      {!snapshot && state !== 'live' && seconds !== null ? (
+      {state !== 'live' && state !== 'snapshot' && state !== 'waiting' && seconds !== null ? (
         <span className="retry-hint">{t('retryIn', { s: seconds })}</span>
       ) : null}
-      {!snapshot && state !== 'live' && onRetry ? (
+      {state !== 'live' && state !== 'snapshot' && state !== 'waiting' && onRetry ? (
         <button type="button" className="button button-small" onClick={onRetry}>
           {t('retryNow')}
         </button>

@@ -4,7 +4,10 @@ import { ThemeSelect } from '@/components/theme-select';
 import { ViewNav } from '@/components/view-nav';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
+import { gapThreshold } from '@/lib/gaps';
 import { useI18n } from '@/lib/i18n';
+import { NO_META, type MetricMeta } from '@/lib/metric-format';
+import { toRfc3339 } from '@/lib/time';
 import { rangeHours, rangeMs, type TimeRange } from '@/lib/time-range';
 import type { AlertItem, SnapshotState } from '../api/types';
 import { useAlertFeed } from '../hooks/use-alert-feed';
@@ -23,6 +26,7 @@ import { NotificationToggle } from './notification-toggle';
 import { SingleStat } from './single-stat';
 import { SnapshotBanner } from './snapshot-banner';
 import { SnapshotButton } from './snapshot-button';
+import './honest-display.css';
 
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
 /** Not needed for the first screen: fetched once the line chart has drawn and its data is in. */
@@ -73,36 +77,57 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
   const [lineDrawn, setLineDrawn] = useState(false);
   const onLineDrawn = useCallback(() => setLineDrawn(true), []);
 
-  const { buffer, connection, historyState } = useLiveSeries({ metric, range, live, onAlert, createSocket });
+  const entry = metric ? catalog.entries.find((candidate) => candidate.metric === metric) : undefined;
+  const meta = useMetricMeta(entry?.unit ?? null, entry?.label ?? null, entry?.decimals ?? null);
+  // A metric the server does not know: say so, and open no socket that would wait for it
+  // forever. The catalog is re-read every second, so its first point brings it to life.
+  const unknown = live && metric !== null && catalog.loaded && !catalog.error && entry === undefined;
+  const { buffer, connection, outages, arrivedAt, historyState } = useLiveSeries({
+    metric,
+    range,
+    live,
+    connect: !unknown,
+    onAlert,
+    createSocket,
+  });
   const frozen = useSnapshotSeries(buffer, snapshot, metric, range);
   const { points } = useThrottledStore(buffer, RENDER_INTERVAL_MS);
 
   const latest = points[points.length - 1];
   const baseline = useMemo(() => latestBaseline(points), [points]);
+  const staleAfterMs = useMemo(() => gapThreshold(points.map((point) => point.ts)), [points]);
+  const window = snapshot?.window ?? null;
+  const shownMs = window ? window.to - window.from : rangeMs(range);
   const alerts = live ? feed.alerts : frozen.alerts;
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
-  const serverDown = live && (catalogState === 'error' || connection.state === 'offline');
+  // No socket is opened for an unknown metric, so its idle "offline" says nothing about the server.
+  const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown));
   // The first data is in (or known not to come): what the first screen waits for.
   const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
 
-  const getSnapshotState = useCallback(
-    (): SnapshotState => ({
+  const getSnapshotState = useCallback((): SnapshotState => {
+    // The absolute window on screen, so the snapshot freezes and exports exactly these rows.
+    const to = Date.now();
+    return {
       selectedMetric: metric,
       timeRangeHours: rangeHours(range),
       layout: { panels: PANELS },
       range,
       language,
-      savedAt: new Date().toISOString(),
-    }),
-    [metric, range, language],
-  );
+      savedAt: new Date(to).toISOString(),
+      from: toRfc3339(to - rangeMs(range)),
+      to: toRfc3339(to),
+    };
+  }, [metric, range, language]);
 
   const emptyMessage =
     loadState === 'loading'
       ? null
       : serverDown
         ? t('offlineHint')
+        : unknown && metric
+          ? t('unknownMetric', { metric })
         : live && !metric && catalogState === 'ready'
           ? t('noMetricsHint')
           : t('noDataHint');
@@ -141,6 +166,7 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
             nextRetryAt={connection.nextRetryAt}
             fatal={connection.fatal}
             snapshot={!live}
+            waiting={unknown && !serverDown}
             onRetry={retry}
           />
           <LanguageSelect />
@@ -160,7 +186,7 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
 
       <section className="toolbar" aria-label={t('toolbarLabel')}>
         <SnapshotButton getState={getSnapshotState} disabled={!metric} />
-        <ExportLinks metric={metric} range={range} />
+        <ExportLinks metric={metric} range={range} window={window} />
         <NotificationToggle
           permission={notifications.permission}
           enabled={notifications.enabled}
@@ -170,7 +196,16 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
       </section>
 
       <main className="grid">
-        <SingleStat metric={metric} latest={latest} baseline={baseline} live={live} />
+        <SingleStat
+          metric={metric}
+          latest={latest}
+          baseline={baseline}
+          live={live}
+          source={!live ? 'snapshot' : connection.state === 'live' ? 'live' : 'down'}
+          staleAfterMs={staleAfterMs}
+          arrivedAt={latest ? arrivedAt(latest.ts) : undefined}
+          meta={meta}
+        />
 
         <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
           <h2 id="line-title" className="panel-title">
@@ -179,8 +214,10 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
           </h2>
           <LineChartPanel
             buffer={buffer}
-            rangeMs={rangeMs(range)}
-            end={snapshot?.createdAt ?? null}
+            rangeMs={shownMs}
+            end={window?.to ?? snapshot?.createdAt ?? null}
+            outages={outages}
+            meta={meta}
             emptyMessage={emptyMessage}
             loading={loadState === 'loading'}
             label={t('lineChartLabel', { metric: metric ?? '—', range: t(`range_${range}`) })}
@@ -188,7 +225,8 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
           />
           <p className="panel-footer">
             <span>
-              <span data-testid="point-count">{points.length}</span> {t('pointsLabel')}
+              <span data-testid="point-count">{points.length}</span>{' '}
+              {new Intl.PluralRules(fmt.locale).select(points.length) === 'one' ? t('pointOne') : t('pointsLabel')}
             </span>
             {latest ? (
               <span>
@@ -227,5 +265,13 @@ export function Dashboard({ metric: requested, range, onChange, snapshot = null,
 
       <AlertNotice alert={notifications.notice} onDismiss={notifications.dismiss} />
     </div>
+  );
+}
+
+/** The meta as one object that keeps its identity while its fields do (charts memoise on it). */
+function useMetricMeta(unit: string | null, label: string | null, decimals: number | null): MetricMeta {
+  return useMemo(
+    () => (unit === null && label === null && decimals === null ? NO_META : { unit, label, decimals }),
+    [unit, label, decimals],
   );
 }

@@ -5,18 +5,19 @@ import { useMediaQuery } from '@/hooks/use-media-query';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
 import { downsampleMinMax } from '@/lib/downsample';
+import { breaksIn, gapSpans, type Outage } from '@/lib/gaps';
+import { formatNumber, NO_META, type MetricMeta } from '@/lib/metric-format';
 import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA, chartColors } from './chart-colors';
 import { AlertMarks, BandLayer, DrawnSignal, LinePath } from './chart-overlays';
 import { ChartReadout } from './chart-readout';
+import type { TooltipRow } from './chart-tooltip';
 
-interface Row {
-  ts: number;
-  value: number;
+interface Row extends TooltipRow {
+  /** Null on the row inserted at a gap: the line and the band break there. */
+  value: number | null;
   band: [number, number] | null;
-  zscore: number | null;
-  alert: boolean;
 }
 
 export interface LineMetricProps {
@@ -32,6 +33,9 @@ export interface LineMetricProps {
   label: string;
   /** Called once the chart's SVG is on the screen. */
   onDrawn?: () => void;
+  /** Spans the live stream was down: a series interval across one of them is a gap. */
+  outages?: readonly Outage[];
+  meta?: MetricMeta;
 }
 
 // Recharts 3 re-syncs its internal store whenever a prop object changes identity, so every
@@ -40,9 +44,21 @@ const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
 const AUTO_DOMAIN = ['auto', 'auto'] as const;
 const NONE: readonly number[] = [];
 const IGNORE = () => {};
+const NO_OUTAGES: readonly Outage[] = [];
 
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
-function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDrawn = 600, label, onDrawn = IGNORE }: LineMetricProps) {
+function LineMetricChart({
+  points,
+  rangeMs,
+  end,
+  k = ALERT_SIGMA,
+  height,
+  maxDrawn = 600,
+  label,
+  onDrawn = IGNORE,
+  outages = NO_OUTAGES,
+  meta = NO_META,
+}: LineMetricProps) {
   const { fmt } = useI18n();
   const colors = chartColors(useColorScheme());
   const { rows, alerts, yScale } = useMemo(() => {
@@ -50,18 +66,35 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDra
     const alerts: { ts: number; value: number }[] = [];
     let min = Infinity;
     let max = -Infinity;
-    for (const point of downsampleMinMax(points, maxDrawn)) {
+    const drawn = downsampleMinMax(points, maxDrawn);
+    // Gaps are judged on the series as held, then placed between the drawn points (SPEC §8).
+    const spans = gapSpans(points.map((point) => point.ts), outages);
+    const breaks = new Set(breaksIn(drawn.map((point) => point.ts), spans));
+    drawn.forEach((point, index) => {
+      if (breaks.has(index)) {
+        const before = drawn[index - 1]!.ts;
+        rows.push({ ts: before + (point.ts - before) / 2, value: null, band: null });
+      }
       const hasBand = point.mean !== null && point.mean !== undefined && point.std !== null && point.std !== undefined;
       const band: [number, number] | null = hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null;
-      rows.push({ ts: point.ts, value: point.value, band, zscore: point.zscore ?? null, alert: point.alert === true });
+      rows.push({
+        ts: point.ts,
+        value: point.value,
+        band,
+        zscore: point.zscore ?? null,
+        mean: point.mean,
+        std: point.std,
+        alert: point.alert === true,
+        state: point.state,
+      });
       if (point.alert) alerts.push({ ts: point.ts, value: point.value });
       min = Math.min(min, point.value, band ? band[0] : Infinity);
       max = Math.max(max, point.value, band ? band[1] : -Infinity);
-    }
+    });
     // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
     const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
     return { rows, alerts, yScale };
-  }, [points, k, maxDrawn]);
+  }, [points, k, maxDrawn, outages]);
 
   // A window that ends at the newest point is given as a function of the data's extent: the
   // prop then keeps its identity while the window slides, and the axis is not re-registered.
@@ -73,8 +106,12 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDra
   const yDomain = useStableArray(yScale?.domain ?? NONE);
   const yTicks = useStableArray(yScale?.ticks ?? NONE);
   const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
-  const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
+  const yTick = useCallback((value: number) => formatNumber(fmt, value, meta), [fmt, meta]);
   const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
+  const yLabel = useMemo(
+    () => (meta.unit ? { value: meta.unit, angle: -90, position: 'insideLeft' as const, fill: colors.axis, fontSize: 12 } : undefined),
+    [meta.unit, colors],
+  );
   const size = useMemo(() => ({ width: '100%', height: height ?? (narrow ? 240 : 320) }), [height, narrow]);
   const readoutColors = useMemo(
     () => ({ cursor: colors.axis, dot: colors.line, bg: colors.tooltipBg, text: colors.tooltipText }),
@@ -115,11 +152,12 @@ function LineMetricChart({ points, rangeMs, end, k = ALERT_SIGMA, height, maxDra
         stroke={colors.axis}
         tick={tickStyle}
         width={64}
+        label={yLabel}
       />
       <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
       <LinePath rows={rows} stroke={colors.line} />
       <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
-      <ChartReadout rows={rows} k={k} colors={readoutColors} />
+      <ChartReadout rows={rows} meta={meta} colors={readoutColors} />
       <DrawnSignal onDrawn={onDrawn} />
     </ComposedChart>
   );

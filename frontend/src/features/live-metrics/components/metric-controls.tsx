@@ -1,4 +1,5 @@
 import { useI18n } from '@/lib/i18n';
+import { metricTitle } from '@/lib/metric-format';
 import { TIME_RANGES, type TimeRange } from '@/lib/time-range';
 import type { CatalogEntry } from '../api/types';
 
@@ -15,6 +16,7 @@ export function MetricControls({ catalog, metric, range, onMetricChange, onRange
   const { t } = useI18n();
   // The URL may name a metric the catalog does not list (yet): keep it selectable.
   const names = catalog.map((entry) => entry.metric);
+  const byName = new Map(catalog.map((entry) => [entry.metric, entry]));
   if (metric && !names.includes(metric)) names.unshift(metric);
   return (
     <div className="controls">
@@ -29,7 +31,7 @@ export function MetricControls({ catalog, metric, range, onMetricChange, onRange
           {names.length ? null : <option value="">{t('noMetrics')}</option>}
           {names.map((name) => (
             <option key={name} value={name}>
-              {name}
+              {byName.has(name) ? metricTitle(name, byName.get(name)) : name}
             </option>
           ))}
         </select>

@@ -1,7 +1,12 @@
 import type { CSSProperties } from 'react';
+import { useNow } from '@/hooks/use-now';
 import { useI18n } from '@/lib/i18n';
+import { formatValue, metricTitle, NO_META, type MetricMeta } from '@/lib/metric-format';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { ALERT_SIGMA } from './chart-colors';
+
+/** Where the card's value comes from: a live stream, a stream that is down, or a snapshot. */
+export type StatSource = 'live' | 'down' | 'snapshot';
 
 export interface SingleStatProps {
   metric: string | null;
@@ -11,31 +16,63 @@ export interface SingleStatProps {
   k?: number;
   /** False for a snapshot, where a point without a score is not "warming up". */
   live?: boolean;
+  source?: StatSource;
+  /** The newest point is stale once older than this (the series' gap threshold). */
+  staleAfterMs?: number;
+  /** When the newest point arrived (epoch ms; its ts when it came with the history). */
+  arrivedAt?: number;
+  meta?: MetricMeta;
 }
 
 /** The current value, big enough to read across a room, with its z-score and alert state. */
-export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = true }: SingleStatProps) {
+export function SingleStat({
+  metric,
+  latest,
+  baseline,
+  k = ALERT_SIGMA,
+  live = true,
+  source = live ? 'live' : 'snapshot',
+  staleAfterMs = Infinity,
+  arrivedAt,
+  meta = NO_META,
+}: SingleStatProps) {
   const { fmt, t } = useI18n();
+  // Only a live card ages: it is re-checked every second, not only when a point arrives.
+  const now = useNow(1000, source === 'live' && latest !== undefined);
   const alert = latest?.alert === true;
-  const valueText = fmt.number(latest?.value);
+  const valueText = formatValue(fmt, latest?.value, meta);
   const zscore = latest?.zscore ?? null;
-  const status: 'alert' | 'normal' | 'warming' | 'none' = !latest
+  const stale = source === 'live' && latest !== undefined && now - (arrivedAt ?? latest.ts) > staleAfterMs;
+  // A value that is not current never says "Normal" (SPEC §8: honest display).
+  const status: 'alert' | 'normal' | 'warming' | 'none' | 'stale' | 'offline' = !latest
     ? 'none'
-    : alert
-      ? 'alert'
-      : zscore === null && !baseline && live
-        ? 'warming'
-        : 'normal';
-  const label = { alert: t('alert'), normal: t('normal'), warming: t('warmingUp'), none: t('noData') }[status];
+    : source === 'down'
+      ? 'offline'
+      : stale
+        ? 'stale'
+        : alert
+          ? 'alert'
+          : zscore === null && !baseline && live
+            ? 'warming'
+            : 'normal';
+  const label = {
+    alert: t('alert'),
+    normal: t('normal'),
+    warming: t('warmingUp'),
+    none: t('noData'),
+    stale: t('stale'),
+    offline: t('offline'),
+  }[status];
 
   return (
     <section className="panel single-stat" data-testid="single-stat" data-alert={alert} aria-labelledby="single-stat-title">
       <h2 id="single-stat-title" className="panel-title">
         {t('currentValue')}
-        {metric ? <span className="panel-subtitle"> · {metric}</span> : null}
+        {metric ? <span className="panel-subtitle"> · {metricTitle(metric, meta)}</span> : null}
       </h2>
       <p
-        className={`stat-value${alert ? ' is-alert' : ''}${latest ? '' : ' is-empty'}`}
+        className={`stat-value${alert ? ' is-alert' : ''}${latest ? '' : ' is-empty'}${stale || status === 'offline' ? ' is-stale' : ''}`}
+        data-stale={stale || status === 'offline'}
         data-testid="current-value"
         // The font shrinks with the number of characters so the value never wraps.
         style={{ '--chars': Math.max(4, valueText.length) } as CSSProperties}
@@ -50,7 +87,12 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
         <div>
           <dt>{t('alertState')}</dt>
           <dd>
-            <span className={`chip chip-${status}`} data-testid="alert-state" data-state={status}>
+            <span
+              className={`chip chip-${status}`}
+              data-testid="alert-state"
+              data-state={status}
+              title={latest && (stale || status === 'offline') ? t('staleHint', { ago: fmt.relative(latest.ts, now) }) : undefined}
+            >
               {label}
             </span>
           </dd>
@@ -58,7 +100,7 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
         <div>
           <dt>{t('baseline', { k: fmt.number(k) })}</dt>
           <dd>
-            {baseline ? `${fmt.number(baseline.mean)} ± ${fmt.number(k * (baseline.std ?? 0))}` : '—'}
+            {baseline ? `${formatValue(fmt, baseline.mean, meta)} ± ${formatValue(fmt, k * (baseline.std ?? 0), meta)}` : '—'}
           </dd>
         </div>
         <div>

@@ -9,11 +9,11 @@ type Status = { kind: 'idle' } | { kind: 'saving' } | { kind: 'error' } | { kind
 export function SnapshotButton({ getState, disabled = false }: { getState: () => SnapshotState; disabled?: boolean }) {
   const { t } = useI18n();
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<'link' | 'key' | null>(null);
 
   const save = async () => {
     setStatus({ kind: 'saving' });
-    setCopied(false);
+    setCopied(null);
     try {
       const snapshot = await createSnapshot(getState());
       const link = new URL(snapshot.url, window.location.origin).toString();
@@ -23,13 +23,13 @@ export function SnapshotButton({ getState, disabled = false }: { getState: () =>
     }
   };
 
-  const copy = async (link: string) => {
+  const copy = async (text: string, what: 'link' | 'key') => {
     try {
-      await navigator.clipboard.writeText(link);
-      setCopied(true);
+      await navigator.clipboard.writeText(text);
+      setCopied(what);
     } catch {
       // No clipboard permission (plain http, old browser): select the text for a manual copy.
-      const field = document.getElementById('snapshot-link-field') as HTMLInputElement | null;
+      const field = document.getElementById(what === 'link' ? 'snapshot-link-field' : 'snapshot-key-field') as HTMLInputElement | null;
       field?.select();
     }
   };
@@ -59,9 +59,25 @@ export function SnapshotButton({ getState, disabled = false }: { getState: () =>
             {status.link}
           </a>
           <input id="snapshot-link-field" className="visually-hidden" readOnly value={status.link} tabIndex={-1} />
-          <button type="button" className="button button-small" onClick={() => void copy(status.link)} data-testid="copy-link">
-            {copied ? t('copied') : t('copy')}
+          <button type="button" className="button button-small" onClick={() => void copy(status.link, 'link')} data-testid="copy-link">
+            {copied === 'link' ? t('copied') : t('copy')}
           </button>
+          {status.snapshot.deleteKey ? (
+            // Shown once: the server keeps only a hash of it, and this state is gone on the next save.
+            <span className="snapshot-key">
+              <label htmlFor="snapshot-key-field">{t('snapshotDeleteKey')}</label>
+              <code data-testid="snapshot-delete-key">{status.snapshot.deleteKey}</code>
+              <input id="snapshot-key-field" className="visually-hidden" readOnly value={status.snapshot.deleteKey} tabIndex={-1} />
+              <button
+                type="button"
+                className="button button-small"
+                onClick={() => void copy(status.snapshot.deleteKey!, 'key')}
+                data-testid="copy-delete-key"
+              >
+                {copied === 'key' ? t('copied') : t('copyDeleteKey')}
+              </button>
+            </span>
+          ) : null}
         </div>
       ) : null}
     </div>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useWebSocket, type WebSocketFactory } from '@/hooks/use-websocket';
+import { useWebSocket, type ConnectionState, type WebSocketFactory } from '@/hooks/use-websocket';
+import type { Outage } from '@/lib/gaps';
 import { DEFAULT_CAPACITY, SeriesBuffer, type SeriesPoint } from '@/lib/series-buffer';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getSeries, MAX_POINTS } from '../api/metrics';
@@ -9,11 +10,15 @@ import type { AlertItem } from '../api/types';
 
 export type HistoryState = 'loading' | 'ready' | 'error';
 
+const NO_OUTAGES: readonly Outage[] = [];
+
 export interface LiveSeriesOptions {
   metric: string | null;
   range: TimeRange;
   /** False for a snapshot: no socket, the caller fills the buffer. */
   live: boolean;
+  /** False while the metric is not known to exist: history is asked, but no socket waits for it. */
+  connect?: boolean;
   onAlert?: (alert: AlertItem) => void;
   createSocket?: WebSocketFactory;
   now?: () => number;
@@ -25,7 +30,7 @@ export interface LiveSeriesOptions {
  * point held (`since=`), so a reconnect leaves no hole and — the buffer being unique by ts —
  * no duplicate.
  */
-export function useLiveSeries({ metric, range, live, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
+export function useLiveSeries({ metric, range, live, connect = true, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
   const buffer = useMemo(
     () => new SeriesBuffer({ capacity: Math.min(DEFAULT_CAPACITY, MAX_POINTS), retainMs: rangeMs(range) }),
     // A new metric or range starts a new buffer.
@@ -50,7 +55,8 @@ export function useLiveSeries({ metric, range, live, onAlert, createSocket, now 
         setHistory({ key: `${metric}|${range}`, state: 'error' });
       });
     return () => controller.abort();
-  }, [buffer, live, metric, range]);
+    // Read again when a metric starts to exist, so its first points are not left behind.
+  }, [buffer, live, metric, range, connect]);
 
   const historySettled = history.key === key && history.state !== 'loading';
 
@@ -63,11 +69,17 @@ export function useLiveSeries({ metric, range, live, onAlert, createSocket, now 
     return metricStreamUrl(metric, last.ts >= oldest ? { raw: last.tsRaw, ms: last.ts } : { ms: oldest });
   }, [buffer, metric, now, range]);
 
+  // When the newest live point arrived, by this browser's clock: its age is measured from then,
+  // so a server clock a few seconds off never makes a fresh value look stale.
+  const arrival = useRef<{ ts: number; at: number } | null>(null);
+  const arrivedAt = useCallback((ts: number) => (arrival.current?.ts === ts ? arrival.current.at : ts), []);
+
   const onMessage = useCallback(
     (data: unknown) => {
       const message = parseStreamMessage(data);
       if (!message || message.metric !== metric) return;
       buffer.push(message.point);
+      if (buffer.last?.ts === message.point.ts) arrival.current = { ts: message.point.ts, at: now() };
       if (message.alert) {
         onAlertRef.current?.({
           metric: message.metric,
@@ -78,18 +90,44 @@ export function useLiveSeries({ metric, range, live, onAlert, createSocket, now 
         });
       }
     },
-    [buffer, metric],
+    [buffer, metric, now],
   );
 
   // The socket opens once the history is in (or has failed), so `since` starts where it ends.
   const connection = useWebSocket({
-    key: live && key && historySettled ? key : null,
+    key: live && connect && key && historySettled ? key : null,
     getUrl,
     onMessage,
     createSocket,
   });
+  const outages = useOutages(connection.state, key, now);
 
-  return { buffer, connection, historyState: history.key === key ? history.state : ('loading' as HistoryState) };
+  return { buffer, connection, outages, arrivedAt, historyState: history.key === key ? history.state : ('loading' as HistoryState) };
+}
+
+/**
+ * The spans during which the stream was down after having been live, for this metric and range:
+ * an interval of the series that spans one of them, with nothing received meanwhile, is a gap.
+ */
+function useOutages(state: ConnectionState, key: string | null, now: () => number): readonly Outage[] {
+  const [outages, setOutages] = useState<{ key: string | null; spans: Outage[] }>({ key, spans: [] });
+  const downSince = useRef<{ key: string | null; at: number | null; wasLive: boolean }>({ key, at: null, wasLive: false });
+  useEffect(() => {
+    const mark = downSince.current;
+    if (mark.key !== key) downSince.current = { key, at: null, wasLive: false };
+    const current = downSince.current;
+    if (state === 'live') {
+      if (current.at !== null) {
+        const span: Outage = [current.at, now()];
+        setOutages((previous) => ({ key, spans: [...(previous.key === key ? previous.spans : []).slice(-50), span] }));
+      }
+      current.at = null;
+      current.wasLive = true;
+    } else if (current.wasLive && current.at === null) {
+      current.at = now();
+    }
+  }, [state, key, now]);
+  return outages.key === key ? outages.spans : NO_OUTAGES;
 }
 
 /** The latest point that carries a baseline (mean/std), for the band and thresholds. */

@@ -2,16 +2,18 @@ import { useEffect, useState } from 'react';
 import type { SeriesBuffer } from '@/lib/series-buffer';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getSeries } from '../api/metrics';
-import type { AlertItem, FrozenData } from '../api/types';
+import type { AlertItem, FrozenData, TimeWindow } from '../api/types';
 
 export interface SnapshotSource {
   createdAt: number | null;
   data: FrozenData | null;
+  /** The absolute window the snapshot was taken of, when it saved one. */
+  window: TimeWindow | null;
 }
 
 /**
  * Fills the buffer for a snapshot: the frozen data when the server kept it, else the history
- * of the range that ended when the snapshot was taken.
+ * of its window (or of the range that ended when it was taken).
  */
 export function useSnapshotSeries(
   buffer: SeriesBuffer,
@@ -35,7 +37,9 @@ export function useSnapshotSeries(
     }
     const controller = new AbortController();
     setResult({ alerts: [], state: 'loading' });
-    getSeries(metric, range, { until: source.createdAt ?? Date.now(), rangeMs: rangeMs(range), signal: controller.signal })
+    const until = source.window?.to ?? source.createdAt ?? Date.now();
+    const span = source.window ? source.window.to - source.window.from : rangeMs(range);
+    getSeries(metric, range, { until, rangeMs: span, signal: controller.signal })
       .then((series) => {
         buffer.clear();
         buffer.merge(series.points);

@@ -34,13 +34,27 @@ describe('parseStreamMessage', () => {
         zscore: 3.01,
         mean: 95,
         std: 2.06,
+        state: null,
       },
       alert: true,
       zscore: 3.01,
       mean: 95,
       std: 2.06,
       n: 300,
+      state: null,
     });
+  });
+
+  it('reads the incident state when the server sends it', () => {
+    const message = parseStreamMessage({
+      type: 'metric',
+      data: { metric: 'traffic', value: 1, ts: '2025-09-27T02:33:11Z' },
+      alert: true,
+      zscore: 3,
+      state: 'firing',
+    });
+    expect(message?.state).toBe('firing');
+    expect(message?.point.state).toBe('firing');
   });
 
   it('accepts null z-score/mean/std (warming up) and microsecond timestamps', () => {
@@ -114,11 +128,19 @@ describe('parseCatalog', () => {
     expect(
       parseCatalog([
         { metric: 'traffic', last_value: 101.2, last_ts: '2025-09-27T02:33:11Z', simulated: true },
-        { metric: 'cpu', last_value: null, last_ts: null, simulated: false },
+        { metric: 'cpu', last_value: null, last_ts: null, simulated: false, unit: '%', label: 'CPU', decimals: 1 },
       ]),
     ).toEqual([
-      { metric: 'cpu', lastValue: null, lastTs: null, simulated: false },
-      { metric: 'traffic', lastValue: 101.2, lastTs: ms('2025-09-27T02:33:11Z'), simulated: true },
+      { metric: 'cpu', lastValue: null, lastTs: null, simulated: false, unit: '%', label: 'CPU', decimals: 1 },
+      {
+        metric: 'traffic',
+        lastValue: 101.2,
+        lastTs: ms('2025-09-27T02:33:11Z'),
+        simulated: true,
+        unit: null,
+        label: null,
+        decimals: null,
+      },
     ]);
   });
 });
@@ -132,7 +154,19 @@ describe('snapshots', () => {
 
   it('reads a snapshot without data', () => {
     const snapshot = parseSnapshot({ id: 'abc', state: { selectedMetric: 'cpu' }, created_at: '2025-09-27T02:33:11Z' });
-    expect(snapshot).toEqual({ id: 'abc', state: { selectedMetric: 'cpu' }, createdAt: ms('2025-09-27T02:33:11Z'), data: null });
+    expect(snapshot).toEqual({
+      id: 'abc',
+      state: { selectedMetric: 'cpu' },
+      createdAt: ms('2025-09-27T02:33:11Z'),
+      data: null,
+      window: null,
+    });
+  });
+
+  it('reads the absolute window a snapshot was taken of', () => {
+    const state = { selectedMetric: 'cpu', from: '2025-09-27T02:00:00Z', to: '2025-09-27T02:05:00.500Z' };
+    const snapshot = parseSnapshot({ id: 'abc', state, created_at: '2025-09-27T02:33:11Z' });
+    expect(snapshot.window).toEqual({ from: ms('2025-09-27T02:00:00Z'), to: ms('2025-09-27T02:05:00.500Z') });
   });
 
   it('reads frozen data in either per-metric shape', () => {

@@ -152,4 +152,49 @@ describe('Dashboard', () => {
       vi.useRealTimers();
     }
   });
+
+  it('says a metric does not exist and opens no socket for it', async () => {
+    backend();
+    const { sockets } = renderDashboard({ metric: 'tarffic' });
+    await waitFor(() => expect(screen.getByText(/There is no metric named “tarffic”/)).toBeInTheDocument());
+    expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'waiting');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sockets).toHaveLength(0);
+  });
+
+  it('shows the metric meta and calls a value that stopped arriving stale, not Normal', async () => {
+    const now = Date.now();
+    mockFetch((url) => {
+      if (url.pathname === '/metrics')
+        return { body: [{ metric: 'temp', last_value: 21, last_ts: new Date(now).toISOString(), unit: '°C', label: 'Boiler', decimals: 1 }] };
+      if (url.pathname === '/metrics/temp/series')
+        return {
+          body: {
+            metric: 'temp',
+            points: Array.from({ length: 10 }, (_, i) => ({
+              ts: new Date(now - 20_000 + i * 1000).toISOString(),
+              value: 21.04 + i / 100,
+              zscore: 0.5,
+              mean: 21,
+              std: 0.1,
+            })),
+            alerts: [],
+          },
+        };
+      return { body: [] };
+    });
+    const { last } = renderDashboard({ metric: 'temp' });
+    await waitFor(() => expect(screen.getByTestId('current-value')).toHaveTextContent(/^21\.1\s°C$/));
+    expect(screen.getByTestId('single-stat')).toHaveTextContent('Boiler (temp)');
+    // Not connected yet: the card does not vouch for the value.
+    expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'offline');
+    await waitFor(() => expect(last()).toBeTruthy());
+    act(() => last().open());
+    // Connected, but the newest point is 11 s old at 1 s intervals: past the 5 s gap threshold.
+    await waitFor(() => expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'stale'));
+    act(() => last().receive(metricMessage('temp', new Date().toISOString(), 21.3, { zscore: 1, mean: 21, std: 0.1 })));
+    await waitFor(() => expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'normal'));
+    act(() => last().serverClose(1006));
+    await waitFor(() => expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'offline'));
+  });
 });
