@@ -24,7 +24,14 @@ from starlette.websockets import WebSocket
 
 from chronoview import selfmetrics, serving
 from chronoview.api import (
-    export, health, history, lineprotocol, metric_admin, metrics, snapshots, stream,
+    export,
+    health,
+    history,
+    lineprotocol,
+    metric_admin,
+    metrics,
+    snapshots,
+    stream,
 )
 from chronoview.api import selfmetrics as selfmetrics_api
 from chronoview.api.web import mount_web
