@@ -22,17 +22,28 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chronoview.api import export, health, history, metrics, snapshots, stream
+from chronoview.api import (
+    channels,
+    export,
+    health,
+    history,
+    metrics,
+    notifications,
+    silences,
+    snapshots,
+    stream,
+)
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
 from chronoview.config import Settings, get_settings
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
+from chronoview.notify.service import Notifications
 from chronoview.retention import RetentionTask
 from chronoview.services import Services
 from chronoview.simulator import Simulator
-from chronoview.storage import StorageUnavailable, create_storage
+from chronoview.storage import SqlStorage, StorageUnavailable, create_storage
 from chronoview.window.base import Window, WindowParams
 from chronoview.window.memory import MemoryWindow
 
@@ -76,8 +87,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
         pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
-        services = Services(settings, storage, window, bus, pipeline, redis_client, hub)
+        assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
+        notifier = Notifications.create(storage, storage, settings)
+        services = Services(settings, storage, window, bus, pipeline, redis_client, hub, notifier)
         app.state.services = services
+        await notifier.start()
         await bus.start(hub)
         pipeline.start()
         simulator = Simulator(pipeline, storage, settings.simulated_metrics,
@@ -98,6 +112,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await hub.close()
             await retention.stop()
             await pipeline.close()
+            await notifier.stop()
             await bus.close()
             await window.close()
     finally:
@@ -138,13 +153,16 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(export.router)
     app.include_router(snapshots.router)
     app.include_router(stream.router)
+    app.include_router(channels.router)
+    app.include_router(silences.router)
+    app.include_router(notifications.router)
     mount_web(app, dist or DEFAULT_DIST)
 
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "Prefer", "X-Delete-Key"],
         )
     app.add_middleware(SecurityHeaders)

@@ -9,6 +9,7 @@ from chronoview.bus.base import Bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
 from chronoview.ingest import Pipeline
+from chronoview.notify.service import Notifications
 from chronoview.storage.base import Storage
 from chronoview.window.base import Window
 
@@ -25,3 +26,4 @@ class Services:
     pipeline: Pipeline
     redis: Redis | None
     hub: Hub
+    notifications: Notifications
