@@ -40,7 +40,7 @@ def sequence(*answers: Answer) -> Script:
 
 
 class Receiver:
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, port: int = 0) -> None:
         self.script = script
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -68,7 +68,7 @@ class Receiver:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

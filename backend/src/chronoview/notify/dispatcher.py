@@ -69,14 +69,13 @@ class Dispatcher:
         self._last_housekeeping = 0.0
 
     def start(self) -> None:
-        quiet_http_client_logs()
-        self._http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
         self._task = asyncio.create_task(self._run(), name="notify-dispatcher")
 
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            raise RuntimeError("the dispatcher is not started")
+            quiet_http_client_logs()
+            self._http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
         return self._http
 
     @property
