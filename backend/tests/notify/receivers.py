@@ -48,12 +48,12 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver._lock:
                     n = len(receiver.received)
-                    receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                      body, time.monotonic()))
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    receiver.received.append(Received(self.path, headers, body, time.monotonic()))
                 answer = receiver.script(n)
                 if answer.status == HANG:
                     receiver._closing.wait(60)

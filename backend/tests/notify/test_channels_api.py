@@ -52,15 +52,19 @@ def test_invalid_configs_are_422_naming_the_field(
 def test_unknown_kind_and_duplicate_name(make_client: MakeClient) -> None:
     client = make_client()
     bad = client.post("/channels", json={"name": "x", "kind": "pager", "config": {}})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "kind"]
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "kind"]
     add_channel(client, "slack", {"url": SLACK}, name="ops")
     again = client.post("/channels", json={"name": "ops", "kind": "slack", "config": {"url": SLACK}})
-    assert again.status_code == 409 and "ops" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "ops" in again.json()["detail"]
     assert client.get("/channels/999").status_code == 404
     assert client.delete("/channels/999").status_code == 404
 
 
-def test_secrets_are_masked_kept_on_put_and_encrypted_at_rest(make_client: MakeClient, sqlite_url: str) -> None:
+def test_secrets_are_masked_kept_on_put_and_encrypted_at_rest(
+    make_client: MakeClient, sqlite_url: str
+) -> None:
     client = make_client()
     created = add_channel(client, "email", {"host": "smtp.example.com", "port": 465, "security": "tls",
                                             "username": "bot", "password": "hunter2-smtp-pass",
@@ -70,13 +74,18 @@ def test_secrets_are_masked_kept_on_put_and_encrypted_at_rest(make_client: MakeC
     slack = add_channel(client, "slack", {"url": SLACK})
     assert slack["config"]["url"] == "https://hooks.slack.com/********"
     listed = client.get("/channels")
-    assert "hunter2" not in listed.text and "XXXXXXXX" not in listed.text and "T000" not in listed.text
+    assert "hunter2" not in listed.text
+    assert "XXXXXXXX" not in listed.text
+    assert "T000" not in listed.text
     stored = _db_text(sqlite_url)
-    assert "hunter2" not in stored and "XXXXXXXX" not in stored and "hooks.slack.com" not in stored
+    assert "hunter2" not in stored
+    assert "XXXXXXXX" not in stored
+    assert "hooks.slack.com" not in stored
     # Sending the masked values back keeps the stored secrets; a new value replaces them.
     body = {"name": "renamed", "kind": "slack", "config": slack["config"], "default": True}
     updated = client.put(f"/channels/{slack['id']}", json=body)
-    assert updated.status_code == 200 and updated.json()["name"] == "renamed"
+    assert updated.status_code == 200
+    assert updated.json()["name"] == "renamed"
     services = client.app.state.services  # type: ignore[attr-defined]
     record = client.portal.call(services.notifications.store.channel, slack["id"])  # type: ignore[union-attr]
     assert services.notifications.box.open(record.secrets) == {"url": SLACK}
@@ -100,13 +109,15 @@ def test_rotation_with_secret_key_fallbacks(sqlite_url: str, tmp_path: Path, rec
         lost = make(secret_key="new-key-9876543210", admin_token=ADMIN_TOKEN)
         assert lost.get(f"/channels/{channel['id']}", headers=headers).json()["secrets_unreadable"] is True
         result = lost.post(f"/channels/{channel['id']}/test", headers=headers).json()
-        assert result["ok"] is False and "SECRET_KEY_FALLBACKS" in result["detail"]
+        assert result["ok"] is False
+        assert "SECRET_KEY_FALLBACKS" in result["detail"]
         lost.__exit__(None, None, None)
         # With the old key as a fallback it opens, and start-up reseals it under the new key.
         rotated = make(secret_key="new-key-9876543210", secret_key_fallbacks=["old-key-0123456789"],
                        admin_token=ADMIN_TOKEN)
         shown = rotated.get(f"/channels/{channel['id']}", headers=headers).json()
-        assert shown["secrets_unreadable"] is False and shown["config"]["url"].endswith("/********")
+        assert shown["secrets_unreadable"] is False
+        assert shown["config"]["url"].endswith("/********")
         assert rotated.post(f"/channels/{channel['id']}/test", headers=headers).json()["ok"] is True
         rotated.__exit__(None, None, None)
         after = make(secret_key="new-key-9876543210", admin_token=ADMIN_TOKEN)
@@ -120,7 +131,8 @@ def test_test_endpoint_answers_with_the_receivers_status(make_client: MakeClient
     channel = add_channel(client, "webhook", {"url": hook.url})
     result = client.post(f"/channels/{channel['id']}/test")
     assert result.status_code == 200
-    assert result.json()["ok"] is False and result.json()["status"] == 503
+    assert result.json()["ok"] is False
+    assert result.json()["status"] == 503
     (request,) = hook.received
     assert request.headers["x-chronoview-delivery"] == result.json()["delivery_id"]
 
@@ -139,10 +151,13 @@ def test_management_endpoints_need_the_admin_token(make_client: MakeClient) -> N
 def test_silence_validation(make_client: MakeClient) -> None:
     client = make_client()
     past = client.post("/silences", json={"match": "cpu", "until": "2020-01-01T00:00:00Z"})
-    assert past.status_code == 422 and past.json()["detail"][0]["loc"] == ["body", "until"]
+    assert past.status_code == 422
+    assert past.json()["detail"][0]["loc"] == ["body", "until"]
     bad = client.post("/silences", json={"match": "cpu[0]", "until": "2999-01-01T00:00:00Z"})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "match"]
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "match"]
     assert client.get("/silences").json() == []
     assert client.delete("/silences/5").status_code == 404
     log = client.get("/notifications", params={"state": "lost"})
-    assert log.status_code == 422 and log.json()["detail"][0]["loc"] == ["query", "state"]
+    assert log.status_code == 422
+    assert log.json()["detail"][0]["loc"] == ["query", "state"]

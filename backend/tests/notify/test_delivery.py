@@ -19,7 +19,9 @@ def _settled(rows: list[dict[str, Any]]) -> bool:
     return bool(rows) and all(r["state"] in ("delivered", "failed", "silenced") for r in rows)
 
 
-def test_two_failures_then_success_is_one_delivery_with_one_id(make_client: MakeClient, receiver: Any) -> None:
+def test_two_failures_then_success_is_one_delivery_with_one_id(
+    make_client: MakeClient, receiver: Any
+) -> None:
     hook = receiver(sequence(Answer(503, {"Retry-After": "1"}), Answer(500, {"Retry-After": "1"}),
                              Answer(200)))
     client = make_client()
@@ -64,14 +66,18 @@ def test_a_410_disables_the_channel(make_client: MakeClient, receiver: Any) -> N
     (row,) = wait_deliveries(client, _settled, 10)
     assert (row["state"], row["last_status"]) == ("failed", 410)
     shown = client.get(f"/channels/{channel['id']}").json()
-    assert shown["enabled"] is False and "410" in shown["disabled_reason"]
+    assert shown["enabled"] is False
+    assert "410" in shown["disabled_reason"]
     emit(client, incident_event("cpu"))  # a disabled channel is not sent to, and the log says so
     rows = wait_deliveries(client, lambda rows: len(rows) == 2, 5)
-    assert rows[0]["state"] == "failed" and "disabled" in rows[0]["reason"]
+    assert rows[0]["state"] == "failed"
+    assert "disabled" in rows[0]["reason"]
     assert len(hook.received) == 1
 
 
-def test_a_hanging_receiver_times_out_and_is_retried_later(make_client: MakeClient, receiver: Any) -> None:
+def test_a_hanging_receiver_times_out_and_is_retried_later(
+    make_client: MakeClient, receiver: Any
+) -> None:
     hook = receiver(always(HANG))
     client = make_client()
     add_channel(client, "webhook", {"url": hook.url})
@@ -80,7 +86,8 @@ def test_a_hanging_receiver_times_out_and_is_retried_later(make_client: MakeClie
     (row,) = wait_deliveries(client, lambda rows: rows and rows[0]["state"] == "pending"
                              and rows[0]["attempts"] == 1 and rows[0]["last_error"], 20)
     assert 9.5 <= time.monotonic() - start < 16
-    assert "10 s" in row["last_error"] and row["next_attempt_at"] is not None
+    assert "10 s" in row["last_error"]
+    assert row["next_attempt_at"] is not None
     assert len(hook.received) == 1
 
 
@@ -99,10 +106,13 @@ def test_signature_verified_by_the_receiver(make_client: MakeClient, receiver: A
     assert request.headers["x-team"] == "ops"
     body = orjson.loads(request.body)
     # The Alertmanager webhook format, plus the explanation.
-    assert body["version"] == "4" and body["status"] == "firing"
+    assert body["version"] == "4"
+    assert body["status"] == "firing"
     (alert,) = body["alerts"]
-    assert alert["labels"]["metric"] == "temp.kitchen" and alert["endsAt"] == "0001-01-01T00:00:00Z"
-    assert set(alert) >= {"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"}
+    assert alert["labels"]["metric"] == "temp.kitchen"
+    assert alert["endsAt"] == "0001-01-01T00:00:00Z"
+    assert set(alert) >= {"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL",
+                          "fingerprint"}
     cv = body["chronoview"]
     assert (cv["metric"], cv["value"], cv["zscore"], cv["mean"], cv["std"]) == ("temp.kitchen", 131.5, 6.5,
                                                                                   100.0, 4.6)
@@ -110,13 +120,16 @@ def test_signature_verified_by_the_receiver(make_client: MakeClient, receiver: A
     assert cv["snapshot_url"].startswith("https://metrics.example.com/snapshot/")
     snapshot_id = cv["snapshot_url"].rsplit("/", 1)[1]
     snapshot = client.get(f"/snapshots/{snapshot_id}").json()
-    assert snapshot["state"]["selectedMetric"] == "temp.kitchen" and "temp.kitchen" in snapshot["data"]["series"]
+    assert snapshot["state"]["selectedMetric"] == "temp.kitchen"
+    assert "temp.kitchen" in snapshot["data"]["series"]
     # A wrong secret would not verify.
     forged = hmac.new(b"other", f"{t}.".encode() + request.body, hashlib.sha256).hexdigest()
     assert forged != mac.removeprefix("v1=")
 
 
-def test_a_silence_mutes_its_metrics_only_until_it_ends(make_client: MakeClient, receiver: Any) -> None:
+def test_a_silence_mutes_its_metrics_only_until_it_ends(
+    make_client: MakeClient, receiver: Any
+) -> None:
     hook = receiver(always(200))
     client = make_client()
     add_channel(client, "webhook", {"url": hook.url})
@@ -128,7 +141,9 @@ def test_a_silence_mutes_its_metrics_only_until_it_ends(make_client: MakeClient,
     by_metric = {r["metric"]: r for r in rows}
     assert by_metric["traffic"]["state"] == "delivered"
     muted = by_metric["temp.kitchen"]
-    assert muted["state"] == "silenced" and "oven maintenance" in muted["reason"] and "temp.*" in muted["reason"]
+    assert muted["state"] == "silenced"
+    assert "oven maintenance" in muted["reason"]
+    assert "temp.*" in muted["reason"]
     time.sleep(1)
     assert [orjson.loads(r.body)["chronoview"]["metric"] for r in hook.received] == ["traffic"]
     assert client.delete(f"/silences/{silence.json()['id']}").status_code == 204  # ended: sending resumes
@@ -148,7 +163,8 @@ def test_a_silence_expires_by_itself(make_client: MakeClient, receiver: Any) -> 
     assert client.get("/silences").json()[0]["active"] is False
     emit(client, incident_event("cpu"))
     (request,) = hook.wait_for(1, 10)
-    assert request.path == "/alerts" and request.headers["authorization"] == "Bearer tk_secret"
+    assert request.path == "/alerts"
+    assert request.headers["authorization"] == "Bearer tk_secret"
     assert request.headers["title"].startswith("[FIRING] cpu")
     text = request.body.decode()
     for fact in ("Value: 130", "z: +6.50", "μ ± σ: 100 ± 4.6", "Started:", "Dashboard: ", "Snapshot: "):
@@ -160,10 +176,12 @@ def test_rule_channels_override_the_defaults(make_client: MakeClient, receiver: 
     client = make_client()
     add_channel(client, "webhook", {"url": default_hook.url}, default=True)
     chosen = add_channel(client, "discord", {"url": chosen_hook.url}, default=False)
-    emit(client, incident_event("a", notify=[chosen["id"]]), incident_event("b"), incident_event("c", notify=[]))
+    emit(client, incident_event("a", notify=[chosen["id"]]), incident_event("b"),
+         incident_event("c", notify=[]))
     wait_deliveries(client, lambda rows: len(rows) == 2 and _settled(rows), 10)
     assert [orjson.loads(r.body)["chronoview"]["metric"] for r in default_hook.wait_for(1, 5)] == ["b"]
     (discord,) = chosen_hook.wait_for(1, 5)
     body = orjson.loads(discord.body)
-    assert body["content"].startswith("[FIRING] a") and body["embeds"][0]["fields"]
+    assert body["content"].startswith("[FIRING] a")
+    assert body["embeds"][0]["fields"]
     assert len(deliveries(client)) == 2

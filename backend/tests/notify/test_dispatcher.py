@@ -73,13 +73,16 @@ async def test_backoff_schedule_then_failed_after_24_hours(rig: Rig, receiver: A
         (row,) = await rig.outbox.log(None, None, 10)
         if row.state == "failed":
             break
-        assert row.state == "pending" and row.next_attempt_at is not None
+        assert row.state == "pending"
+        assert row.next_attempt_at is not None
         gaps.append(row.next_attempt_at - rig.clock[0])
         assert await rig.round() == 0  # not due before its time
         rig.clock[0] = row.next_attempt_at
-    assert row.state == "failed" and "24 h" in (row.reason or "")
+    assert row.state == "failed"
+    assert "24 h" in (row.reason or "")
     assert gaps[:5] == pytest.approx(list(SCHEDULE))
-    assert set(gaps[5:-1]) == {3600.0} and 0 < gaps[-1] <= 3600.0
+    assert set(gaps[5:-1]) == {3600.0}
+    assert 0 < gaps[-1] <= 3600.0
     assert rig.clock[0] - T0 == pytest.approx(GIVE_UP_AFTER)
     assert row.attempts == len(hook.received) == len(gaps) + 1
     assert len({r.headers["x-chronoview-delivery"] for r in hook.received}) == 1
@@ -107,11 +110,14 @@ async def test_a_crashed_send_is_claimed_again_after_its_lease(rig: Rig, receive
     rig.clock[0] += 31
     assert await rig.round() == 1
     (row,) = await rig.outbox.log(None, None, 10)
-    assert row.state == "delivered" and row.attempts == 2 and row.id == taken.delivery_id
+    assert row.state == "delivered"
+    assert row.attempts == 2
+    assert row.id == taken.delivery_id
 
 
 def test_backoff_jitter_stays_within_a_fifth() -> None:
-    for attempts, base in [(1, 5.0), (2, 30.0), (3, 120.0), (4, 600.0), (5, 1800.0), (6, 3600.0), (40, 3600.0)]:
+    pairs = [(1, 5.0), (2, 30.0), (3, 120.0), (4, 600.0), (5, 1800.0), (6, 3600.0), (40, 3600.0)]
+    for attempts, base in pairs:
         assert backoff(attempts, lambda: 0.0) == pytest.approx(base * 0.8)
         assert backoff(attempts, lambda: 1.0) == pytest.approx(base * 1.2)
 
@@ -121,7 +127,8 @@ def test_decisions() -> None:
     assert decide(Attempt("ok", 200), 1, T0, T0, half).state == "delivered"
     assert decide(Attempt("fail", 400, error="HTTP 400"), 1, T0, T0, half).state == "failed"
     gone = decide(Attempt("gone", 410, error="HTTP 410"), 1, T0, T0, half)
-    assert gone.state == "failed" and gone.disable_channel
+    assert gone.state == "failed"
+    assert gone.disable_channel
     waited = decide(Attempt("retry", 429, retry_after=3.0), 1, T0, T0 + 1, half)
     assert waited.next_attempt_at == T0 + 4
     scheduled = decide(Attempt("retry", 503), 3, T0, T0 + 100, half)
@@ -140,4 +147,5 @@ def test_decisions() -> None:
 ])
 def test_classify(status: int, headers: dict[str, str], outcome: str, retry_after: float | None) -> None:
     attempt = classify(httpx.Response(status, headers=headers), T0)
-    assert attempt.outcome == outcome and attempt.retry_after == retry_after
+    assert attempt.outcome == outcome
+    assert attempt.retry_after == retry_after

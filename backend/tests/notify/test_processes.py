@@ -77,7 +77,8 @@ def test_sigkill_with_deliveries_pending_loses_none(tmp_path: Path) -> None:
         rows = _wait(lambda: (rows := _log(server.url)) and all(r["state"] == "delivered" for r in rows)
                      and rows, 30, "every delivery after the restart")
         got = collections.Counter(r.headers["x-chronoview-delivery"] for r in receiver.received)
-        assert set(got) == {r["id"] for r in rows} and len(got) == 20
+        assert set(got) == {r["id"] for r in rows}
+        assert len(got) == 20
         assert set(got.values()) == {1}
     finally:
         server.stop()
@@ -102,7 +103,8 @@ def test_two_processes_on_postgres_send_each_delivery_once(tmp_path: Path, pg_ur
                      and all(r["state"] == "delivered" for r in rows) and rows, 60, "600 deliveries")
         time.sleep(1.5)
         got = collections.Counter(r.headers["x-chronoview-delivery"] for r in hook.received)
-        assert len(got) == 600 and set(got) == {r["id"] for r in rows}
+        assert len(got) == 600
+        assert set(got) == {r["id"] for r in rows}
         assert max(got.values()) == 1, [k for k, v in got.items() if v > 1][:5]
         assert all(r["attempts"] == 1 for r in rows)
     finally:
@@ -113,7 +115,8 @@ def test_two_processes_on_postgres_send_each_delivery_once(tmp_path: Path, pg_ur
 
 def test_no_secret_in_answers_database_or_logs(tmp_path: Path) -> None:
     secrets = {"path": "T0SECRETPATH/B0/xoxb-url-token", "signing": "sig-secret-9f8e7d",
-               "header": "Bearer header-secret-1a2b", "token": "tk_ntfy_secret_42", "password": "smtp-pass-77zz"}
+               "header": "Bearer header-secret-1a2b", "token": "tk_ntfy_secret_42",
+               "password": "smtp-pass-77zz"}
     hook = Receiver(always(410)).start()
     server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN)
     answers: list[str] = []

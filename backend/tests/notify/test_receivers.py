@@ -70,11 +70,14 @@ def test_alertmanager_shows_the_alert_while_firing_and_resolves_it(
     add_channel(client, "alertmanager", {"url": alertmanager})
     opened = incident_event("temp.kitchen", incident_id="inc-am-1")
     emit(client, opened)
-    (alert,) = _until(lambda: [a for a in _alerts(alertmanager) if a["labels"].get("metric") == "temp.kitchen"], 15)
+    (alert,) = _until(lambda: [a for a in _alerts(alertmanager)
+                               if a["labels"].get("metric") == "temp.kitchen"], 15)
     assert alert["status"]["state"] == "active"
-    assert alert["labels"]["incident"] == "inc-am-1" and alert["labels"]["alertname"] == "ChronoViewAnomaly"
+    assert alert["labels"]["incident"] == "inc-am-1"
+    assert alert["labels"]["alertname"] == "ChronoViewAnomaly"
     assert alert["generatorURL"].startswith("https://metrics.example.com/?metric=temp.kitchen")
-    assert "snapshot" in alert["annotations"] and "z +6.50" in alert["annotations"]["description"]
+    assert "snapshot" in alert["annotations"]
+    assert "z +6.50" in alert["annotations"]["description"]
     # While firing, the row is kept for re-posting: the alert's end stays ahead of now.
     rows = wait_deliveries(client, lambda rows: rows and rows[0]["state"] == "delivered", 5)
     assert rows[0]["event"] == "opened"
@@ -109,7 +112,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -130,16 +133,21 @@ def test_email_arrives_well_formed(make_client: MakeClient) -> None:
     finally:
         controller.stop()
     ((sender, recipients, raw),) = inbox.messages
-    assert sender == "chronoview@example.com" and recipients == ["ops@example.com", "oncall@example.com"]
+    assert sender == "chronoview@example.com"
+    assert recipients == ["ops@example.com", "oncall@example.com"]
     mail = message_from_bytes(raw, policy=policy.default)
     assert isinstance(mail, EmailMessage)
-    assert mail["Subject"].startswith("[FIRING] orders") and mail["To"] == "ops@example.com, oncall@example.com"
-    assert mail["Message-ID"] == f"<{rows[0]['id']}@chronoview>" and mail["Date"]
+    assert mail["Subject"].startswith("[FIRING] orders")
+    assert mail["To"] == "ops@example.com, oncall@example.com"
+    assert mail["Message-ID"] == f"<{rows[0]['id']}@chronoview>"
+    assert mail["Date"]
     assert mail.get_content_type() == "multipart/alternative"
     text = mail.get_body(("plain",))
     html = mail.get_body(("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     plain, rich = text.get_content(), html.get_content()
     for fact in ("orders", "512.25", "+6.50", "100 ± 4.6", "https://metrics.example.com/?metric=orders",
                  "https://metrics.example.com/snapshot/"):
-        assert fact in plain and fact.replace("&", "&amp;") in rich, fact
+        assert fact in plain, fact
+        assert fact.replace("&", "&amp;") in rich, fact
