@@ -149,3 +149,15 @@ def test_classify(status: int, headers: dict[str, str], outcome: str, retry_afte
     attempt = classify(httpx.Response(status, headers=headers), T0)
     assert attempt.outcome == outcome
     assert attempt.retry_after == retry_after
+
+
+async def test_settled_deliveries_follow_the_retention(rig: Rig, receiver: Any) -> None:
+    hook = receiver(always(200))
+    await rig.channel(hook.url)
+    await rig.emit(incident_event("old"))
+    await rig.round()
+    rig.clock[0] += 10 * 86_400
+    await rig.emit(incident_event("new"))
+    assert await rig.outbox.purge(rig.clock[0] - 5 * 86_400, 100) == 1  # the settled old one only
+    assert [r.metric for r in await rig.outbox.log(None, None, 10)] == ["new"]  # pending: kept
+    assert await rig.outbox.purge(rig.clock[0] + 86_400, 100) == 0
