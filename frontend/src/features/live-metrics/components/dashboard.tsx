@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import { LanguageSelect } from '@/components/language-select';
+import { NotificationsLink } from '@/components/notifications-link';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -129,6 +130,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
             snapshot={!live}
             onRetry={retry}
           />
+          <NotificationsLink />
           <LanguageSelect />
         </div>
       </header>
