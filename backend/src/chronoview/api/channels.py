@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from chronoview.api.auth import AdminDep
 from chronoview.deps import NotificationsDep
@@ -29,12 +29,21 @@ ChannelId = Annotated[int, Path(ge=1, le=2**62)]
 class ChannelIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    name: str = Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")
+    name: str = Field(min_length=1, max_length=100)
     kind: Kind
     config: dict[str, Any] = Field(description="Per kind (SPEC §11); secret fields may be sent back "
                                                "masked to keep the stored value.")
     default: bool = Field(False, description="Serves metrics whose rule names no channels.")
     enabled: bool = Field(True, description="False stops sending (a 410 answer sets it false).")
+
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("name must not be blank")
+        return value
 
 
 class ChannelOut(BaseModel):
@@ -95,7 +104,8 @@ async def list_channels(_admin: AdminDep, notify: NotificationsDep) -> list[Chan
     return [_out(record, notify) for record in await notify.store.channels()]
 
 
-@router.post("/channels", status_code=201, response_model=ChannelOut, responses={409: {}, 422: {}})
+# 400: a body that is not even text (FastAPI's "There was an error parsing the body").
+@router.post("/channels", status_code=201, response_model=ChannelOut, responses={400: {}, 409: {}, 422: {}})
 async def create_channel(body: ChannelIn, _admin: AdminDep, notify: NotificationsDep) -> ChannelOut:
     """Add a channel; its secrets are stored encrypted and never answered whole."""
     plain, secrets = _checked(body, None)
@@ -112,7 +122,8 @@ async def read_channel(channel_id: ChannelId, _admin: AdminDep, notify: Notifica
     return _out(await _record(notify, channel_id), notify)
 
 
-@router.put("/channels/{channel_id}", response_model=ChannelOut, responses={404: {}, 409: {}, 422: {}})
+@router.put("/channels/{channel_id}", response_model=ChannelOut,
+            responses={400: {}, 404: {}, 409: {}, 422: {}})
 async def update_channel(
     channel_id: ChannelId, body: ChannelIn, _admin: AdminDep, notify: NotificationsDep
 ) -> ChannelOut:

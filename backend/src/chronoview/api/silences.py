@@ -47,7 +47,7 @@ def _out(record: SilenceRecord, now: float) -> SilenceOut:
                       active=record.until > now, created_at=format_ts(record.created_at))
 
 
-@router.post("/silences", status_code=201, response_model=SilenceOut, responses={422: {}})
+@router.post("/silences", status_code=201, response_model=SilenceOut, responses={400: {}, 422: {}})
 async def create_silence(body: SilenceIn, _admin: AdminDep, notifications: NotificationsDep) -> SilenceOut:
     now = time.time()
     if body.until <= now:
