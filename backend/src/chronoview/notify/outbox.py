@@ -131,17 +131,22 @@ class Outbox:
             earlier.c.id < deliveries.c.id,
             sa.or_(earlier.c.state.in_(_OPEN), earlier.c.lease_until > stamp),
         )
-        due = (sa.select(deliveries.c.id)
-               .where(sa.or_(sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= stamp),
-                             sa.and_(deliveries.c.state == "sending", deliveries.c.lease_until <= stamp)),
-                      ~waits_for_earlier)
-               .order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
+        due_rows = sa.select(deliveries.c.id).where(
+            sa.or_(sa.and_(deliveries.c.state == "pending", deliveries.c.next_attempt_at <= stamp),
+                   sa.and_(deliveries.c.state == "sending", deliveries.c.lease_until <= stamp)),
+            ~waits_for_earlier)
+        repost_rows = sa.select(deliveries.c.id).where(
+            deliveries.c.state == "delivered", deliveries.c.repeat_at <= stamp,
+            sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= stamp))
+        # A read first: most polls find nothing, and a write transaction for nothing would take
+        # SQLite's one write lock away from ingest every second.
+        async with self.db.connect() as conn:
+            anything = await conn.scalar(sa.select(sa.or_(sa.exists(due_rows), sa.exists(repost_rows))))
+        if not anything:
+            return []
+        due = (due_rows.order_by(deliveries.c.next_attempt_at, deliveries.c.id).limit(limit)
                .with_for_update(skip_locked=True))
-        reposts = (sa.select(deliveries.c.id)
-                   .where(deliveries.c.state == "delivered", deliveries.c.repeat_at <= stamp,
-                          sa.or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= stamp))
-                   .order_by(deliveries.c.repeat_at).limit(limit)
-                   .with_for_update(skip_locked=True))
+        reposts = repost_rows.order_by(deliveries.c.repeat_at).limit(limit).with_for_update(skip_locked=True)
         async with self.db.connect(write=True) as conn:
             sent = (await conn.execute(
                 deliveries.update().where(deliveries.c.id.in_(due.scalar_subquery()))
