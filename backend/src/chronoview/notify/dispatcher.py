@@ -3,7 +3,10 @@
 Sending never blocks ingest: the outbox rows are written with the incident and this task picks
 them up on its own (woken at once in the process that wrote them, polled every second in the
 others). Up to `concurrency` sends run at once, each with a 10 s timeout, so a hanging receiver
-holds one slot, not the queue.
+holds one slot, not the queue. The database work is batched like ingest's group commit: one
+transaction freezes the snapshots of a claimed round, and outcomes are recorded together, one
+commit for whatever finished meanwhile (a burst of 1,000 incidents is a few dozen commits, not
+thousands competing with ingest for SQLite's one writer).
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ import httpx
 from chronoview.notify.crypto import SecretBox, SecretsUnreadable
 from chronoview.notify.kinds import Attempt, SendContext, kind_module
 from chronoview.notify.kinds.alertmanager import REPOST_SECONDS
-from chronoview.notify.message import Message, build_message
-from chronoview.notify.outbox import Claimed, Outbox
+from chronoview.notify.message import build_message
+from chronoview.notify.outbox import Claimed, Outbox, Outcome
 from chronoview.notify.retry import decide
-from chronoview.notify.snapshot import freeze
-from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.notify.snapshot import build
+from chronoview.storage.base import SnapshotRecord, Storage, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class Dispatcher:
         self, outbox: Outbox, storage: Storage, box: SecretBox, *, base_url: str, secret_key: str,
         retention_seconds: float, clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random, timeout: float = SEND_TIMEOUT,
-        poll: float = POLL_SECONDS, concurrency: int = 64,
+        poll: float = POLL_SECONDS, concurrency: int = 32,
     ) -> None:
         self._outbox = outbox
         self._storage = storage
@@ -58,18 +61,16 @@ class Dispatcher:
         self._rng = rng
         self._timeout = timeout
         self._poll = poll
-        self._slots = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._sends: dict[asyncio.Task[None], Claimed] = {}
-        self._snapshot_locks: dict[int, asyncio.Lock] = {}
+        self._outcomes: list[Outcome] = []
+        self._recorded = asyncio.Event()
+        self._to_record = asyncio.Event()
         self._frozen: dict[int, uuid.UUID] = {}  # event id → its snapshot, made by this process
         self._http: httpx.AsyncClient | None = None
         self._last_housekeeping = 0.0
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="notify-dispatcher")
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -82,23 +83,34 @@ class Dispatcher:
     def timeout(self) -> float:
         return self._timeout
 
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._run(), name="notify-dispatcher"),
+                       asyncio.create_task(self._record_outcomes(), name="notify-recorder")]
+
     def wake(self) -> None:
         """New rows were written here: look now instead of at the next poll."""
         self._wakeup.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        loop, recorder = self._tasks[:1], self._tasks[1:]
+        for task in loop:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
         interrupted = list(self._sends.values())
         for task in list(self._sends):
             task.cancel()
         if self._sends:
             await asyncio.gather(*self._sends, return_exceptions=True)
+        for task in recorder:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
         with contextlib.suppress(StorageUnavailable):
-            await self._outbox.release(interrupted, self._clock())
+            await self._flush()
+            finished = {outcome.item.id for outcome in self._outcomes}
+            await self._outbox.release([i for i in interrupted if i.id not in finished], self._clock())
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -126,22 +138,27 @@ class Dispatcher:
             await asyncio.wait(list(self._sends), return_when=asyncio.FIRST_COMPLETED)
             return 1
         claimed = await self._outbox.claim(self._clock(), free)
+        if not claimed:
+            return 0
+        try:
+            await self._freeze(claimed)
+        except Exception as exc:  # the round is claimed: send it, without snapshot links
+            log.warning("notifications: no snapshots for this round (%r)", exc)
         for item in claimed:
-            task = asyncio.create_task(self._deliver(item), name=f"notify-{item.delivery_id}")
+            snapshot_id = item.snapshot_id or self._frozen.get(item.event_id)
+            task = asyncio.create_task(self._deliver(item, snapshot_id), name=f"notify-{item.delivery_id}")
             self._sends[task] = item
             task.add_done_callback(self._sends.pop)
         return len(claimed)
 
     async def drain(self) -> None:
-        """Wait for the sends in flight (tests, and the bench)."""
+        """Wait until the sends in flight are sent and recorded (tests, and the bench)."""
         while self._sends:
             await asyncio.gather(*list(self._sends), return_exceptions=True)
+        await self._flush()
 
-    async def _deliver(self, item: Claimed) -> None:
-        try:
-            attempt = await self._attempt(item)
-        except StorageUnavailable:
-            attempt = Attempt("retry", error="database unavailable while preparing the message")
+    async def _deliver(self, item: Claimed, snapshot_id: uuid.UUID | None) -> None:
+        attempt = await self._attempt(item, snapshot_id)
         now = self._clock()
         decision = decide(attempt, item.attempts, item.created_at, now, self._rng)
         repost = (now + REPOST_SECONDS if item.channel.kind == "alertmanager"
@@ -149,48 +166,61 @@ class Dispatcher:
         if decision.state == "failed":
             log.warning("notification %s to channel %d failed: %s", item.delivery_id, item.channel.id,
                         decision.reason)
-        try:
-            await self._outbox.finish(item, decision, attempt.status, attempt.error, now, repost)
-        except StorageUnavailable:
-            # The lease runs out and the row is sent again: at least once, as promised.
-            log.warning("notification %s: outcome not recorded (database unavailable)", item.delivery_id)
+        self._outcomes.append(Outcome(item, decision, attempt.status, attempt.error, now, repost))
+        self._to_record.set()
 
-    async def _attempt(self, item: Claimed) -> Attempt:
+    async def _record_outcomes(self) -> None:
+        while True:
+            await self._to_record.wait()
+            try:
+                await self._flush()
+            except StorageUnavailable:
+                # Their leases run out and the rows are sent again: at least once, as promised.
+                log.warning("notifications: outcomes not recorded (database unavailable)")
+                await asyncio.sleep(self._poll)
+            except Exception:
+                log.exception("notifications: recording outcomes failed")
+                await asyncio.sleep(self._poll)
+
+    async def _flush(self) -> None:
+        self._to_record.clear()
+        batch, self._outcomes = self._outcomes, []
+        try:
+            await self._outbox.finish(batch)
+        except BaseException:
+            self._outcomes[:0] = batch
+            raise
+
+    async def _attempt(self, item: Claimed, snapshot_id: uuid.UUID | None) -> Attempt:
         module = kind_module(item.channel.kind)
         try:
             secrets = self._box.open(item.channel.secrets)
         except SecretsUnreadable as exc:
             return Attempt("fail", error=str(exc))
         config = module.Config.model_validate({**item.channel.config, **secrets})
-        message = await self.message(item)
+        snapshot_url = None if snapshot_id is None else f"{self._base_url}/snapshot/{snapshot_id}"
+        message = build_message(item.event, item.payload, self._base_url, snapshot_url)
         ctx = SendContext(self.http, item.delivery_id, item.channel.name, self._base_url,
                           self._clock(), self._timeout)
         return await module.send(config, message, ctx)
 
-    async def message(self, item: Claimed) -> Message:
-        return build_message(item.event, item.payload, self._base_url, await self._snapshot_url(item))
-
-    async def _snapshot_url(self, item: Claimed) -> str | None:
-        snapshot_id = item.snapshot_id or self._frozen.get(item.event_id)
-        if snapshot_id is None:
-            # One event goes to several channels at once: the first of them makes the snapshot.
-            async with self._snapshot_locks.setdefault(item.event_id, asyncio.Lock()):
-                snapshot_id = self._frozen.get(item.event_id) or await self._freeze(item)
-        return None if snapshot_id is None else f"{self._base_url}/snapshot/{snapshot_id}"
-
-    async def _freeze(self, item: Claimed) -> uuid.UUID | None:
-        message = build_message(item.event, item.payload, self._base_url, None)
-        try:
-            made = await freeze(self._storage, self._secret_key, message.metric, message.incident_id,
-                                message.started_at, message.resolved_at, self._clock(), self._retention)
-        except StorageUnavailable:
-            raise
-        except Exception:  # the message still goes out, without the snapshot link
-            log.exception("notifications: freezing the incident's snapshot failed")
-            return None
-        attached = await self._outbox.set_snapshot(item.event_id, made)
-        self._frozen[item.event_id] = attached
-        return attached
+    async def _freeze(self, claimed: list[Claimed]) -> None:
+        """The snapshots the round's events link to, made and attached in one transaction."""
+        needed = {item.event_id: item for item in claimed
+                  if item.snapshot_id is None and item.event_id not in self._frozen}
+        made: dict[int, SnapshotRecord] = {}
+        now = self._clock()
+        for event_id, item in needed.items():
+            message = build_message(item.event, item.payload, self._base_url, None)
+            try:
+                made[event_id] = await build(self._storage, self._secret_key, message.metric,
+                                             message.incident_id, message.started_at, message.resolved_at,
+                                             now, self._retention)
+            except StorageUnavailable:
+                raise
+            except Exception:  # that message still goes out, without the snapshot link
+                log.exception("notifications: freezing an incident's snapshot failed")
+        self._frozen.update(await self._outbox.attach_snapshots(made))
 
     async def _housekeeping(self) -> None:
         now = self._clock()
@@ -198,7 +228,6 @@ class Dispatcher:
             return
         self._last_housekeeping = now
         self._frozen.clear()
-        self._snapshot_locks.clear()
         deleted = PURGE_BATCH
         while deleted == PURGE_BATCH:  # in batches, so a backlog never holds long locks
             deleted = await self._outbox.purge(now - self._retention, PURGE_BATCH)

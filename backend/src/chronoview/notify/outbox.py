@@ -23,8 +23,9 @@ from chronoview.notify.events import IncidentEvent
 from chronoview.notify.retry import Decision
 from chronoview.notify.store import ChannelRecord, Database, channel_record, glob_matches, silence_record
 from chronoview.points import to_datetime
+from chronoview.storage.base import SnapshotRecord
 from chronoview.storage.sql import to_epoch
-from chronoview.storage.tables import channels, deliveries, notify_events, silences
+from chronoview.storage.tables import channels, deliveries, notify_events, silences, snapshots
 
 LEASE_SECONDS = 30.0  # well over the 10 s send timeout
 REPOST_RETRY_SECONDS = 30.0
@@ -91,6 +92,18 @@ class Claimed:
     payload: dict[str, Any]
     snapshot_id: uuid.UUID | None
     channel: ChannelRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one claimed delivery's send went, and what becomes of it."""
+
+    item: Claimed
+    decision: Decision
+    status: int | None
+    error: str | None
+    now: float
+    repost_at: float | None  # when to post a delivered Alertmanager alert again
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,36 +189,42 @@ class Outbox:
                                    m["snapshot_id"], channel))
         return claimed
 
-    async def finish(self, item: Claimed, decision: Decision, status: int | None, error: str | None,
-                     now: float, repost_at: float | None) -> None:
-        """Record how a send went (`repost_at`: when to post a delivered Alertmanager alert again)."""
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """Record how sends went, all in one transaction (one commit for a whole round)."""
+        if not outcomes:
+            return
+        async with self.db.connect(write=True) as conn:
+            for outcome in outcomes:
+                await self._record(conn, outcome)
+
+    async def _record(self, conn: AsyncConnection, outcome: Outcome) -> None:
+        item, decision, now = outcome.item, outcome.decision, outcome.now
         stamp = to_datetime(now)
         mine = deliveries.c.id == item.id
-        async with self.db.connect(write=True) as conn:
-            if item.repost:
-                again = repost_at if decision.state == "delivered" else now + REPOST_RETRY_SECONDS
-                await conn.execute(deliveries.update().where(mine, deliveries.c.repeat_at.is_not(None))
-                                   .values(repeat_at=to_datetime(again) if again else None))
-                await conn.execute(deliveries.update().where(mine).values(
-                    lease_until=None, last_status=status, last_error=error, updated_at=stamp))
-                return
-            values: dict[str, Any] = {"state": decision.state, "lease_until": None, "last_status": status,
-                                      "last_error": error, "updated_at": stamp, "reason": decision.reason,
-                                      "next_attempt_at": None}
-            if decision.state == "delivered":
-                values["delivered_at"] = stamp
-            elif decision.state == "pending" and decision.next_attempt_at is not None:
-                values["next_attempt_at"] = to_datetime(decision.next_attempt_at)
-            await conn.execute(deliveries.update().where(mine).values(**values))
-            if decision.state == "delivered" and repost_at is not None:
-                # Only while the incident has not been resolved meanwhile.
-                resolved = sa.exists().where(notify_events.c.incident_id == item.payload["incident"]["id"],
-                                             notify_events.c.event == "resolved")
-                await conn.execute(deliveries.update().where(mine, ~resolved)
-                                   .values(repeat_at=to_datetime(repost_at)))
-            if decision.disable_channel:
-                await conn.execute(channels.update().where(channels.c.id == item.channel.id)
-                                   .values(enabled=False, disabled_reason=decision.reason, updated_at=stamp))
+        if item.repost:
+            again = outcome.repost_at if decision.state == "delivered" else now + REPOST_RETRY_SECONDS
+            await conn.execute(deliveries.update().where(mine, deliveries.c.repeat_at.is_not(None))
+                               .values(repeat_at=to_datetime(again) if again else None))
+            await conn.execute(deliveries.update().where(mine).values(
+                lease_until=None, last_status=outcome.status, last_error=outcome.error, updated_at=stamp))
+            return
+        values: dict[str, Any] = {"state": decision.state, "lease_until": None, "last_status": outcome.status,
+                                  "last_error": outcome.error, "updated_at": stamp, "reason": decision.reason,
+                                  "next_attempt_at": None}
+        if decision.state == "delivered":
+            values["delivered_at"] = stamp
+        elif decision.state == "pending" and decision.next_attempt_at is not None:
+            values["next_attempt_at"] = to_datetime(decision.next_attempt_at)
+        await conn.execute(deliveries.update().where(mine).values(**values))
+        if decision.state == "delivered" and outcome.repost_at is not None:
+            # Only while the incident has not been resolved meanwhile.
+            resolved = sa.exists().where(notify_events.c.incident_id == item.payload["incident"]["id"],
+                                         notify_events.c.event == "resolved")
+            await conn.execute(deliveries.update().where(mine, ~resolved)
+                               .values(repeat_at=to_datetime(outcome.repost_at)))
+        if decision.disable_channel:
+            await conn.execute(channels.update().where(channels.c.id == item.channel.id)
+                               .values(enabled=False, disabled_reason=decision.reason, updated_at=stamp))
 
     async def release(self, items: Sequence[Claimed], now: float) -> None:
         """Give back rows whose send was interrupted (shutdown): due again at once."""
@@ -217,15 +236,25 @@ class Outbox:
                                                          deliveries.c.state == "sending")
                                .values(state="pending", lease_until=None, next_attempt_at=to_datetime(now)))
 
-    async def set_snapshot(self, event_id: int, snapshot_id: uuid.UUID) -> uuid.UUID:
-        """Attach a snapshot to an event unless one already is; returns the one attached."""
+    async def attach_snapshots(self, made: dict[int, SnapshotRecord]) -> dict[int, uuid.UUID]:
+        """Store snapshots for events (event id → record) in one transaction, each attached to its
+        event unless another process attached one first; returns event id → the snapshot attached."""
+        if not made:
+            return {}
         async with self.db.connect(write=True) as conn:
-            await conn.execute(notify_events.update().where(notify_events.c.id == event_id,
-                                                            notify_events.c.snapshot_id.is_(None))
-                               .values(snapshot_id=snapshot_id))
-            current = await conn.scalar(sa.select(notify_events.c.snapshot_id)
-                                        .where(notify_events.c.id == event_id))
-        return current if isinstance(current, uuid.UUID) else snapshot_id
+            await conn.execute(snapshots.insert(), [
+                {"id": r.id, "state": r.state, "data": r.data, "created_at": to_datetime(r.created_at),
+                 "expires_at": None if r.expires_at is None else to_datetime(r.expires_at),
+                 "delete_key_hash": r.delete_key_hash} for r in made.values()])
+            # In id order: two processes attaching to the same events lock them in the same order
+            # (in any other order they could deadlock).
+            for event_id, record in sorted(made.items()):
+                await conn.execute(notify_events.update().where(notify_events.c.id == event_id,
+                                                                notify_events.c.snapshot_id.is_(None))
+                                   .values(snapshot_id=record.id))
+            rows = await conn.execute(sa.select(notify_events.c.id, notify_events.c.snapshot_id)
+                                      .where(notify_events.c.id.in_(list(made))))
+            return {event_id: snapshot_id for event_id, snapshot_id in rows}
 
     async def log(self, channel_id: int | None, state: str | None, limit: int) -> list[LogEntry]:
         query = (sa.select(deliveries, notify_events.c.event, notify_events.c.metric,

@@ -25,10 +25,10 @@ def incident_range(started_at: float | None, resolved_at: float | None, now: flo
     return TimeRange(start, end, (end - start) / 3600.0)
 
 
-async def freeze(storage: Storage, secret_key: str, metric: str, incident_id: str,
-                 started_at: float | None, resolved_at: float | None, now: float,
-                 expires_in: float) -> uuid.UUID:
-    """Store a snapshot of `metric` around the incident; returns its id."""
+async def build(storage: Storage, secret_key: str, metric: str, incident_id: str,
+                started_at: float | None, resolved_at: float | None, now: float,
+                expires_in: float) -> SnapshotRecord:
+    """A snapshot of `metric` around the incident, with its data (stored by the caller)."""
     time_range = incident_range(started_at, resolved_at, now)
     series = await load_series(storage, metric, time_range)
     hours = time_range.hours or 1.0
@@ -41,5 +41,4 @@ async def freeze(storage: Storage, secret_key: str, metric: str, incident_id: st
     key_hash = hmac.new(secret_key.encode(), f"snapshot-delete:{snapshot_id}:{unused_key}".encode(),
                         hashlib.sha256).hexdigest()
     data = {"from": format_ts(time_range.start), "to": format_ts(time_range.end), "series": {metric: series}}
-    await storage.create_snapshot(SnapshotRecord(snapshot_id, state, data, now, now + expires_in, key_hash))
-    return snapshot_id
+    return SnapshotRecord(snapshot_id, state, data, now, now + expires_in, key_hash)
