@@ -36,6 +36,7 @@ SEND_TIMEOUT = 10.0
 POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
 PURGE_BATCH = 5_000
+SNAPSHOT_READS = 8  # series read at once while freezing a round's snapshots
 
 
 def quiet_http_client_logs() -> None:
@@ -210,16 +211,21 @@ class Dispatcher:
                   if item.snapshot_id is None and item.event_id not in self._frozen}
         made: dict[int, SnapshotRecord] = {}
         now = self._clock()
-        for event_id, item in needed.items():
+        reads = asyncio.Semaphore(SNAPSHOT_READS)
+
+        async def one(event_id: int, item: Claimed) -> None:
             message = build_message(item.event, item.payload, self._base_url, None)
-            try:
-                made[event_id] = await build(self._storage, self._secret_key, message.metric,
-                                             message.incident_id, message.started_at, message.resolved_at,
-                                             now, self._retention)
-            except StorageUnavailable:
-                raise
-            except Exception:  # that message still goes out, without the snapshot link
-                log.exception("notifications: freezing an incident's snapshot failed")
+            async with reads:
+                try:
+                    made[event_id] = await build(self._storage, self._secret_key, message.metric,
+                                                 message.incident_id, message.started_at, message.resolved_at,
+                                                 now, self._retention)
+                except StorageUnavailable:
+                    raise
+                except Exception:  # that message still goes out, without the snapshot link
+                    log.exception("notifications: freezing an incident's snapshot failed")
+
+        await asyncio.gather(*(one(event_id, item) for event_id, item in needed.items()))
         self._frozen.update(await self._outbox.attach_snapshots(made))
 
     async def _housekeeping(self) -> None:
