@@ -27,6 +27,7 @@ from chronoview.api import (
     export,
     health,
     history,
+    lineprotocol,
     metrics,
     notifications,
     silences,
@@ -50,6 +51,8 @@ from chronoview.window.memory import MemoryWindow
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from chronoview.sources.mqtt import MqttSubscriber
+
 log = logging.getLogger("chronoview")
 
 DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
@@ -62,6 +65,19 @@ def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
     from chronoview.window.redis import RedisWindow
 
     return RedisWindow(redis_client, params)
+
+
+def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None:
+    if not settings.mqtt_url:
+        return None
+    from chronoview.sources.mqtt import MqttSubscriber
+    from chronoview.sources.mqtt_link import default_client_id
+
+    subscriber = MqttSubscriber(pipeline, settings.mqtt_url, settings.mqtt_topics,
+                                settings.mqtt_client_id or default_client_id(),
+                                shared=settings.uses_redis)
+    subscriber.start()
+    return subscriber
 
 
 @asynccontextmanager
@@ -99,6 +115,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         simulator.start()
         retention = RetentionTask(storage, settings.retention_days)
         retention.start()
+        services.mqtt = _start_mqtt(settings, pipeline)
         # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): the hub goes first.
         undo_signals = close_sockets_on_exit(hub)
         # What start-up built (modules, the app, its routes and schemas) lives as long as the
@@ -108,6 +125,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
         finally:
             undo_signals()
+            if services.mqtt is not None:  # first: its batch in hand is stored and acked
+                await services.mqtt.stop()
             await simulator.stop()
             await hub.close()
             await retention.stop()
@@ -149,6 +168,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.state.settings = settings
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(lineprotocol.router)
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)

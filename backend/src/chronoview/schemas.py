@@ -101,3 +101,6 @@ class HealthOut(BaseModel):
     version: str
     database: str
     redis: str
+    # SPEC §12: "ok" | "down" | "disabled"; with MQTT_URL set, how many messages were rejected.
+    mqtt: str = "disabled"
+    mqtt_rejected: int | None = None

@@ -16,6 +16,8 @@ from chronoview.window.base import Window
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from chronoview.sources.mqtt import MqttSubscriber
+
 
 @dataclass(slots=True)
 class Services:
@@ -27,3 +29,4 @@ class Services:
     redis: Redis | None
     hub: Hub
     notifications: Notifications
+    mqtt: MqttSubscriber | None = None
