@@ -20,7 +20,7 @@ _ids = itertools.count(1)
 
 
 def incident_event(metric: str, event: str = "opened", incident_id: str | None = None,
-                   notify: list[int] | None = None, value: float = 130.0) -> IncidentEvent:
+                   notify: list[int | str] | None = None, value: float = 130.0) -> IncidentEvent:
     """An incident change as the incident side hands it over (SPEC §10 incident object)."""
     now = time.time()
     incident: dict[str, Any] = {

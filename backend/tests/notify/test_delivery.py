@@ -176,7 +176,7 @@ def test_rule_channels_override_the_defaults(make_client: MakeClient, receiver: 
     client = make_client()
     add_channel(client, "webhook", {"url": default_hook.url}, default=True)
     chosen = add_channel(client, "discord", {"url": chosen_hook.url}, default=False)
-    emit(client, incident_event("a", notify=[chosen["id"]]), incident_event("b"),
+    emit(client, incident_event("a", notify=[str(chosen["id"])]), incident_event("b"),
          incident_event("c", notify=[]))
     wait_deliveries(client, lambda rows: len(rows) == 2 and _settled(rows), 10)
     assert [orjson.loads(r.body)["chronoview"]["metric"] for r in default_hook.wait_for(1, 5)] == ["b"]

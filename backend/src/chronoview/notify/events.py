@@ -28,7 +28,14 @@ class IncidentEvent:
     mean: float | None = None
     std: float | None = None
     ts: float | None = None
-    notify: Sequence[int] | None = None
+    notify: Sequence[int | str] | None = None
+
+    @property
+    def channel_ids(self) -> list[int] | None:
+        """`notify` as channel ids (rules may hold them as text); None: the default channels."""
+        if self.notify is None:
+            return None
+        return [int(i) for i in dict.fromkeys(str(n).strip() for n in self.notify) if i.isdigit()]
 
     @property
     def metric(self) -> str:

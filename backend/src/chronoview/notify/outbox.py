@@ -56,7 +56,8 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
     rows: list[dict[str, Any]] = []
     for event, event_id in zip(events, event_ids, strict=True):
         silence = next((s for s in active if glob_matches(s.match, event.metric)), None)
-        targets = defaults if event.notify is None else [i for i in dict.fromkeys(event.notify) if i in by_id]
+        chosen = event.channel_ids
+        targets = defaults if chosen is None else [i for i in chosen if i in by_id]
         for channel_id in targets:
             channel = by_id[channel_id]
             state, reason = "pending", None
