@@ -3,9 +3,9 @@ import { useAdminData } from '../hooks/use-admin-data';
 import { useNotifyText } from '../text';
 
 interface ChannelPickerProps {
-  /** An alert rule's `notify` (SPEC §10): null = the default channels, [] = nobody. */
-  value: number[] | null;
-  onChange: (value: number[] | null) => void;
+  /** An alert rule's `notify` (SPEC §10), channel ids as text: null = the default channels, [] = nobody. */
+  value: readonly (string | number)[] | null;
+  onChange: (value: string[] | null) => void;
   /** Already loaded channels; fetched here when left out. */
   channels?: Channel[];
 }
@@ -33,28 +33,32 @@ export function ChannelPicker({ value, onChange, channels }: ChannelPickerProps)
           name="notify-mode"
           checked={mode === 'chosen'}
           disabled={options.length === 0}
-          onChange={() => onChange(options.slice(0, 1).map((channel) => channel.id))}
+          onChange={() => onChange(options.slice(0, 1).map((channel) => String(channel.id)))}
         />
         <span>{t('pickerChosen')}</span>
       </label>
       <ul className="channel-picker-list">
-        {options.map((channel) => (
-          <li key={channel.id}>
-            <label className="field-check">
-              <input
-                type="checkbox"
-                checked={value?.includes(channel.id) ?? false}
-                onChange={(event) => {
-                  const rest = (value ?? []).filter((id) => id !== channel.id);
-                  onChange(event.target.checked ? [...rest, channel.id] : rest);
-                }}
-              />
-              <span>
-                {channel.name} <span className="chip chip-none">{channel.kind}</span>
-              </span>
-            </label>
-          </li>
-        ))}
+        {options.map((channel) => {
+          const id = String(channel.id);
+          const chosen = value?.map(String) ?? [];
+          return (
+            <li key={channel.id}>
+              <label className="field-check">
+                <input
+                  type="checkbox"
+                  checked={chosen.includes(id)}
+                  onChange={(event) => {
+                    const rest = chosen.filter((other) => other !== id);
+                    onChange(event.target.checked ? [...rest, id] : rest);
+                  }}
+                />
+                <span>
+                  {channel.name} <span className="chip chip-none">{channel.kind}</span>
+                </span>
+              </label>
+            </li>
+          );
+        })}
       </ul>
       {loaded.error ? <p className="inline-error">{loaded.error}</p> : null}
       <a className="panel-hint" href="/settings/notifications">

@@ -122,12 +122,12 @@ describe('channel picker', () => {
     expect(onChange).toHaveBeenLastCalledWith([]);
     view.rerender(
       <I18nProvider initialLanguage="en">
-        <ChannelPicker value={[1]} onChange={onChange} channels={channels} />
+        <ChannelPicker value={['1']} onChange={onChange} channels={channels} />
       </I18nProvider>,
     );
     await act(async () => {
       await user.click(screen.getByRole('checkbox', { name: /old-slack/ }));
     });
-    expect(onChange).toHaveBeenLastCalledWith([1, 2]);
+    expect(onChange).toHaveBeenLastCalledWith(['1', '2']);
   });
 });
