@@ -1,0 +1,3 @@
+from tests.window.conftest import make_window
+
+__all__ = ["make_window"]
