@@ -72,8 +72,8 @@ class LocalLease:
 
 
 class RedisLease:
-    def __init__(self, redis: Redis, metric: str, ttl: float, token: str) -> None:
-        self.key = LEASE_PREFIX + metric
+    def __init__(self, redis: Redis, name: str, ttl: float, token: str, prefix: str = LEASE_PREFIX) -> None:
+        self.key = prefix + name
         self.token = token
         self._redis = redis
         self._ttl_ms = max(1, round(ttl * 1000))

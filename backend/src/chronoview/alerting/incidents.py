@@ -22,6 +22,8 @@ from typing import Any, Literal
 from chronoview.points import format_ts
 
 NORMAL, PENDING, FIRING = "normal", "pending", "firing"
+# The bus and hub key of incident events: never a metric name (SPEC §5 names start alphanumeric).
+STREAM_KEY = "!incidents"
 
 
 @dataclass(slots=True)
@@ -107,7 +109,8 @@ class Tracker:
         self.open = open_incident
         self.count = 0  # consecutive alerting points while not firing
         self.start = self.last = 0.0
-        self.peak_value, self.peak_z, self.peak_abs = 0.0, None, -1.0
+        self.peak_value, self.peak_abs = 0.0, -1.0
+        self.peak_z: float | None = None
 
     @property
     def state(self) -> tuple[str, int]:
