@@ -114,9 +114,9 @@ class AlertRuleIn(BaseModel):
     match: RuleMatch
     sigma: Annotated[float, Strict(), Field(gt=0, le=1000)] | None = None
     window_seconds: Annotated[float, Strict(), Field(ge=10, le=86_400)] | None = None
-    min_points: Annotated[int, Strict(), Field(ge=2, le=10_000)] | None = None
+    min_points: Annotated[int, Field(ge=2, le=10_000)] | None = None
     direction: Literal["both", "above", "below"] | None = None
-    for_points: Annotated[int, Strict(), Field(ge=1, le=100)] = 1
+    for_points: Annotated[int, Field(ge=1, le=100)] = 1
     resolve_after_seconds: Annotated[float, Strict(), Field(ge=1, le=86_400)] = 60.0
     repeat_interval_seconds: Annotated[float, Strict(), Field(ge=60, le=7 * 86_400)] | None = None
     enabled: Annotated[bool, Strict()] = True
