@@ -162,7 +162,8 @@ def test_silence_resolves_by_the_wall_clock_and_open_incidents_survive_a_restart
     assert (still["id"], still["alert_points"]) == (open_one["id"], 2)
     # No more points: the resolver closes it once last_alert_at + 4 s has passed (checks every 2 s).
     deadline = time.time() + 15
-    while time.time() < deadline and second.get(f"/incidents/{open_one['id']}").json()["state"] == "firing":
+    url = f"/incidents/{open_one['id']}"
+    while time.time() < deadline and second.get(url).json()["state"] == "firing":
         time.sleep(0.3)
     done = second.get(f"/incidents/{open_one['id']}").json()
     assert done["state"] == "resolved"

@@ -45,7 +45,8 @@ async def list_rules(_admin: AdminDep, storage: StorageDep) -> list[AlertRuleOut
     return [_rule_out(rule) for rule in await storage.alert_rules()]
 
 
-@router.post("/alert-rules", status_code=201, response_model=AlertRuleOut, responses={400: {}, 409: {}, 422: {}})
+@router.post("/alert-rules", status_code=201, response_model=AlertRuleOut,
+             responses={400: {}, 409: {}, 422: {}})
 async def create_rule(_admin: AdminDep, services: ServicesDep, body: AlertRuleIn) -> AlertRuleOut:
     """A new rule; 409 when one with the same `match` exists."""
     try:
@@ -64,7 +65,8 @@ async def get_rule(_admin: AdminDep, storage: StorageDep, rule_id: RuleId) -> Al
     return _rule_out(rule)
 
 
-@router.put("/alert-rules/{rule_id}", response_model=AlertRuleOut, responses={400: {}, 404: {}, 409: {}, 422: {}})
+@router.put("/alert-rules/{rule_id}", response_model=AlertRuleOut,
+            responses={400: {}, 404: {}, 409: {}, 422: {}})
 async def replace_rule(
     _admin: AdminDep, services: ServicesDep, rule_id: RuleId, body: AlertRuleIn
 ) -> AlertRuleOut:
