@@ -157,7 +157,7 @@ def test_silence_resolves_by_the_wall_clock_and_open_incidents_survive_a_restart
     second = make_client(admin_token="admin-secret")  # a restart on the same database
     assert [i["id"] for i in second.get("/incidents?state=firing").json()] == [open_one["id"]]
     [again] = post_points(second, "fridge", [10_000.0], time.time())
-    assert (again["alert"], again["state"]) == (True, "firing")  # the same incident goes on: none opened twice
+    assert (again["alert"], again["state"]) == (True, "firing")  # the same one goes on
     [still] = second.get("/incidents").json()
     assert (still["id"], still["alert_points"]) == (open_one["id"], 2)
     # No more points: the resolver closes it once last_alert_at + 4 s has passed (checks every 2 s).
