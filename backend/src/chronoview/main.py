@@ -22,7 +22,10 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from chronoview.alerting.resolver import Resolver
+from chronoview.alerting.rules import RuleBook
 from chronoview.api import (
+    alerting,
     channels,
     export,
     health,
@@ -100,16 +103,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage, max_queue=settings.ws_queue_max)
+        rules = RuleBook(storage, params)
+        await rules.start()
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
-        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
+        pipeline = Pipeline(storage, window, bus, rules, overlap)
         assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
         notifier = Notifications.create(storage, storage, settings)
-        services = Services(settings, storage, window, bus, pipeline, redis_client, hub, notifier)
+        services = Services(settings, storage, window, bus, pipeline, redis_client, hub, rules, notifier)
         app.state.services = services
         await notifier.start()
+        pipeline.on_incidents = notifier.dispatcher.wake
         await bus.start(hub)
         pipeline.start()
+        resolver = Resolver(pipeline, storage, redis_client)
+        resolver.start()
         simulator = Simulator(pipeline, storage, settings.simulated_metrics,
                               settings.simulation_interval_seconds, redis_client)
         simulator.start()
@@ -130,8 +138,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await simulator.stop()
             await hub.close()
             await retention.stop()
+            await resolver.stop()
             await pipeline.close()
             await notifier.stop()
+            await rules.stop()
             await bus.close()
             await window.close()
     finally:
@@ -172,6 +182,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
+    app.include_router(alerting.router)
     app.include_router(stream.router)
     app.include_router(channels.router)
     app.include_router(silences.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chronoview.alerting.rules import RuleBook
 from chronoview.bus.base import Bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
@@ -28,5 +29,6 @@ class Services:
     pipeline: Pipeline
     redis: Redis | None
     hub: Hub
+    rules: RuleBook
     notifications: Notifications
     mqtt: MqttSubscriber | None = None

@@ -1,7 +1,7 @@
 """Notifications (SPEC §11): channels, silences, notification events and their deliveries.
 
 Revision ID: 0002_h16
-Revises: 0001
+Revises: 0002_h15
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0002_h16"
-down_revision = "0001"
+down_revision = "0002_h15"
 branch_labels = None
 depends_on = None
 
