@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from chronoview.notify import IncidentEvent, enqueue
 from chronoview.storage import SqlStorage
@@ -61,14 +62,23 @@ def _channel(url: str, config: dict[str, Any], kind: str = "webhook", name: str 
     return body
 
 
+def _incidents(url: str, metrics: list[str]) -> None:
+    """Open an incident on each metric through ingest: a quiet baseline, then a spike (now)."""
+    start = time.time() - 13
+    baseline = [{"metric": m, "ts": start + i, "value": 20.0 + (i % 3) * 0.1}
+                for m in metrics for i in range(12)]
+    spikes = [{"metric": m, "ts": start + 12, "value": 500.0} for m in metrics]
+    for body in (baseline, spikes):
+        assert httpx.post(f"{url}/metrics", json=body, timeout=30).status_code == 201
+
+
 def test_sigkill_with_deliveries_pending_loses_none(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there yet: every attempt fails and is kept for later
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}"
     server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN)
     receiver = None
     try:
         _channel(server.url, {"url": f"http://127.0.0.1:{port}/hook"})
-        _emit(database_url, [incident_event(f"m{i}") for i in range(20)])
+        _incidents(server.url, [f"m{i}" for i in range(20)])
         _wait(lambda: (rows := _log(server.url)) and len(rows) == 20
               and all(r["state"] == "pending" and r["attempts"] >= 1 for r in rows), 20, "first attempts")
         server.stop(signal.SIGKILL)
@@ -80,6 +90,8 @@ def test_sigkill_with_deliveries_pending_loses_none(tmp_path: Path) -> None:
         assert set(got) == {r["id"] for r in rows}
         assert len(got) == 20
         assert set(got.values()) == {1}
+        assert {orjson.loads(r.body)["chronoview"]["metric"] for r in receiver.received} == {
+            f"m{i}" for i in range(20)}
     finally:
         server.stop()
         if receiver is not None:
@@ -110,6 +122,34 @@ def test_two_processes_on_postgres_send_each_delivery_once(tmp_path: Path, pg_ur
         warnings = [line for server in servers for line in server.log.read_text().splitlines()
                     if "WARNING" in line or "ERROR" in line]
         assert not again, ([(r["attempts"], r["state"]) for r in again[:5]], len(again), warnings[:10])
+    finally:
+        for server in servers:
+            server.stop()
+        hook.stop()
+
+
+def test_two_processes_ingesting_on_postgres_and_redis_notify_each_incident_once(
+    tmp_path: Path, pg_url: str, redis_url: str
+) -> None:
+    hook = Receiver(always(200)).start()
+    servers = []
+    try:
+        for name in ("a", "b"):
+            workdir = tmp_path / name
+            workdir.mkdir()
+            servers.append(start_server(workdir, DATABASE_URL=pg_url, REDIS_URL=redis_url,
+                                        ADMIN_TOKEN=ADMIN_TOKEN))
+        _channel(servers[0].url, {"url": hook.url})
+        metrics = [f"svc{i}.latency" for i in range(40)]
+        _incidents(servers[0].url, metrics[:20])  # each process opens some, both dispatch
+        _incidents(servers[1].url, metrics[20:])
+        rows = _wait(lambda: (rows := _log(servers[1].url)) and len(rows) == 40
+                     and all(r["state"] == "delivered" for r in rows) and rows, 30, "40 deliveries")
+        time.sleep(1.5)
+        got = collections.Counter(r.headers["x-chronoview-delivery"] for r in hook.received)
+        assert set(got) == {r["id"] for r in rows}
+        assert max(got.values()) == 1
+        assert sorted(orjson.loads(r.body)["chronoview"]["metric"] for r in hook.received) == sorted(metrics)
     finally:
         for server in servers:
             server.stop()
