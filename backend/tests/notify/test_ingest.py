@@ -9,6 +9,9 @@ from typing import Any
 import orjson
 from fastapi.testclient import TestClient
 
+from chronoview.notify.reminders import remind
+from chronoview.points import to_datetime
+from chronoview.storage.tables import notify_events
 from tests.apps import MakeClient
 from tests.notify.conftest import add_channel, wait_deliveries
 from tests.notify.receivers import always
@@ -78,3 +81,36 @@ def test_a_rules_channels_and_a_silence_apply_to_ingested_incidents(
     assert rule_hook.wait_for(1, 5)[0].headers["title"].startswith("[FIRING] temp.oven")
     time.sleep(0.5)
     assert [orjson.loads(r.body)["chronoview"]["metric"] for r in default_hook.received] == ["orders"]
+
+
+def test_a_firing_incident_is_reminded_every_repeat_interval(make_client: MakeClient, receiver: Any) -> None:
+    hook = receiver(always(200))
+    client = make_client()
+    add_channel(client, "webhook", {"url": hook.url})
+    rule = client.post("/alert-rules", json={"match": "orders", "repeat_interval_seconds": 60})
+    assert rule.status_code == 201
+    time.sleep(1.2)  # rules reach the pipeline within a second
+    start = time.time() - 13
+    _baseline(client, "orders", start)
+    spike = client.post("/metrics", json={"metric": "orders", "ts": start + 12, "value": 500.0})
+    assert spike.status_code == 201
+    hook.wait_for(1, 10)
+    services = client.app.state.services  # type: ignore[attr-defined]
+    db = services.notifications.outbox.db
+
+    async def told_ago(seconds: float) -> None:  # as if the last message went out that long ago
+        async with db.connect(write=True) as conn:
+            await conn.execute(notify_events.update().values(created_at=to_datetime(time.time() - seconds)))
+
+    call = client.portal.call  # type: ignore[union-attr]
+    call(told_ago, 30)
+    assert call(remind, db, time.time()) == 0  # not yet
+    call(told_ago, 61)
+    assert call(remind, db, time.time()) == 1
+    assert call(remind, db, time.time()) == 0  # just told
+    services.notifications.dispatcher.wake()
+    reminder = orjson.loads(hook.wait_for(2, 10)[1].body)
+    assert reminder["chronoview"]["event"] == "reminder"
+    assert reminder["status"] == "firing"
+    assert reminder["chronoview"]["value"] == 500.0
+    assert reminder["alerts"][0]["annotations"]["summary"].startswith("[STILL FIRING] orders")

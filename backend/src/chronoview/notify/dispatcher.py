@@ -26,6 +26,7 @@ from chronoview.notify.kinds import Attempt, SendContext, kind_module
 from chronoview.notify.kinds.alertmanager import REPOST_SECONDS
 from chronoview.notify.message import build_message
 from chronoview.notify.outbox import Claimed, Outbox, Outcome
+from chronoview.notify.reminders import remind
 from chronoview.notify.retry import decide
 from chronoview.notify.snapshot import build
 from chronoview.storage.base import SnapshotRecord, Storage, StorageUnavailable
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT = 10.0
 POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
+REMINDER_CHECK_SECONDS = 5.0
 PURGE_BATCH = 5_000
 SNAPSHOT_READS = 8  # series read at once while freezing a round's snapshots
 
@@ -72,6 +74,7 @@ class Dispatcher:
         self._frozen: dict[int, uuid.UUID] = {}  # event id → its snapshot, made by this process
         self._http: httpx.AsyncClient | None = None
         self._last_housekeeping = 0.0
+        self._last_reminders = 0.0
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -230,6 +233,10 @@ class Dispatcher:
 
     async def _housekeeping(self) -> None:
         now = self._clock()
+        if now - self._last_reminders >= REMINDER_CHECK_SECONDS:
+            self._last_reminders = now
+            if await remind(self._outbox.db, now):
+                self.wake()
         if now - self._last_housekeeping < HOUSEKEEPING_SECONDS:
             return
         self._last_housekeeping = now
