@@ -23,7 +23,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 SCRIPTS = ("ingest", "lineprotocol", "scoring", "fanout", "export", "series", "longtasks", "mqtt",
-           "firstload")
+           "firstload", "notify")
 # Scripts run in parts, each part a process of its own with its own time bound.
 PARTS = {"fanout": ("stream", "idle", "idle-plain", "ceiling"), "ingest": (None, "proxy")}
 # Each script is designed to finish well within 2 minutes; this is the hard stop.

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     database_pooler: Literal["session", "transaction", ""] = ""
     redis_url: str = ""
     secret_key: str = _PLACEHOLDER_SECRET
+    # SPEC §11: earlier SECRET_KEYs, still accepted for decrypting channel secrets while rotating.
+    secret_key_fallbacks: Annotated[list[str], NoDecode] = []
+    # SPEC §11/§13: the address people use, for links in notifications (empty: the bound address).
+    public_url: str = ""
     ingest_token: str = ""
     # SPEC §11: guards the management endpoints (api/auth.py); empty means local clients only.
     admin_token: str = ""
@@ -88,6 +92,18 @@ class Settings(BaseSettings):
                     except ValueError:
                         raise ValueError(f"{proxy!r} is not an IP address, a network or *") from None
         return proxies
+    @field_validator("secret_key_fallbacks", mode="before")
+    @classmethod
+    def _fallbacks(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("must be empty or an http(s):// address without query, like https://metrics.example.com")
+        return value
 
     @field_validator("simulated_metrics", mode="before")
     @classmethod
@@ -161,6 +177,14 @@ class Settings(BaseSettings):
                 "SECRET_KEY: must be changed from 'change_me' when APP_HOST is not a loopback address"
             )
         return self
+
+    @property
+    def public_base_url(self) -> str:
+        """PUBLIC_URL, or the address the server is bound to when it is not set."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.app_host}]" if ":" in self.app_host else self.app_host
+        return f"http://{host}:{self.app_port}"
 
 
 def _valid_topic_filter(topic: str) -> bool:

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
 from chronoview.ingest import Pipeline
+from chronoview.notify.service import Notifications
 from chronoview.services import Services
 from chronoview.storage.base import Storage
 
@@ -44,8 +45,13 @@ async def _hub(connection: HTTPConnection) -> Hub:
     return services_of(connection).hub
 
 
+async def _notifications(connection: HTTPConnection) -> Notifications:
+    return services_of(connection).notifications
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StorageDep = Annotated[Storage, Depends(_storage)]
 PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 HubDep = Annotated[Hub, Depends(_hub)]
+NotificationsDep = Annotated[Notifications, Depends(_notifications)]

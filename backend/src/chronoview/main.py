@@ -23,13 +23,19 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from chronoview import selfmetrics, serving
+from chronoview.alerting.resolver import Resolver
+from chronoview.alerting.rules import RuleBook
 from chronoview.api import (
+    alerting,
+    channels,
     export,
     health,
     history,
     lineprotocol,
     metric_admin,
     metrics,
+    notifications,
+    silences,
     snapshots,
     stream,
 )
@@ -41,12 +47,13 @@ from chronoview.config import Settings, get_settings
 from chronoview.drain import CloseWhileDraining, Drain, drain_on_exit
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
+from chronoview.notify.service import Notifications
 from chronoview.ratelimit import create_limiter
 from chronoview.retention import RetentionTask
 from chronoview.services import Services
 from chronoview.simulator import Simulator
 from chronoview.solo import SoleProcessTaken, claim_sole_process
-from chronoview.storage import StorageUnavailable, create_storage
+from chronoview.storage import SqlStorage, StorageUnavailable, create_storage
 from chronoview.window.base import Window, WindowParams
 from chronoview.window.memory import MemoryWindow
 
@@ -102,14 +109,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage, max_queue=settings.ws_queue_max)
+        rules = RuleBook(storage, params)
+        await rules.start()
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
-        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
+        pipeline = Pipeline(storage, window, bus, rules, overlap)
+        assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
+        notifier = Notifications.create(storage, storage, settings)
         services = Services(settings, storage, window, bus, pipeline, redis_client, hub,
-                            app.state.drain, create_limiter(redis_client))
+                            app.state.drain, create_limiter(redis_client), rules, notifier)
         app.state.services = services
+        await notifier.start()
+        pipeline.on_incidents = notifier.dispatcher.wake
         await bus.start(hub)
         pipeline.start()
+        resolver = Resolver(pipeline, storage, redis_client)
+        resolver.start()
         simulator = Simulator(pipeline, storage, settings.simulated_metrics,
                               settings.simulation_interval_seconds, redis_client)
         simulator.start()
@@ -130,7 +145,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await simulator.stop()
             await hub.close()
             await retention.stop()
+            await resolver.stop()
             await pipeline.close()
+            await notifier.stop()
+            await rules.stop()
             await bus.close()
             await window.close()
             selfmetrics.process_exit()
@@ -186,14 +204,18 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
+    app.include_router(alerting.router)
     app.include_router(stream.router)
+    app.include_router(channels.router)
+    app.include_router(silences.router)
+    app.include_router(notifications.router)
     mount_web(app, dist or DEFAULT_DIST)
 
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "Prefer", "X-Delete-Key"],
         )
     app.add_middleware(SecurityHeaders)

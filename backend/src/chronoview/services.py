@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chronoview.alerting.rules import RuleBook
 from chronoview.bus.base import Bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
 from chronoview.drain import Drain
 from chronoview.ingest import Pipeline
+from chronoview.notify.service import Notifications
 from chronoview.ratelimit import Limiter
 from chronoview.storage.base import Storage
 from chronoview.window.base import Window
@@ -31,4 +33,6 @@ class Services:
     hub: Hub
     drain: Drain
     snapshot_limiter: Limiter
+    rules: RuleBook
+    notifications: Notifications
     mqtt: MqttSubscriber | None = None

@@ -16,7 +16,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("APP_HOST", "APP_PORT", "CORS_ORIGINS", "DATABASE_URL", "DATABASE_POOLER",
                  "REDIS_URL", "SECRET_KEY", "INGEST_TOKEN", "ALERT_WINDOW_SECONDS", "ALERT_SIGMA",
                  "ALERT_MIN_POINTS", "SIMULATED_METRICS", "SIMULATION_INTERVAL_SECONDS",
-                 "RETENTION_DAYS"):
+                 "RETENTION_DAYS", "SECRET_KEY_FALLBACKS", "PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -104,3 +104,16 @@ def test_bad_setting_stops_startup_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "APP_PORT" in lines[0]
+
+
+def test_notification_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", "old-one, older-one")
+    monkeypatch.setenv("PUBLIC_URL", "https://metrics.example.com/cv/")
+    s = load_settings()
+    assert s.secret_key_fallbacks == ["old-one", "older-one"]
+    assert s.public_base_url == "https://metrics.example.com/cv"
+    monkeypatch.delenv("PUBLIC_URL")
+    assert load_settings(app_port=8123).public_base_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("PUBLIC_URL", "metrics.example.com")
+    with pytest.raises(SettingsError, match=r"^PUBLIC_URL: must be empty or an http"):
+        load_settings()

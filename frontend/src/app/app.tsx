@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { AdminTokenDialog } from '@/components/admin-token-dialog';
 import { I18nProvider } from '@/lib/i18n';
 import { ThemeProvider } from '@/lib/theme';
 import { useLocation } from '@/lib/url-state';
@@ -11,6 +12,8 @@ const CompareRoute = lazy(() => import('./routes/compare'));
 const SNAPSHOT_PATH = /^\/snapshot\/([^/]+)\/?$/;
 /** A chunk of its own: the live page, the one most opened, does not load it. */
 const SnapshotRoute = lazy(() => import('./routes/snapshot'));
+const NotificationsRoute = lazy(() => import('./routes/notifications'));
+const NOTIFICATIONS_PATH = /^\/settings\/notifications\/?$/;
 
 function Router() {
   const { pathname, search } = useLocation();
@@ -26,6 +29,13 @@ function Router() {
   if (view === 'overview' || view === 'compare') {
     return <Suspense fallback={null}>{view === 'overview' ? <OverviewRoute /> : <CompareRoute />}</Suspense>;
   }
+  if (NOTIFICATIONS_PATH.test(pathname)) {
+    return (
+      <Suspense fallback={null}>
+        <NotificationsRoute />
+      </Suspense>
+    );
+  }
   return <LiveRoute />;
 }
 
@@ -34,6 +44,7 @@ export function App() {
     <ThemeProvider>
       <I18nProvider>
         <Router />
+        <AdminTokenDialog />
       </I18nProvider>
     </ThemeProvider>
   );

@@ -1,4 +1,5 @@
-"""WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay.
+"""WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay;
+with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10).
 
 `since=` replays stored points after that timestamp and then continues live with no gap and no
 duplicate: the socket subscribes first (live messages wait in its queue), replays from storage,
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from chronoview import selfmetrics
+from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
@@ -58,6 +60,14 @@ class StreamRequest:
     metrics: tuple[str, ...] | None  # None: every metric (`metric=*`)
     after: float | None  # replay stored points with ts > after
     latest: bool = False  # `mode=latest`: each metric's newest point, at most once a second
+    incidents: bool = False  # `incidents=1`: incident events of every metric too (SPEC §10)
+
+    @property
+    def keys(self) -> tuple[str, ...] | None:
+        """What the socket subscribes to in the hub (None: every metric)."""
+        if self.metrics is None:
+            return None
+        return (*self.metrics, STREAM_KEY) if self.incidents else self.metrics
 
 
 async def stream(websocket: WebSocket) -> None:
@@ -75,7 +85,7 @@ async def stream(websocket: WebSocket) -> None:
     if sink is None:
         sink = AsgiSink(websocket)
         writer = asyncio.create_task(sink.run())
-    sub = hub.subscribe(request.metrics, sink, latest=request.latest)
+    sub = hub.subscribe(request.keys, sink, latest=request.latest)
     selfmetrics.WEBSOCKETS.inc()
     code = 1006  # the session ended without a close from either side
     try:
@@ -104,8 +114,9 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
         raise Refused(f"origin not allowed: {(origin or '')[:80]}")
     params = websocket.query_params
     names = tuple(dict.fromkeys(params.getlist("metric")))
-    if not names:
-        raise Refused("at least one metric= parameter is required")
+    incidents = params.get("incidents") in ("1", "true")
+    if not names and not incidents:
+        raise Refused("at least one metric= parameter (or incidents=1) is required")
     mode = params.get("mode")
     if mode not in (None, LATEST):
         raise Refused(f"unknown mode: {mode[:40]!r} (only mode=latest)")
@@ -121,7 +132,7 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     if since is not None and (metrics is None or mode is not None):
         # No replay of every metric, nor of a sampled stream: such clients reload the catalog.
         raise Refused("since= needs named metrics and no mode")
-    return StreamRequest(metrics, None if since is None else replay_after(since), mode == LATEST)
+    return StreamRequest(metrics, None if since is None else replay_after(since), mode == LATEST, incidents)
 
 
 def replay_after(since: str) -> float:

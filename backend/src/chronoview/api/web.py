@@ -29,6 +29,7 @@ def mount_web(app: FastAPI, dist: Path) -> None:
 
     router.add_api_route("/", page, response_model=None)
     router.add_api_route("/snapshot/{snapshot_id}", page, response_model=None)
+    router.add_api_route("/settings/notifications", page, response_model=None)
 
     @router.get("/docs")
     async def docs() -> HTMLResponse:

@@ -160,6 +160,12 @@ class Hub:
         per_metric: dict[str, list[Outgoing]] = {}
         for metric, data in messages:
             listened = metric in by_metric
+            if metric.startswith("!"):  # a stream of its own (incident events): only by name
+                if listened:
+                    message = Outgoing(data)
+                    ordered.append((metric, message))
+                    per_metric.setdefault(metric, []).append(message)
+                continue
             if not (listened or every or latest):
                 continue
             if skip and data in skip:  # already delivered by a catch-up
@@ -193,8 +199,8 @@ class Hub:
                     accepted = sub.offer(own)
                 if not accepted:
                     overflowed.append(sub)
-        if every and ordered:
-            everything = Batch([m for _, m in ordered])
+        if every and any(not name.startswith("!") for name, _ in ordered):
+            everything = Batch([m for name, m in ordered if not name.startswith("!")])
             overflowed.extend(sub for sub in every if not sub.offer(everything))
         self._drop(overflowed)
 

@@ -22,6 +22,10 @@ export interface SingleStatProps {
   /** When the newest point arrived (epoch ms; its ts when it came with the history). */
   arrivedAt?: number;
   meta?: MetricMeta;
+  /** The metric's open incident, if any (from the incidents stream). */
+  firingSince?: number | null;
+  /** The rule's for_points, for "Pending k of n". */
+  forPoints?: number;
 }
 
 /** The current value, big enough to read across a room, with its z-score and alert state. */
@@ -35,6 +39,8 @@ export function SingleStat({
   staleAfterMs = Infinity,
   arrivedAt,
   meta = NO_META,
+  firingSince = null,
+  forPoints = 1,
 }: SingleStatProps) {
   const { fmt, t } = useI18n();
   // Only a live card ages: it is re-checked every second, not only when a point arrives.
@@ -63,6 +69,16 @@ export function SingleStat({
     stale: t('stale'),
     offline: t('offline'),
   }[status];
+  const incident: 'firing' | 'pending' | 'normal' =
+    firingSince !== null || latest?.state === 'firing' ? 'firing' : latest?.state === 'pending' ? 'pending' : 'normal';
+  const incidentLabel =
+    incident === 'firing'
+      ? firingSince !== null
+        ? t('firingSince', { time: fmt.time(firingSince) })
+        : t('incidentFiring')
+      : incident === 'pending'
+        ? t('pendingOf', { k: latest?.pending ?? 0, n: forPoints })
+        : t('normal');
 
   return (
     <section className="panel single-stat" data-testid="single-stat" data-alert={alert} aria-labelledby="single-stat-title">
@@ -94,6 +110,18 @@ export function SingleStat({
               title={latest && (stale || status === 'offline') ? t('staleHint', { ago: fmt.relative(latest.ts, now) }) : undefined}
             >
               {label}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('incidentsTitle')}</dt>
+          <dd>
+            <span
+              className={`chip chip-${incident === 'firing' ? 'alert' : incident === 'pending' ? 'warming' : 'normal'}`}
+              data-testid="incident-state"
+              data-state={incident}
+            >
+              {incidentLabel}
             </span>
           </dd>
         </div>

@@ -34,14 +34,15 @@ describe('parseStreamMessage', () => {
         zscore: 3.01,
         mean: 95,
         std: 2.06,
-        state: null,
+        state: 'normal',
+        pending: 0,
       },
       alert: true,
       zscore: 3.01,
       mean: 95,
       std: 2.06,
       n: 300,
-      state: null,
+      state: 'normal',
     });
   });
 

@@ -1,7 +1,7 @@
 """Metric metadata: unit, label and decimals per metric (PUT /metrics/{metric}/meta).
 
-Revision ID: 0002_h20
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_h20"
-down_revision = "0001"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
