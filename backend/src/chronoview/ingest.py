@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from chronoview.bus.base import Bus
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.validation import check_points
 from chronoview.window.base import Window
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,11 @@ class Pipeline:
         await self._drain()
 
     async def ingest(self, points: Sequence[Point], simulated: bool = False) -> Ingested:
-        """Score, store and publish points; returns once they are durable."""
+        """Score, store and publish points; returns once they are durable.
+
+        Raises `InvalidPoint` (nothing queued, nothing changed) for a point outside SPEC §5's limits.
+        """
+        check_points(points)
         request = _Request(points, simulated)
         self._pending.append(request)
         self._wakeup.set()
@@ -111,7 +116,12 @@ class Pipeline:
             if not self._pending:  # woken by close() with nothing left to do
                 self._wakeup.clear()
                 continue
-            await self._start_group(self._take())
+            group = self._take()
+            try:
+                await self._start_group(group)
+            except Exception as exc:  # a bug must fail its own group, never stop the worker
+                log.exception("ingest group failed unexpectedly")
+                self._answer_failure(group, exc)
 
     async def _drain(self) -> None:
         if self._tail is not None:
@@ -137,14 +147,13 @@ class Pipeline:
         self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
         previous: asyncio.Task[None] | None,
     ) -> None:
-        # The write goes out first; the messages are serialised while the database works on it.
-        write = asyncio.ensure_future(self._write(group, scored))
-        await asyncio.sleep(0)
-        encoded = [item.encode() for item in scored]
+        """Write, answer and publish one group. Never raises, and always releases its write slot:
+        the next group awaits this task, so an exception escaping it would fail every later one."""
         try:
-            await write
+            encoded: list[bytes] = await self._write_encoded(group, scored)
         except BaseException as exc:
             failure: BaseException | None = exc
+            encoded = []
         else:
             failure = None
         finally:
@@ -164,11 +173,30 @@ class Pipeline:
         except Exception:  # stored is what matters; sockets catch up with since= on reconnect
             log.exception("publishing a batch failed; its points are stored")
 
+    async def _write_encoded(self, group: list[_Request], scored: list[ScoredPoint]) -> list[bytes]:
+        """Store the group; its messages are serialised while the database works on the write."""
+        write = asyncio.ensure_future(self._write(group, scored))
+        await asyncio.sleep(0)
+        try:
+            encoded = [item.encode() for item in scored]
+        except BaseException:
+            # The write must not be left running unobserved; the group fails all the same (its
+            # windows are dropped and rebuilt from whatever the database holds).
+            with contextlib.suppress(BaseException):
+                await write
+            raise
+        await write
+        return encoded
+
     async def _fail(self, group: list[_Request], points: list[Point], exc: BaseException) -> None:
         # Scoring may have added points to their windows before a rebuild or the write failed
         # (a batch spans metrics): none of them were stored, so none may stay in a baseline.
         await self._forget({p.metric for p in points})
         log.warning("ingest batch of %d points failed: %r", len(points), exc)
+        self._answer_failure(group, exc)
+
+    @staticmethod
+    def _answer_failure(group: list[_Request], exc: BaseException) -> None:
         for request in group:
             if not request.done.done():
                 request.done.set_exception(exc)

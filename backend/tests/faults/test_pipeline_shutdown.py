@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 
+import pytest
+
 from chronoview.bus.memory import MemoryBus
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline
 from chronoview.points import Point, ScoredPoint
+from chronoview.validation import InvalidPoint
 from chronoview.window.memory import MemoryWindow
 
 T0 = 1_750_000_000.0
@@ -49,3 +52,40 @@ async def test_close_answers_every_queued_request() -> None:
     for task in done:
         assert len(task.result().scored) == size
     assert len(storage.points) == 3 * size
+
+
+async def test_an_exception_inside_a_group_fails_only_its_own_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever raises while a group is written or answered (here: serialising its messages), that
+    request fails; the write slot is released and later requests, and close(), still complete."""
+    storage = ListStorage()
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0, writes_in_flight=1)  # type: ignore[arg-type]
+    pipeline.start()
+    encode = ScoredPoint.encode
+
+    def fragile(self: ScoredPoint) -> bytes:
+        if self.point.metric == "poison":
+            raise ValueError("cannot serialise")
+        return encode(self)
+
+    monkeypatch.setattr(ScoredPoint, "encode", fragile)
+    with pytest.raises(ValueError, match="cannot serialise"):
+        await asyncio.wait_for(pipeline.ingest([Point("poison", T0, 1.0)]), 5)
+    for i in range(3):  # one slot only: each of these needs it released
+        done = await asyncio.wait_for(pipeline.ingest([Point("m", T0 + i, 1.0)]), 5)
+        assert len(done.encoded) == 1
+    await asyncio.wait_for(pipeline.close(), 5)
+
+
+async def test_a_point_outside_the_limits_is_refused_before_it_is_queued() -> None:
+    storage = ListStorage()
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0)  # type: ignore[arg-type]
+    pipeline.start()
+    for bad, field in ((Point("m", 253_402_300_800.0, 1.0), "ts"), (Point("m", -1.0, 1.0), "ts"),
+                       (Point("m", T0, 1e151), "value"), (Point("m", T0, float("nan")), "value")):
+        with pytest.raises(InvalidPoint) as caught:
+            await pipeline.ingest([Point("m", T0, 1.0), bad])
+        assert (caught.value.index, caught.value.field) == (1, field)
+    assert storage.points == []
+    await asyncio.wait_for(pipeline.close(), 5)

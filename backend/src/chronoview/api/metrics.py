@@ -23,6 +23,7 @@ from chronoview.schemas import (
     ScoredPointOut,
     parse_timestamp,
 )
+from chronoview.validation import InvalidPoint
 
 router = APIRouter(tags=["metrics"])
 
@@ -162,7 +163,11 @@ async def post_metrics(request: Request) -> Response:
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise HTTPException(415, "Content-Type must be application/json")
     points, is_batch = _parse(await request.body())
-    done = await services.pipeline.ingest(points)
+    try:
+        done = await services.pipeline.ingest(points)
+    except InvalidPoint as exc:
+        loc: list[str | int] = [exc.index, exc.field] if is_batch else [exc.field]
+        raise RequestValidationError([{"loc": loc, "msg": exc.reason, "type": "value_error"}]) from None
     if "return=minimal" in request.headers.get("prefer", ""):
         body = orjson.dumps({"accepted": len(points), "alerts": done.alerts})
     elif is_batch:
