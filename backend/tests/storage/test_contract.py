@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chronoview.points import Point, Score, ScoredPoint
+from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.storage import SqlStorage, StorageUnavailable
+from chronoview.storage.base import ReplayCursor
 
 T0 = 1_750_000_000.0
 
@@ -78,3 +79,18 @@ async def test_unreachable_database_raises_storage_unavailable() -> None:
     with pytest.raises(StorageUnavailable):
         await store.ping()
     await store.close()
+
+
+async def test_replay_pages_through_points_sharing_a_timestamp(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 - 1, -1.0)] + [sp("cpu", T0, float(i)) for i in range(25)]
+                        + [sp("cpu", T0 + 1, 99.0), sp("ram", T0, 5.0)])
+    cursor = ReplayCursor.after(to_datetime(T0 - 0.5))
+    seen: list[float] = []
+    while True:
+        page, cursor = await storage.replay_page("cpu", cursor, 10)
+        seen += [p.point.value for p in page]
+        if len(page) < 10:
+            break
+    assert seen == [float(i) for i in range(25)] + [99.0]
+    page, again = await storage.replay_page("cpu", cursor, 10)
+    assert (page, again) == ([], cursor)

@@ -1,8 +1,9 @@
 """WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay.
 
 `since=` replays stored points after that timestamp and then continues live with no gap and no
-duplicate: the socket subscribes first (live messages wait in its queue), replays from storage,
-and then drops the queued messages the replay already sent.
+duplicate: the socket subscribes first (live messages wait in its bounded queue), replays from
+storage page by page (keyset-paged by (ts, id)), and then drops the queued messages the replay
+already sent.
 
 A socket costs one task, its ASGI session, which only reads from the client: live messages are
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
@@ -27,7 +28,8 @@ from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing
 from chronoview.config import METRIC_NAME
 from chronoview.deps import get_services
 from chronoview.schemas import parse_timestamp
-from chronoview.storage.base import Storage
+from chronoview.points import to_datetime
+from chronoview.storage.base import ReplayCursor, Storage
 
 log = logging.getLogger(__name__)
 
@@ -158,23 +160,26 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
 async def _replay(
     websocket: WebSocket, sub: Subscription, storage: Storage, metrics: tuple[str, ...], after: float
 ) -> None:
-    """Send stored points after `after`, oldest first, metric by metric, page by page."""
+    """Send stored points after `after`, metric by metric, a page at a time in (ts, id) order.
+
+    Memory stays bounded whatever the history holds: one page at a time, never more than the
+    socket's queue bound (WS_QUEUE_MAX), each message sent (and its page dropped) only as fast as
+    the connection takes it; live messages meanwhile wait in the socket's bounded queue, which
+    closes it with 1013 past that bound, as for any slow reader.
+    """
+    page_size = min(REPLAY_PAGE, sub.max_queue)
     for metric in metrics:
-        bound, previous = after, set[bytes]()
+        cursor = ReplayCursor.after(to_datetime(after))
         while sub.closing is None:
-            page = await storage.points_after(metric, bound, REPLAY_PAGE)
-            encoded = [p.encode() for p in page]
-            fresh = [data for data in encoded if data not in previous]
-            for data in fresh:
+            page, cursor = await storage.replay_page(metric, cursor, page_size)
+            for point in page:
                 if sub.closing is not None:
                     return
+                data = point.encode()
                 await websocket.send_text(data.decode())
                 sub.remember(data)
-            if len(page) < REPLAY_PAGE or not fresh:
+            if len(page) < page_size:
                 break
-            # The next page starts just before the last timestamp, so points sharing it are not
-            # skipped; those already sent are in `previous`.
-            bound, previous = page[-1].point.ts - 2e-6, set(encoded)
 
 
 class AsgiSink:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
-from chronoview.storage.base import CatalogEntry, StorageUnavailable
+from chronoview.storage.base import CatalogEntry, ReplayCursor, StorageUnavailable
 from chronoview.storage.engine import create_engine
 from chronoview.storage.history import HistoryQueries
 from chronoview.storage.tables import alerts, metrics, points
@@ -201,6 +201,26 @@ class SqlStorage(HistoryQueries):
                 .limit(limit)
             )
             return [_scored(row) for row in result]
+
+    async def replay_page(
+        self, metric: str, cursor: ReplayCursor, limit: int
+    ) -> tuple[list[ScoredPoint], ReplayCursor]:
+        # Written as ts >= c.ts AND (...) rather than a row comparison, so that both databases
+        # start the range scan of ix_points_metric_ts at the cursor's timestamp.
+        after = sa.and_(
+            points.c.metric == metric,
+            points.c.ts >= cursor.ts,
+            sa.or_(points.c.ts > cursor.ts, points.c.id > cursor.id),
+        )
+        async with self.connect() as conn:
+            result = await conn.execute(
+                sa.select(points).where(after).order_by(points.c.ts, points.c.id).limit(limit)
+            )
+            rows = result.all()
+        if not rows:
+            return [], cursor
+        last = rows[-1]._mapping
+        return [_scored(row) for row in rows], ReplayCursor(last["ts"], last["id"])
 
     async def catalog(self) -> list[CatalogEntry]:
         async with self.connect() as conn:
