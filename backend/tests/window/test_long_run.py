@@ -93,7 +93,8 @@ async def test_ten_million_points_through_one_memory_window() -> None:
     async def score(start: int, values: list[float]) -> Sequence[Score | None]:
         if start < 5 * BATCH:  # the public door first: the same state either way
             return await window.score(points(start, values))
-        return state.run([T0 + (start + k) for k in range(BATCH)], values, seconds, sigma, min_points)
+        return state.run([T0 + (start + k) for k in range(BATCH)], values, seconds, sigma, min_points,
+                         PARAMS.max_points)
 
     wall, cpu = time.perf_counter(), time.process_time()
     gc.disable()  # 10^7 short-lived scores: collecting them would add a fifth and test nothing
@@ -129,7 +130,7 @@ async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
     from chronoview.window import memory
 
     size = 200_000
-    params = WindowParams(seconds=float(size), sigma=2.5, min_points=5)
+    params = WindowParams(seconds=float(size), sigma=2.5, min_points=5, max_points=size)
     window = MemoryWindow(params)
     rnd = random.Random(7)
     await window.rebuild("big", [(T0 + i, 100.0 + rnd.gauss(0.0, 5.0)) for i in range(size)])
@@ -144,6 +145,6 @@ async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
     monkeypatch.setattr(memory._Series, "recompute", counting)
     state = window._series["big"]
     values = [98.0 + rnd.gauss(0.0, 5.0) for _ in range(size)]  # the level shifts a little, too
-    scores = state.run([T0 + size + k for k in range(size)], values, params.seconds, 2.5, 5)
+    scores = state.run([T0 + size + k for k in range(size)], values, params.seconds, 2.5, 5, size)
     assert scores[-1].n == size - 1
     assert recomputes <= 1

@@ -14,6 +14,8 @@ class WindowParams:
     seconds: float = 300.0
     sigma: float = 2.5
     min_points: int = 5
+    # ALERT_WINDOW_MAX_POINTS: past it, the oldest points (by timestamp) leave the window first.
+    max_points: int = 100_000
 
 
 class Window(Protocol):

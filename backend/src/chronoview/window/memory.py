@@ -38,19 +38,21 @@ EPS3 = 3.0 * EPS
 
 
 def latest_window(
-    history: Iterable[tuple[float, float]], seconds: float
+    history: Iterable[tuple[float, float]], seconds: float, max_points: int
 ) -> tuple[float, list[tuple[float, float]]]:
     """The newest timestamp of `history` and the points a window over it holds, sorted by time.
 
     Replaying history point by point would keep exactly these: a point too old when it arrived is
-    older still against the final newest timestamp, and every other point is only ever evicted by it.
+    older still against the final newest timestamp, every other point is only ever evicted by it,
+    and past `max_points` the oldest leave first.
     """
     pairs = list(history)
     if not pairs:
         return -math.inf, []
     newest = max(ts for ts, _ in pairs)
     cutoff = newest - seconds
-    return newest, sorted((p for p in pairs if p[0] > cutoff), key=lambda p: p[0])
+    kept = sorted((p for p in pairs if p[0] > cutoff), key=lambda p: p[0])
+    return newest, kept[-max_points:]
 
 
 def drifted(n: int, mean: float, m2: float, std: float, e1: float, bound: float) -> bool:
@@ -73,9 +75,11 @@ class _Series:
             self.recompute()
 
     def run(
-        self, times: Sequence[float], values: Sequence[float], seconds: float, sigma: float, min_points: int
+        self, times: Sequence[float], values: Sequence[float], seconds: float, sigma: float, min_points: int,
+        max_points: int,
     ) -> list[Score]:
-        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order.
+        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order; past `max_points`
+        the oldest point leaves the window.
 
         The hot path: the state lives in local variables for the whole run.
         """
@@ -156,6 +160,13 @@ class _Series:
             s2 += d * d
             e1 += EPS * (s1 if s1 > 0.0 else -s1)
             e2 += EPS * (s2 if s2 > 0.0 else -s2)
+            if n >= max_points:  # ALERT_WINDOW_MAX_POINTS: the oldest point leaves
+                stamps.popleft()
+                d = kept.popleft() - anchor
+                s1 -= d
+                s2 -= d * d
+                e1 += EPS * (s1 if s1 > 0.0 else -s1)
+                e2 += EPS * (s2 if s2 > 0.0 else -s2)
         self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2 = newest, anchor, s1, s2, e1, e2
         return scores
 
@@ -186,7 +197,8 @@ class MemoryWindow:
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
         series = self._series
-        seconds, sigma, min_points = self.params.seconds, self.params.sigma, self.params.min_points
+        params = self.params
+        seconds, sigma, min_points, max_points = params.seconds, params.sigma, params.min_points, params.max_points
         scores: list[Score | None] = []
         start, end = 0, len(points)
         while start < end:  # one run of consecutive points of one metric at a time
@@ -200,13 +212,15 @@ class MemoryWindow:
             else:
                 run = points[start:stop]
                 times, values = [p.ts for p in run], [p.value for p in run]
-                scores.extend(state.run(times, values, seconds, sigma, min_points))
+                scores.extend(state.run(times, values, seconds, sigma, min_points, max_points))
             start = stop
         return scores
 
     async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
         if metric not in self._series:
-            self._series[metric] = _Series(*latest_window(history, self.params.seconds))
+            self._series[metric] = _Series(
+                *latest_window(history, self.params.seconds, self.params.max_points)
+            )
 
     async def forget(self, metrics: Sequence[str]) -> None:
         for metric in metrics:

@@ -67,7 +67,7 @@ class RedisWindow:
         self._ttl_ms = str(math.ceil((self.params.seconds + EXPIRY_MARGIN_SECONDS) * 1000))
         self._score_head = (
             "score", repr(float(self.params.seconds)), repr(float(self.params.sigma)),
-            str(int(self.params.min_points)), self._ttl_ms,
+            str(int(self.params.min_points)), str(int(self.params.max_points)), self._ttl_ms,
         )
 
     @staticmethod
@@ -104,7 +104,7 @@ class RedisWindow:
         return scores, sequences
 
     async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
-        newest, window = latest_window(history, self.params.seconds)
+        newest, window = latest_window(history, self.params.seconds, self.params.max_points)
         pairs: list[str] = []
         for number, (ts, x) in enumerate(window, start=1):
             pairs += (repr(float(ts)), f"{number}:{float(x)!r}")

@@ -9,7 +9,7 @@
 -- KEYS[3]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
---   score    W k m ttl_ms "ts,x ts,x ..."      → {0} when the metric has no state (nothing applied),
+--   score    W k m cap ttl_ms "ts,x ts,x ..."  → {0} when the metric has no state (nothing applied),
 --                                                else {1, seq, records}: per point, packed
 --                                                little-endian z, mean, std (NaN: none), n, alert
 --   stage    ttl_ms ts1 member1 ts2 member2 ... → 0 when the state exists already, else 1
@@ -147,6 +147,26 @@ local function evict(st, cutoff)
   end
 end
 
+-- ALERT_WINDOW_MAX_POINTS: past `cap` members the lowest-ranked (oldest) leave at once. The members
+-- counted in `st.gone` are removed first, so that ranks stay what the rest of the call expects.
+local function trim(st, cap)
+  if st.gone > 0 then
+    redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
+    st.gone = 0
+  end
+  st.ahead, st.head = {}, 1
+  local popped = redis.call('ZPOPMIN', wkey, st.n - cap)
+  for i = 1, #popped, 2 do
+    local d = value_of(popped[i]) - st.a
+    st.s1 = st.s1 - d
+    st.s2 = st.s2 - d * d
+    st.e1 = st.e1 + EPS * math.abs(st.s1)
+    st.e2 = st.e2 + EPS * math.abs(st.s2)
+  end
+  st.n = cap
+  st.fresh = false
+end
+
 -- (mean, std or nil, shift = mean − a), recomputing first if rounding may have reached them.
 local function baseline(st)
   local n = st.n
@@ -173,7 +193,7 @@ local function baseline(st)
   end
 end
 
-local function score(W, k, m, ttl, packed)
+local function score(W, k, m, cap, ttl, packed)
   local st = load()
   if not st then
     return {0}
@@ -229,6 +249,9 @@ local function score(W, k, m, ttl, packed)
         st.fresh = false
       end
       st.n = n + 1
+      if st.n > cap then
+        trim(st, cap)
+      end
     end
   end
   if st.gone > 0 then
@@ -285,7 +308,7 @@ end
 
 local op = ARGV[1]
 if op == 'score' then
-  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6])
+  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7])
 elseif op == 'stage' then
   return stage(ARGV[2])
 elseif op == 'install' then
