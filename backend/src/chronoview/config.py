@@ -6,6 +6,7 @@ import ipaddress
 import re
 from functools import lru_cache
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     # Beyond SPEC §7: how many messages a WebSocket that cannot keep up may have waiting before it
     # is closed with 1013 (SPEC §6 asks for a bound, not a number).
     ws_queue_max: int = Field(20_000, ge=1, le=10_000_000)
+    # SPEC §7, turn 2. Points per metric window; past it the oldest points leave first.
+    alert_window_max_points: int = Field(100_000, ge=2, le=10_000_000)
+    # Host header allow-list (DNS rebinding); empty means the loopback names, the bound address and
+    # PUBLIC_URL's host. "*" allows any host; "*.example.com" any subdomain of example.com.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    # The address people use to reach the dashboard (links in notifications; an allowed Host).
+    public_url: str = ""
+    # Default expiry, in days, of snapshots with frozen data (`include_data`); 0 keeps them forever.
+    snapshot_ttl_days: float = Field(30.0, ge=0, le=36500)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -59,6 +69,26 @@ class Settings(BaseSettings):
                 if origin != "*" and not re.match(r"^https?://[^/\s]+$", str(origin)):
                     raise ValueError(f"{origin!r} is not an origin like http://host:port")
         return origins
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        hosts = _split_csv(value)
+        if isinstance(hosts, list):
+            for host in hosts:
+                if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", str(host)):
+                    raise ValueError(f"{host!r} is not a host name, an address, '*' or '*.domain'")
+            return [str(host).lower() for host in hosts]
+        return hosts
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("must be empty or an http(s):// URL like https://metrics.example.com")
+        return value.rstrip("/")
 
     @field_validator("simulated_metrics", mode="before")
     @classmethod
@@ -86,15 +116,32 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_on_public_bind(self) -> Settings:
-        if self.secret_key == _PLACEHOLDER_SECRET and not _is_loopback(self.app_host):
+        if self.secret_key in (_PLACEHOLDER_SECRET, "") and not _is_loopback(self.app_host):
             raise ValueError(
-                "SECRET_KEY: must be changed from 'change_me' when APP_HOST is not a loopback address"
+                "SECRET_KEY: must be set to a secret of your own (not empty, not 'change_me') when "
+                "APP_HOST is not a loopback address"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _window_cap(self) -> Settings:
+        if self.alert_window_max_points < self.alert_min_points:
+            raise ValueError("ALERT_WINDOW_MAX_POINTS: must be at least ALERT_MIN_POINTS")
         return self
 
     @property
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
+
+    @property
+    def host_allow_list(self) -> frozenset[str]:
+        """ALLOWED_HOSTS, or its default: loopback names, the bound address, PUBLIC_URL's host."""
+        if self.allowed_hosts:
+            return frozenset(self.allowed_hosts)
+        hosts = {"localhost", "127.0.0.1", "::1", self.app_host.lower().strip("[]")}
+        if self.public_url:
+            hosts.add((urlsplit(self.public_url).hostname or "").lower())
+        return frozenset(hosts)
 
 
 def _is_loopback(host: str) -> bool:

@@ -27,6 +27,7 @@ from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
 from chronoview.config import Settings, get_settings
+from chronoview.hostguard import host_allowed, refuse_host, requested_host
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
 from chronoview.retention import RetentionTask
@@ -68,7 +69,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 health_check_interval=15,
             )
         params = WindowParams(
-            settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points
+            settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
+            settings.alert_window_max_points,
         )
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
@@ -107,13 +109,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 class ChronoViewApp(FastAPI):
-    """FastAPI, with the live stream's sockets handed over ahead of the middleware stack.
+    """FastAPI, with the Host check (ALLOWED_HOSTS) first and the live stream's sockets handed over
+    ahead of the middleware stack.
 
     None of the middleware acts on a WebSocket, yet each layer's frame stays alive as long as the
     socket does: about 8 KiB of an idle socket's 25. The route stays registered for the rest.
     """
 
+    allowed_hosts: frozenset[str] = frozenset()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            host = requested_host(scope)
+            if not host_allowed(host, self.allowed_hosts):
+                await refuse_host(scope, receive, send, host or "")
+                return
         if scope["type"] == "websocket" and scope["path"] == stream.STREAM_PATH:
             scope["app"] = self
             await stream.stream(WebSocket(scope, receive, send))
@@ -132,6 +142,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
         redoc_url=None,
     )
     app.state.settings = settings
+    app.allowed_hosts = settings.host_allow_list
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(history.router)

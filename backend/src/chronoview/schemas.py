@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from chronoview.config import METRIC_NAME
-from chronoview.validation import MAX_ABS_VALUE, MAX_TS, MIN_TS, timestamp_problem
+from chronoview.validation import MAX_ABS_VALUE, MAX_TS, MIN_TS, TS_RANGE, timestamp_problem
 
 MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
 
@@ -25,10 +25,11 @@ def parse_timestamp(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("timestamp must be an RFC 3339 string or epoch seconds, not a boolean")
     if isinstance(value, int | float):
-        try:
-            ts = float(value)
-        except OverflowError:
-            raise ValueError("epoch seconds out of range") from None
+        # As the schema declares: the number itself within the range, not only once rounded.
+        if not MIN_TS <= value <= MAX_TS:
+            raise ValueError(f"timestamp out of range: epoch seconds must be within {MIN_TS:.0f}.."
+                             f"{MAX_TS:.0f} ({TS_RANGE})")
+        ts = float(value)
     elif isinstance(value, str):
         if not _RFC3339.fullmatch(value):
             raise ValueError(f"{value[:40]!r} is not an RFC 3339 timestamp")
