@@ -13,21 +13,33 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 
-def requested_host(scope: Scope) -> str | None:
-    """The Host header's name, lower-cased, without its port (IPv6 without brackets)."""
+def requested_hosts(scope: Scope) -> list[str]:
+    """The names of the Host headers (one, in any valid request), lower-cased, without their port
+    (IPv6 without brackets)."""
+    hosts: list[str] = []
     for name, value in scope["headers"]:
         if name == b"host":
             host = value.decode("latin-1").strip().lower()
             if host.startswith("["):
-                return host[1:host.find("]")] if "]" in host else host
-            return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return None
+                host = host[1:host.find("]")] if "]" in host else host
+            elif host.count(":") == 1:
+                host = host.rsplit(":", 1)[0]
+            hosts.append(host)
+    return hosts
 
 
-def host_allowed(host: str | None, allowed: Collection[str]) -> bool:
-    if host is None or "*" in allowed or host in allowed:
+def host_allowed(host: str, allowed: Collection[str]) -> bool:
+    if "*" in allowed or host in allowed:
         return True
     return any(pattern.startswith("*.") and host.endswith(pattern[1:]) for pattern in allowed)
+
+
+def refused_host(scope: Scope, allowed: Collection[str]) -> str | None:
+    """The first Host the request names that is not allowed (every one must be), or None."""
+    for host in requested_hosts(scope):
+        if not host_allowed(host, allowed):
+            return host
+    return None
 
 
 async def refuse_host(scope: Scope, receive: Receive, send: Send, host: str) -> None:

@@ -27,7 +27,7 @@ from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
 from chronoview.config import Settings, get_settings
-from chronoview.hostguard import host_allowed, refuse_host, requested_host
+from chronoview.hostguard import refuse_host, refused_host
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
 from chronoview.retention import RetentionTask
@@ -120,9 +120,9 @@ class ChronoViewApp(FastAPI):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
-            host = requested_host(scope)
-            if not host_allowed(host, self.allowed_hosts):
-                await refuse_host(scope, receive, send, host or "")
+            host = refused_host(scope, self.allowed_hosts)
+            if host is not None:
+                await refuse_host(scope, receive, send, host)
                 return
         if scope["type"] == "websocket" and scope["path"] == stream.STREAM_PATH:
             scope["app"] = self

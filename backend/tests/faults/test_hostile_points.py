@@ -136,7 +136,8 @@ _fractions = st.one_of(st.just(""), st.integers(1, 12).flatmap(
     lambda n: st.integers(0, 10**n - 1).map(lambda f: f".{f:0{n}d}")))
 _years = st.one_of(st.integers(1, 9999), st.sampled_from([1, 1969, 1970, 9998, 9999]))
 _strings = st.builds(
-    lambda y, mo, d, h, mi, s, frac, off, sep: f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{off}",
+    lambda y, mo, d, h, mi, s, frac, off, sep:
+        f"{y:04d}-{mo:02d}-{d:02d}{sep}{h:02d}:{mi:02d}:{s:02d}{frac}{off}",
     _years, st.integers(1, 12), st.integers(1, 28), st.sampled_from([0, 23, 12]), st.sampled_from([0, 59]),
     st.sampled_from([0, 59]), _fractions, _offsets, st.sampled_from(["T", "t", " "]),
 )

@@ -89,7 +89,8 @@ def test_replay_to_sockets_that_never_read_is_bounded_in_memory(tmp_path: Path) 
             for start in range(0, 400_000, 10_000):
                 batch = [{"metric": "big", "value": float(i % 13), "ts": T0 + i / 100}
                          for i in range(start, start + 10_000)]
-                assert http.post("/metrics", json=batch, headers={"prefer": "return=minimal"}).status_code == 201
+                response = http.post("/metrics", json=batch, headers={"prefer": "return=minimal"})
+                assert response.status_code == 201
         url = f"ws://127.0.0.1:{server.port}/ws/stream?metric=big&since=0"
         baseline = _rss(server)
         peaks = []

@@ -27,8 +27,8 @@ from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import get_services
-from chronoview.schemas import parse_timestamp
 from chronoview.points import to_datetime
+from chronoview.schemas import parse_timestamp
 from chronoview.storage.base import ReplayCursor, Storage
 
 log = logging.getLogger(__name__)

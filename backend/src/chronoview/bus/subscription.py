@@ -92,8 +92,8 @@ class Sink(Protocol):
 class Subscription:
     """One socket's interest: its metrics, its sink, and a bounded queue of messages waiting for it."""
 
-    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "max_queue", "metrics",
-                 "single")
+    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "max_queue",
+                 "metrics", "single")
 
     def __init__(self, metrics: frozenset[str], max_queue: int, sink: Sink) -> None:
         self.metrics = metrics

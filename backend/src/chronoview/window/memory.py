@@ -198,7 +198,8 @@ class MemoryWindow:
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
         series = self._series
         params = self.params
-        seconds, sigma, min_points, max_points = params.seconds, params.sigma, params.min_points, params.max_points
+        seconds, sigma, min_points = params.seconds, params.sigma, params.min_points
+        max_points = params.max_points
         scores: list[Score | None] = []
         start, end = 0, len(points)
         while start < end:  # one run of consecutive points of one metric at a time
