@@ -10,7 +10,6 @@ import sys
 import uvicorn
 
 from chronoview.config import SettingsError, get_settings
-from chronoview.wsprotocol import StreamProtocol
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,20 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(migrate())
         return 0
     from chronoview.main import create_app
+    from chronoview.serving import uvicorn_options
+    from chronoview.storage.lock import DatabaseInUse, lock_sqlite_file
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.app_host,
-        port=settings.app_port,
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        ws=StreamProtocol,
-        ws_ping_interval=20,
-        # Compressing each frame once per socket cost half the fan-out CPU and ~34 KiB per socket.
-        ws_per_message_deflate=False,
-        ws_ping_timeout=20,
-    )
+    try:
+        lock_sqlite_file(settings.database_url)  # held until the process exits
+    except DatabaseInUse as exc:
+        print(f"chronoview: {exc}", file=sys.stderr)
+        return 2
+
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 

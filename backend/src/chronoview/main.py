@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -172,6 +173,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WindowUnavailable)
     async def _window_down(_request: Request, _exc: WindowUnavailable) -> JSONResponse:
         return JSONResponse({"detail": "redis unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_left(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The client left mid-body: nobody reads the answer, and it is no server error to log.
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:

@@ -12,7 +12,8 @@ import sys
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 import chronoview.__main__ as cli
+import chronoview.serving
 
 if os.environ.get("CHRONOVIEW_TEST_ASGI_WS") == "1":
-    cli.StreamProtocol = WebSocketsSansIOProtocol  # type: ignore[misc]
+    chronoview.serving.StreamProtocol = WebSocketsSansIOProtocol  # type: ignore[misc]
 sys.exit(cli.main(["serve"]))
