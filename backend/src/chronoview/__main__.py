@@ -21,6 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"chronoview: bad setting: {exc}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        from chronoview.storage.lock import DatabaseInUse, lock_sqlite_file
+
+        try:
+            lock_sqlite_file(settings.database_url)  # held until the process exits
+        except DatabaseInUse as exc:
+            print(f"chronoview: {exc}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
         from chronoview.storage import create_storage
@@ -36,13 +44,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from chronoview.main import create_app
     from chronoview.serving import uvicorn_options
-    from chronoview.storage.lock import DatabaseInUse, lock_sqlite_file
-
-    try:
-        lock_sqlite_file(settings.database_url)  # held until the process exits
-    except DatabaseInUse as exc:
-        print(f"chronoview: {exc}", file=sys.stderr)
-        return 2
 
     uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
