@@ -173,3 +173,33 @@ def test_random_timestamps_end_in_2xx_or_4xx_within_a_second(
         time.sleep(0.005)
     assert len(good_client) > before, "the good client got no answer within a second"
     assert set(good_client) == {201}, sorted(set(good_client))
+
+
+def _capped_window(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        for start in range(0, 6_000, 2_000):  # 6,000 points inside W = 300 s
+            batch = [{"metric": "dense", "value": float(i % 7), "ts": 1_700_000_000 + i / 100}
+                     for i in range(start, start + 2_000)]
+            response = http.post("/metrics", json=batch)
+            assert response.status_code == 201, response.text
+        assert [r["n"] for r in response.json()["results"][-3:]] == [1_000, 1_000, 1_000]
+
+
+def test_the_window_holds_at_most_alert_window_max_points_sqlite(tmp_path: Path) -> None:
+    server = start_server(tmp_path, ALERT_WINDOW_MAX_POINTS="1000")
+    try:
+        _capped_window(server)
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_the_window_holds_at_most_alert_window_max_points_postgres_redis(
+    tmp_path: Path, own_postgres: PostgresServer, own_redis: RedisServer
+) -> None:
+    server = start_server(tmp_path, ALERT_WINDOW_MAX_POINTS="1000", DATABASE_URL=own_postgres.url(),
+                          REDIS_URL=own_redis.url(0))
+    try:
+        _capped_window(server)
+    finally:
+        server.stop()
