@@ -22,7 +22,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
-SCRIPTS = ("ingest", "scoring", "fanout", "export", "series", "longtasks")
+SCRIPTS = ("ingest", "lineprotocol", "scoring", "fanout", "export", "series", "longtasks", "mqtt")
 # Scripts run in parts, each part a process of its own with its own time bound.
 PARTS = {"fanout": ("stream", "idle", "idle-plain", "ceiling")}
 # Each script is designed to finish well within 2 minutes; this is the hard stop.

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
+# user:password@ in a URL setting: the password never reaches the one-line error.
+_URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 _PLACEHOLDER_SECRET = "change_me"  # noqa: S105 - the seed's placeholder, refused on public binds
 
 
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
     public_url: str = ""
     # Default expiry, in days, of snapshots with frozen data (`include_data`); 0 keeps them forever.
     snapshot_ttl_days: float = Field(30.0, ge=0, le=36500)
+    # SPEC §12: the MQTT subscriber (sources/mqtt.py) runs only when MQTT_URL is set.
+    mqtt_url: str = ""
+    mqtt_topics: Annotated[list[str], NoDecode] = ["chronoview/#"]
+    mqtt_client_id: str = ""  # empty: chronoview-<hostname>
+    # SPEC §12: the tags whose values go into a line-protocol metric name; `*` is every tag.
+    line_protocol_tags: Annotated[list[str], NoDecode] = ["*"]
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -99,6 +107,47 @@ class Settings(BaseSettings):
                 if not METRIC_NAME.match(str(name)):
                     raise ValueError(f"{name!r} is not a valid metric name")
         return names
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+            raise ValueError("must be empty or an mqtt://[user:password@]host[:port] or mqtts:// URL")
+        try:
+            url.port  # noqa: B018 - raises on a port that is not a number in 0..65535
+        except ValueError as exc:
+            raise ValueError(f"bad port: {exc}") from None
+        return value
+
+    @field_validator("mqtt_topics", mode="before")
+    @classmethod
+    def _mqtt_topics(cls, value: object) -> object:
+        filters = _split_csv(value)
+        if isinstance(filters, list):
+            if not filters:
+                raise ValueError("needs at least one topic filter")
+            for topic in filters:
+                if not _valid_topic_filter(str(topic)):
+                    raise ValueError(f"{topic!r} is not an MQTT topic filter")
+        return filters
+
+    @field_validator("mqtt_client_id")
+    @classmethod
+    def _mqtt_client_id(cls, value: str) -> str:
+        if len(value.encode()) > 65535:
+            raise ValueError("is longer than MQTT allows")
+        return value
+
+    @field_validator("line_protocol_tags", mode="before")
+    @classmethod
+    def _tags(cls, value: object) -> object:
+        keys = _split_csv(value)
+        if isinstance(keys, list) and "*" in keys and keys != ["*"]:
+            raise ValueError("'*' (every tag) cannot be combined with tag keys")
+        return keys
 
     @field_validator("database_url")
     @classmethod
@@ -144,6 +193,14 @@ class Settings(BaseSettings):
         return frozenset(hosts)
 
 
+def _valid_topic_filter(topic: str) -> bool:
+    """MQTT topic filter rules: `#` only as a whole last level, `+` only as a whole level."""
+    levels = topic.split("/")
+    if any("#" in level and (level != "#" or i != len(levels) - 1) for i, level in enumerate(levels)):
+        return False
+    return all("+" not in level or level == "+" for level in levels) and "\x00" not in topic
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -162,7 +219,8 @@ def load_settings(**overrides: object) -> Settings:
         field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
         message = first["msg"].removeprefix("Value error, ")
         if field:
-            raise SettingsError(f"{field.upper()}: {message} (got {first.get('input')!r})") from None
+            got = _URL_PASSWORD.sub(r"\1***@", str(first.get("input")))
+            raise SettingsError(f"{field.upper()}: {message} (got {got!r})") from None
         raise SettingsError(message) from None
 
 

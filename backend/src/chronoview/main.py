@@ -23,7 +23,7 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chronoview.api import export, health, history, metrics, snapshots, stream
+from chronoview.api import export, health, history, lineprotocol, metrics, snapshots, stream
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
@@ -41,6 +41,8 @@ from chronoview.window.memory import MemoryWindow
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from chronoview.sources.mqtt import MqttSubscriber
+
 log = logging.getLogger("chronoview")
 
 DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
@@ -53,6 +55,19 @@ def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
     from chronoview.window.redis import RedisWindow
 
     return RedisWindow(redis_client, params)
+
+
+def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None:
+    if not settings.mqtt_url:
+        return None
+    from chronoview.sources.mqtt import MqttSubscriber
+    from chronoview.sources.mqtt_link import default_client_id
+
+    subscriber = MqttSubscriber(pipeline, settings.mqtt_url, settings.mqtt_topics,
+                                settings.mqtt_client_id or default_client_id(),
+                                shared=settings.uses_redis)
+    subscriber.start()
+    return subscriber
 
 
 @asynccontextmanager
@@ -88,6 +103,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         simulator.start()
         retention = RetentionTask(storage, settings.retention_days)
         retention.start()
+        services.mqtt = _start_mqtt(settings, pipeline)
         # uvicorn closes connections itself on SIGTERM (WebSockets get 1012): the hub goes first.
         undo_signals = close_sockets_on_exit(hub)
         # What start-up built (modules, the app, its routes and schemas) lives as long as the
@@ -97,6 +113,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
         finally:
             undo_signals()
+            if services.mqtt is not None:  # first: its batch in hand is stored and acked
+                await services.mqtt.stop()
             await simulator.stop()
             await hub.close()
             await retention.stop()
@@ -146,6 +164,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.allowed_hosts = settings.host_allow_list
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.include_router(lineprotocol.router)
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)

@@ -8,6 +8,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
+# The line-protocol write routes (SPEC §12) answer in InfluxDB's error shape, which its clients parse.
+LINE_PROTOCOL_V2_PATH = "/api/v2/write"
+LINE_PROTOCOL_V1_PATH = "/write"
 
 _CSP = (
     "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
@@ -33,9 +36,13 @@ class BodySizeLimit:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and (not value.isdigit() or int(value) > self.limit):
-                response = JSONResponse(
-                    {"detail": f"request body over {self.limit} bytes"}, status_code=413
-                )
+                message = f"request body over {self.limit} bytes"
+                body: dict[str, str] = {"detail": message}
+                if scope["path"] in (LINE_PROTOCOL_V2_PATH, LINE_PROTOCOL_V1_PATH):
+                    body = {"code": "request too large", "message": message}
+                    if scope["path"] == LINE_PROTOCOL_V1_PATH:
+                        body["error"] = message
+                response = JSONResponse(body, status_code=413)
                 await response(scope, receive, send)
                 return
         received = 0

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from chronoview.config import METRIC_NAME
-from chronoview.validation import MAX_ABS_VALUE, MAX_TS, MIN_TS, TS_RANGE, timestamp_problem
+from chronoview.validation import END_TS, MAX_ABS_VALUE, MIN_TS, TS_RANGE, timestamp_problem
 
 MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
 
@@ -26,9 +26,9 @@ def parse_timestamp(value: Any) -> float:
         raise ValueError("timestamp must be an RFC 3339 string or epoch seconds, not a boolean")
     if isinstance(value, int | float):
         # As the schema declares: the number itself within the range, not only once rounded.
-        if not MIN_TS <= value <= MAX_TS:
-            raise ValueError(f"timestamp out of range: epoch seconds must be within {MIN_TS:.0f}.."
-                             f"{MAX_TS:.0f} ({TS_RANGE})")
+        if not MIN_TS <= value < END_TS:
+            raise ValueError(f"timestamp out of range: epoch seconds must be ≥ {MIN_TS:.0f} and "
+                             f"< {END_TS:.0f} ({TS_RANGE})")
         ts = float(value)
     elif isinstance(value, str):
         if not _RFC3339.fullmatch(value):
@@ -53,7 +53,7 @@ Timestamp = Annotated[
     BeforeValidator(parse_timestamp),
     Field(json_schema_extra={"anyOf": [
         {"type": "string", "format": "date-time"},
-        {"type": "number", "minimum": MIN_TS, "maximum": MAX_TS},
+        {"type": "number", "minimum": MIN_TS, "exclusiveMaximum": END_TS},
     ]}),
 ]
 
@@ -114,3 +114,6 @@ class HealthOut(BaseModel):
     version: str
     database: str
     redis: str
+    # SPEC §12: "ok" | "down" | "disabled"; with MQTT_URL set, how many messages were rejected.
+    mqtt: str = "disabled"
+    mqtt_rejected: int | None = None

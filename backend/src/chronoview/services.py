@@ -15,6 +15,8 @@ from chronoview.window.base import Window
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from chronoview.sources.mqtt import MqttSubscriber
+
 
 @dataclass(slots=True)
 class Services:
@@ -25,3 +27,4 @@ class Services:
     pipeline: Pipeline
     redis: Redis | None
     hub: Hub
+    mqtt: MqttSubscriber | None = None

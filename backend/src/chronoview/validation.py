@@ -16,12 +16,13 @@ from chronoview.points import Point, stored_second
 # |x| ≤ 1e150: squares (Σd² of the window) stay far from overflow, so no value can poison a
 # metric's statistics.
 MAX_ABS_VALUE = 1e150
-# 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, judged after rounding to the stored microsecond.
+# 1970-01-01T00:00:00Z to the last second of 9999-12-31 (through 23:59:59.999999, as
+# datetime.max), judged after rounding to the stored microsecond: the instant must stay in year 9999.
 MIN_TS = 0.0
-MAX_TS = 253_402_300_799.0
-TS_RANGE = "1970-01-01T00:00:00Z..9999-12-31T23:59:59Z"
+END_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z, excluded
+TS_RANGE = "1970-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z"
 # Inside these, rounding to the microsecond cannot leave the range: no exact check needed.
-_SAFE_LOW, _SAFE_HIGH = MIN_TS + 1.0, MAX_TS - 1.0
+_SAFE_LOW, _SAFE_HIGH = MIN_TS + 1.0, END_TS - 1.0
 
 
 class InvalidPoint(ValueError):
@@ -40,8 +41,8 @@ def timestamp_problem(ts: float) -> str | None:
         return None
     if not math.isfinite(ts):
         return "timestamp must be a finite number"
-    whole, micros = stored_second(ts)
-    if whole < MIN_TS or whole > MAX_TS or (whole == MAX_TS and micros):
+    whole, _ = stored_second(ts)
+    if not MIN_TS <= whole < END_TS:
         return f"timestamp out of range: must be within {TS_RANGE} (UTC, to the microsecond)"
     return None
 

@@ -25,9 +25,9 @@ from tests.services import PostgresServer, RedisServer
 # Each of these once wedged ingest (SQLite) or was stored but never answered (PostgreSQL).
 WEDGING = [
     "9999-12-31T23:59:59-14:00",
-    "9999-12-31T23:59:59.999999Z",
     "0001-01-01T00:00:00+01:00",
     "1969-12-31T23:59:59.999999Z",
+    "9999-12-31T23:59:59.9999999-00:01",
 ]
 NOT_RFC_3339 = ["2025-W01-1", "20250101T000000Z", "2025-01-01", "2025-01-01T00:00Z", "2025-001"]
 
@@ -52,7 +52,7 @@ def _check_refusals(server: ServerProcess, database_url: str) -> None:
             _good(http)  # the next request is served at once
         assert http.get("/ready").status_code == 200
         # The edges themselves are stored and answered, in RFC 3339 with Z.
-        for ts, shown in (("9999-12-31T23:59:59Z", "9999-12-31T23:59:59.000Z"),
+        for ts, shown in (("9999-12-31T23:59:59.5Z", "9999-12-31T23:59:59.500Z"),
                           ("9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59.000Z"),
                           ("1970-01-01T01:00:00+01:00", "1970-01-01T00:00:00.000Z"),
                           (0, "1970-01-01T00:00:00.000Z"), (253_402_300_799, "9999-12-31T23:59:59.000Z")):
@@ -143,7 +143,7 @@ _strings = st.builds(
 )
 _numbers = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
-    st.floats(-1.0, 1.0), st.floats(253_402_300_798.0, 253_402_300_800.5),
+    st.floats(-1.0, 1.0), st.floats(253_402_300_799.0, 253_402_300_800.5),
     st.integers(-(10**20), 10**20),
 )
 _timestamps = st.one_of(_strings, _numbers, st.text(max_size=40))
@@ -164,7 +164,7 @@ def test_random_timestamps_end_in_2xx_or_4xx_within_a_second(
     if response.status_code == 201:
         body = response.json()
         shown = (body["results"][0] if batch else body)["data"]["ts"]
-        assert "1970-01-01T00:00:00.000Z" <= shown <= "9999-12-31T23:59:59.000Z", (ts, shown)
+        assert "1970-01-01T00:00:00.000Z" <= shown <= "9999-12-31T23:59:59.999Z", (ts, shown)
     else:
         assert_clean_error(response, 422, "ts")
     # The good client keeps being served, with nothing but 201s.

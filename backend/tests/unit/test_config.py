@@ -30,6 +30,14 @@ def test_defaults_are_the_embedded_shape() -> None:
     assert (s.alert_window_seconds, s.alert_sigma, s.alert_min_points) == (300, 2.5, 5)
     assert s.simulated_metrics == ["traffic", "cpu", "orders"]
     assert s.simulation_interval_seconds == 1
+    assert s.line_protocol_tags == ["*"]
+
+
+def test_line_protocol_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINE_PROTOCOL_TAGS", " host, cpu ")
+    assert load_settings().line_protocol_tags == ["host", "cpu"]
+    monkeypatch.setenv("LINE_PROTOCOL_TAGS", "")
+    assert load_settings().line_protocol_tags == []
 
 
 def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -67,6 +75,7 @@ def test_seed_supabase_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     ("REDIS_URL", "localhost:6379", "REDIS_URL"),
     ("CORS_ORIGINS", "localhost:5173", "CORS_ORIGINS"),
     ("SIMULATED_METRICS", "cpu,bad name", "SIMULATED_METRICS"),
+    ("LINE_PROTOCOL_TAGS", "*,host", "LINE_PROTOCOL_TAGS"),
 ])
 def test_bad_value_names_the_variable(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str

@@ -35,7 +35,11 @@ async def _probe(services: Services) -> HealthOut:
         return "ok"
 
     db_state, redis_state = await asyncio.gather(database(), redis())
-    return HealthOut(status="ok", version=version("chronoview"), database=db_state, redis=redis_state)
+    state = HealthOut(status="ok", version=version("chronoview"), database=db_state, redis=redis_state)
+    if services.mqtt is not None:
+        state.mqtt = "ok" if services.mqtt.connected else "down"
+        state.mqtt_rejected = services.mqtt.rejected
+    return state
 
 
 @router.get("/health", response_model=HealthOut)
