@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 
+from chronoview.alerting.incidents import IncidentChange
+from chronoview.alerting.rules import Rule, RuleBook
 from chronoview.bus.memory import MemoryBus
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline
 from chronoview.points import Point, ScoredPoint
+from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
 
 T0 = 1_750_000_000.0
@@ -24,17 +27,27 @@ class ListStorage:
     def __init__(self) -> None:
         self.points: list[ScoredPoint] = []
 
-    async def write(self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()) -> None:
+    async def write(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
+        incidents: Sequence[IncidentChange] = (),
+    ) -> None:
         await asyncio.sleep(0.01)
         self.points.extend(scored)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         return []
 
+    async def open_incident(self, metric: str) -> None:
+        return None
+
+    async def alert_rules(self) -> list[Rule]:
+        return []
+
 
 async def test_close_answers_every_queued_request() -> None:
     storage = ListStorage()
-    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0)  # type: ignore[arg-type]
+    rules = RuleBook(storage, WindowParams())  # type: ignore[arg-type]
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules)  # type: ignore[arg-type]
     pipeline.start()
     size = MAX_BATCH_POINTS * 6 // 10  # two requests never fit in one group
     requests = [
