@@ -4,8 +4,9 @@ Every source (POST /metrics, the simulator) hands points to `Pipeline.ingest`. R
 while a batch is being written wait together and go out as the next batch: one window call and one
 database transaction for all of them, each caller answered only once its own points are durable.
 
-The score is computed just before the write so that the point, its z-score and any alert land in
-one transaction. If scoring or that transaction fails, the windows of every metric in the batch are
+The score is computed just before the write so that the point, its z-score, any alert and any
+incident change (SPEC §10: decided by the window in the same atomic step as the score) land in one
+transaction. If scoring or that transaction fails, the windows of every metric in the batch are
 dropped, so the next point rebuilds them from the database: a point that was not stored never
 counts in a baseline.
 """
@@ -18,7 +19,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from chronoview.bus.base import Bus
+import orjson
+
+from chronoview.alerting.incidents import STREAM_KEY, IncidentChange, events_of
+from chronoview.alerting.rules import RuleBook
+from chronoview.bus.base import Bus, Message
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
 from chronoview.validation import check_points
@@ -38,6 +43,7 @@ class WindowUnavailable(Exception):
 class Ingested:
     scored: list[ScoredPoint]
     encoded: list[bytes]
+    incidents: list[IncidentChange] = field(default_factory=list)  # of the whole group
 
     @property
     def alerts(self) -> int:
@@ -55,13 +61,13 @@ class _Request:
 
 class Pipeline:
     def __init__(
-        self, storage: Storage, window: Window, bus: Bus, window_seconds: float,
+        self, storage: Storage, window: Window, bus: Bus, rules: RuleBook,
         writes_in_flight: int = WRITES_IN_FLIGHT,
     ) -> None:
         self._storage = storage
         self._window = window
         self._bus = bus
-        self._window_seconds = window_seconds
+        self.rules = rules
         self._pending: list[_Request] = []
         self._wakeup = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
@@ -136,21 +142,21 @@ class Pipeline:
         await self._slots.acquire()
         points = [p for request in group for p in request.points]
         try:
-            scored = await self._score(points)
+            scored, changes = await self._score(points)
         except BaseException as exc:
             self._slots.release()
             await self._fail(group, points, exc)
             return
-        self._tail = asyncio.create_task(self._finish(group, points, scored, self._tail))
+        self._tail = asyncio.create_task(self._finish(group, points, scored, changes, self._tail))
 
     async def _finish(
         self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
-        previous: asyncio.Task[None] | None,
+        changes: list[IncidentChange], previous: asyncio.Task[None] | None,
     ) -> None:
         """Write, answer and publish one group. Never raises, and always releases its write slot:
         the next group awaits this task, so an exception escaping it would fail every later one."""
         try:
-            encoded: list[bytes] = await self._write_encoded(group, scored)
+            encoded: list[bytes] = await self._write_encoded(group, scored, changes)
         except BaseException as exc:
             failure: BaseException | None = exc
             encoded = []
@@ -166,16 +172,21 @@ class Pipeline:
         start = 0
         for request in group:
             end = start + len(request.points)
-            request.done.set_result(Ingested(scored[start:end], encoded[start:end]))
+            request.done.set_result(Ingested(scored[start:end], encoded[start:end], changes))
             start = end
-        try:
-            await self._bus.publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)])
+        await self._publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)], changes)
+
+    async def _publish(self, messages: list[Message], changes: list[IncidentChange]) -> None:
+        try:  # the incident events are built in here too: publishing must never raise
+            await self._bus.publish(messages + incident_messages(changes))
         except Exception:  # stored is what matters; sockets catch up with since= on reconnect
             log.exception("publishing a batch failed; its points are stored")
 
-    async def _write_encoded(self, group: list[_Request], scored: list[ScoredPoint]) -> list[bytes]:
+    async def _write_encoded(
+        self, group: list[_Request], scored: list[ScoredPoint], changes: list[IncidentChange]
+    ) -> list[bytes]:
         """Store the group; its messages are serialised while the database works on the write."""
-        write = asyncio.ensure_future(self._write(group, scored))
+        write = asyncio.ensure_future(self._write(group, scored, changes))
         await asyncio.sleep(0)
         try:
             encoded = [item.encode() for item in scored]
@@ -201,33 +212,71 @@ class Pipeline:
             if not request.done.done():
                 request.done.set_exception(exc)
 
-    async def _write(self, group: list[_Request], scored: list[ScoredPoint]) -> None:
+    async def _write(
+        self, group: list[_Request], scored: list[ScoredPoint], changes: list[IncidentChange]
+    ) -> None:
         simulated = frozenset(p.metric for request in group if request.simulated for p in request.points)
-        await self._storage.write(scored, simulated=simulated)
+        await self._storage.write(scored, simulated=simulated, incidents=changes)
 
     async def _forget(self, metrics: set[str]) -> None:
         with contextlib.suppress(Exception):
             await self._window.forget(sorted(metrics))
 
-    async def _score(self, points: list[Point]) -> list[ScoredPoint]:
+    async def _score(self, points: list[Point]) -> tuple[list[ScoredPoint], list[IncidentChange]]:
+        params = self.rules.params
         try:
-            scores = await self._window.score(points)
+            assessment = await self._window.assess(points, params)
+            scores, changes = assessment.scores, assessment.changes
             missing = sorted({p.metric for p, s in zip(points, scores, strict=True) if s is None})
             if missing:
                 await self._drain()  # the rebuild must see every point already scored
                 for metric in missing:
-                    history = await self._storage.window_history(metric, self._window_seconds)
-                    await self._window.rebuild(metric, history)
+                    await self._rebuild(metric)
                 redo = [i for i, s in enumerate(scores) if s is None]
-                again = await self._window.score([points[i] for i in redo])
-                for i, score in zip(redo, again, strict=True):
+                again = await self._window.assess([points[i] for i in redo], params)
+                for i, score in zip(redo, again.scores, strict=True):
                     scores[i] = score
+                changes += again.changes
         except StorageUnavailable:
             raise
         except Exception as exc:  # whatever the window backend's client raises
             log.warning("window unavailable: %r", exc)
             raise WindowUnavailable(type(exc).__name__) from exc
-        return [ScoredPoint(p, _required(s)) for p, s in zip(points, scores, strict=True)]
+        for change in changes:  # the rule in force, stored with an incident when it opens
+            change.incident.rule = self.rules.effective(change.incident.metric).as_json()
+        return [ScoredPoint(p, _required(s)) for p, s in zip(points, scores, strict=True)], changes
+
+    async def _rebuild(self, metric: str) -> None:
+        """A metric's window from the database, with its open incident if the backend lost it."""
+        params = self.rules.params(metric)
+        history = await self._storage.window_history(metric, params.seconds)
+        incident = await self._storage.open_incident(metric)
+        await self._window.rebuild(metric, history, params, incident)
+
+    async def expire(self, metric: str, now: float) -> IncidentChange | None:
+        """Resolve a silent metric's incident once the wall clock passes its resolve time
+        (SPEC §10): decided by the window, stored, then published; None when not due."""
+        params = self.rules.params(metric)
+        try:
+            change = await self._window.expire(metric, now, params)
+        except LookupError:
+            await self._rebuild(metric)
+            change = await self._window.expire(metric, now, params)
+        if change is None:
+            return None
+        change.incident.rule = self.rules.effective(metric).as_json()
+        try:
+            await self._storage.write_incidents([change])
+        except BaseException:
+            await self._forget({metric})  # the next point or pass starts from what is stored
+            raise
+        await self._publish([], [change])
+        return change
+
+
+def incident_messages(changes: list[IncidentChange]) -> list[Message]:
+    """The stream's incident events (SPEC §10), under the bus key of `incidents=1` sockets."""
+    return [(STREAM_KEY, orjson.dumps(event.message())) for event in events_of(changes)]
 
 
 def _required(score: Score | None) -> Score:

@@ -23,7 +23,9 @@ from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from chronoview.api import export, health, history, lineprotocol, metrics, snapshots, stream
+from chronoview.alerting.resolver import Resolver
+from chronoview.alerting.rules import RuleBook
+from chronoview.api import alerting, export, health, history, lineprotocol, metrics, snapshots, stream
 from chronoview.api.web import mount_web
 from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub, close_sockets_on_exit
@@ -91,13 +93,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage, max_queue=settings.ws_queue_max)
+        rules = RuleBook(storage, params)
+        await rules.start()
         # SQLite has one writer at a time: overlapping its commits would only add lock waits.
         overlap = 1 if settings.database_url.startswith("sqlite") else WRITES_IN_FLIGHT
-        pipeline = Pipeline(storage, window, bus, settings.alert_window_seconds, overlap)
-        services = Services(settings, storage, window, bus, pipeline, redis_client, hub)
+        pipeline = Pipeline(storage, window, bus, rules, overlap)
+        services = Services(settings, storage, window, bus, pipeline, redis_client, hub, rules)
         app.state.services = services
         await bus.start(hub)
         pipeline.start()
+        resolver = Resolver(pipeline, storage, redis_client)
+        resolver.start()
         simulator = Simulator(pipeline, storage, settings.simulated_metrics,
                               settings.simulation_interval_seconds, redis_client)
         simulator.start()
@@ -118,7 +124,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await simulator.stop()
             await hub.close()
             await retention.stop()
+            await resolver.stop()
             await pipeline.close()
+            await rules.stop()
             await bus.close()
             await window.close()
     finally:
@@ -168,6 +176,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(history.router)
     app.include_router(export.router)
     app.include_router(snapshots.router)
+    app.include_router(alerting.router)
     app.include_router(stream.router)
     mount_web(app, dist or DEFAULT_DIST)
 
@@ -175,7 +184,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "Prefer", "X-Delete-Key"],
         )
     app.add_middleware(SecurityHeaders)

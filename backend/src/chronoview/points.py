@@ -8,7 +8,7 @@ mutates them once built.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +26,20 @@ class Point:
 
 @dataclass(slots=True)
 class Score:
-    """The verdict of the window on one point (SPEC §4); `mean`/`std` describe the baseline used."""
+    """The verdict of the window on one point (SPEC §4); `mean`/`std` describe the baseline used.
+
+    `state` is the metric's incident state after the point (SPEC §10): normal, pending (`pending`
+    alerting points of for_points so far) or firing.
+    """
 
     zscore: float | None
     alert: bool
     mean: float | None
     std: float | None
     n: int
+    # Not part of equality: two scores are equal when the window's verdicts are (SPEC §4).
+    state: str = field(default="normal", compare=False)
+    pending: int = field(default=0, compare=False)
 
 
 @dataclass(slots=True)
@@ -41,8 +48,8 @@ class ScoredPoint:
     score: Score
 
     def message(self) -> dict[str, Any]:
-        """The object sent on the WebSocket and answered by POST /metrics (SPEC §6)."""
-        return {
+        """The object sent on the WebSocket and answered by POST /metrics (SPEC §6, §10)."""
+        message: dict[str, Any] = {
             "type": "metric",
             "data": {
                 "metric": self.point.metric,
@@ -54,7 +61,11 @@ class ScoredPoint:
             "mean": self.score.mean,
             "std": self.score.std,
             "n": self.score.n,
+            "state": self.score.state,
         }
+        if self.score.pending:
+            message["pending"] = self.score.pending
+        return message
 
     def encode(self) -> bytes:
         # orjson hands back its 4 KiB working buffer as the bytes object (measured with orjson

@@ -1,4 +1,5 @@
-"""Retention: points and alerts older than RETENTION_DAYS, and expired snapshots, are deleted.
+"""Retention: points, alerts and incidents (resolved) older than RETENTION_DAYS, and expired
+snapshots, are deleted.
 
 In small batches with a pause between them, so a large backlog (the first run after lowering the
 setting, say) never holds long locks or starves ingest, least of all on SQLite's single writer.
@@ -31,13 +32,15 @@ class Purged:
     points: int
     alerts: int
     snapshots: int
+    incidents: int = 0
 
 
 async def purge(
     storage: Storage, cutoff: float, now: float | None = None,
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
 ) -> Purged:
-    """Delete points and alerts with ts < cutoff and snapshots expired at `now`, batch by batch."""
+    """Delete points and alerts with ts < cutoff, incidents resolved before it and snapshots expired
+    at `now`, batch by batch."""
     now = time.time() if now is None else now
 
     async def drain(step: Callable[[], Awaitable[int]]) -> int:
@@ -54,7 +57,8 @@ async def purge(
         points += await drain(functools.partial(storage.purge_points, entry.metric, cutoff, batch))
     alerts = await drain(lambda: storage.purge_alerts(cutoff, batch))
     snapshots = await drain(lambda: storage.purge_snapshots(now, batch))
-    return Purged(points, alerts, snapshots)
+    incidents = await drain(lambda: storage.purge_incidents(cutoff, batch))
+    return Purged(points, alerts, snapshots, incidents)
 
 
 class RetentionTask:
@@ -93,7 +97,7 @@ class RetentionTask:
             except Exception:  # the next run tries again; the app must not lose this task
                 log.exception("retention purge failed")
             else:
-                if done.points or done.alerts or done.snapshots:
-                    log.info("retention: deleted %d points, %d alerts, %d expired snapshots",
-                             done.points, done.alerts, done.snapshots)
+                if done.points or done.alerts or done.snapshots or done.incidents:
+                    log.info("retention: deleted %d points, %d alerts, %d incidents, %d expired snapshots",
+                             done.points, done.alerts, done.incidents, done.snapshots)
             await asyncio.sleep(self._interval)

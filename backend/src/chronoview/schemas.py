@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
@@ -117,3 +117,62 @@ class HealthOut(BaseModel):
     # SPEC §12: "ok" | "down" | "disabled"; with MQTT_URL set, how many messages were rejected.
     mqtt: str = "disabled"
     mqtt_rejected: int | None = None
+
+
+RuleMatch = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9*][A-Za-z0-9_.:*-]{0,99}$")]
+
+
+class AlertRuleIn(BaseModel):
+    """An alert rule as posted or put whole (SPEC §10); left-out fields take the defaults."""
+
+    model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
+
+    match: RuleMatch
+    sigma: Annotated[float, Strict(), Field(gt=0, le=1000)] | None = None
+    window_seconds: Annotated[float, Strict(), Field(ge=10, le=86_400)] | None = None
+    min_points: Annotated[int, Field(ge=2, le=10_000)] | None = None
+    direction: Literal["both", "above", "below"] | None = None
+    for_points: Annotated[int, Field(ge=1, le=100)] = 1
+    resolve_after_seconds: Annotated[float, Strict(), Field(ge=1, le=86_400)] = 60.0
+    repeat_interval_seconds: Annotated[float, Strict(), Field(ge=60, le=7 * 86_400)] | None = None
+    enabled: Annotated[bool, Strict()] = True
+    # Channel ids (SPEC §11): absent or null → the default channels; [] → none.
+    notify: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=100)]],
+                      Field(max_length=50)] | None = None
+
+
+class AlertRuleOut(BaseModel):
+    id: int
+    match: str
+    sigma: float | None
+    window_seconds: float | None
+    min_points: int | None
+    direction: str | None
+    for_points: int
+    resolve_after_seconds: float
+    repeat_interval_seconds: float | None
+    enabled: bool
+    notify: list[str] | None
+
+
+class EffectiveRuleOut(BaseModel):
+    metric: str
+    source: Literal["rule", "defaults"]
+    rule: dict[str, Any]
+
+
+class IncidentOut(BaseModel):
+    id: str
+    metric: str
+    state: str
+    started_at: str
+    resolved_at: str | None
+    last_alert_at: str
+    peak_value: float
+    peak_zscore: float | None
+    alert_points: int
+    rule: dict[str, Any]
+
+
+class IncidentDetailOut(IncidentOut):
+    alerts: list[AlertOut]

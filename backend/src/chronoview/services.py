@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chronoview.alerting.rules import RuleBook
 from chronoview.bus.base import Bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings
@@ -27,4 +28,5 @@ class Services:
     pipeline: Pipeline
     redis: Redis | None
     hub: Hub
+    rules: RuleBook
     mqtt: MqttSubscriber | None = None

@@ -72,8 +72,8 @@ class LocalLease:
 
 
 class RedisLease:
-    def __init__(self, redis: Redis, metric: str, ttl: float, token: str) -> None:
-        self.key = LEASE_PREFIX + metric
+    def __init__(self, redis: Redis, name: str, ttl: float, token: str, prefix: str = LEASE_PREFIX) -> None:
+        self.key = prefix + name
         self.token = token
         self._redis = redis
         self._ttl_ms = max(1, round(ttl * 1000))
@@ -92,35 +92,47 @@ class RedisLease:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """The shape of a demo series; values are `base` times a daily rhythm and a slow drift."""
+    """The shape of a demo series; values are `base` times a daily rhythm, plus bounded noise."""
 
     base: float
     daily: float  # amplitude of the daily rhythm, as a fraction of base
-    noise: float  # relative noise of each point
+    noise: float  # half-width of each point's relative noise
     high: float = math.inf
     decimals: int = 2
-    counts: bool = False  # a count drawn around the level (Poisson) instead of level plus noise
-    event_chance: float = 0.004  # per point: a spike or a dip of a few points begins
+    anomaly_chance: float = 1 / 200  # per point: about three anomalies per 10 minutes at 1 s
 
 
 PROFILES = {
     "traffic": Profile(base=120.0, daily=0.35, noise=0.03),  # requests per second
     "cpu": Profile(base=38.0, daily=0.25, noise=0.04, high=100.0, decimals=1),  # percent
-    "orders": Profile(base=6.0, daily=0.4, noise=0.0, decimals=0, counts=True),  # per interval
+    # Whole orders: a level in the tens keeps rounding small against the noise.
+    "orders": Profile(base=30.0, daily=0.4, noise=0.3, decimals=0),  # per interval
 }
 DEFAULT_PROFILE = Profile(base=100.0, daily=0.2, noise=0.03)
+GOLDEN = (math.sqrt(5) - 1) / 2
 
 
 class Series:
-    """A plausible series: a daily rhythm (peak mid-afternoon UTC), a mean-reverting random walk
-    around it, noise, and now and then a spike or a dip so that an alert fires."""
+    """A demo series that tells the truth (issue 15): its ordinary variation never alerts, and now
+    and then it injects a clear anomaly (a spike or a dip of one to three points), so every alert a
+    newcomer sees is a real, visible one.
+
+    Ordinary values are a daily rhythm (peak mid-afternoon UTC, far too slow to matter within a
+    window) times noise bounded to ±`noise`. Bounded is not enough while a window holds few
+    points — five random draws can sit close together and make the sixth look wild — so the noise
+    walks the golden-ratio sequence, which spreads any few consecutive draws across the whole
+    range: |z| of an ordinary point stays under about 1.8 from the fifth point on.
+    `anomalous` says whether the last value was injected (tests/alerting/test_simulator.py).
+    """
 
     def __init__(self, profile: Profile, rng: random.Random | None = None) -> None:
         self.profile = profile
         self._rng = rng or random.Random()
-        self._drift = 1.0
+        self._level = 1.0
+        self._phase = self._rng.random()
         self._event_left = 0
         self._event_factor = 1.0
+        self.anomalous = False
 
     def rhythm(self, ts: float) -> float:
         hours = (ts % 86_400) / 3600
@@ -129,31 +141,22 @@ class Series:
     def resume(self, value: float, ts: float) -> None:
         """Continue from a stored value (after taking a metric over) instead of jumping."""
         if value > 0:
-            self._drift = min(2.0, max(0.5, value / self.rhythm(ts)))
+            self._level = min(2.0, max(0.5, value / self.rhythm(ts)))
 
     def next(self, ts: float) -> float:
         p, rng = self.profile, self._rng
-        self._drift = min(2.0, max(0.5, self._drift + 0.05 * (1 - self._drift) + rng.gauss(0, 0.01)))
-        level = self.rhythm(ts) * self._drift
-        if not self._event_left and rng.random() < p.event_chance:
-            self._event_left = rng.randint(1, 4)
-            spike = rng.random() < 0.6
-            self._event_factor = rng.uniform(1.8, 3.0) if spike else rng.uniform(0.2, 0.5)
-        if self._event_left:
+        self._phase = (self._phase + GOLDEN) % 1.0
+        value = self.rhythm(ts) * self._level * (1 + p.noise * (2 * self._phase - 1))
+        if not self._event_left and rng.random() < p.anomaly_chance:
+            self._event_left = rng.randint(1, 3)
+            # A dip is only clear where the noise is small: a count of a few (orders) only spikes.
+            spike = p.noise > 0.1 or rng.random() < 0.6
+            self._event_factor = rng.uniform(2.2, 3.0) if spike else rng.uniform(0.1, 0.3)
+        self.anomalous = self._event_left > 0
+        if self.anomalous:
             self._event_left -= 1
-            level *= self._event_factor
-        value = float(_poisson(rng, level)) if p.counts else level * (1 + rng.gauss(0, p.noise))
+            value *= self._event_factor
         return round(min(p.high, max(0.0, value)), p.decimals)
-
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam > 30:  # the normal approximation is close enough and O(1)
-        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
-    limit, k, product = math.exp(-lam), 0, rng.random()
-    while product > limit:
-        k += 1
-        product *= rng.random()
-    return k
 
 
 class Simulator:

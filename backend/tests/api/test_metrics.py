@@ -27,7 +27,8 @@ def test_single_point_answers_the_scored_message(client: TestClient) -> None:
     assert status == 201
     assert body == {"type": "metric",
                     "data": {"metric": "cpu", "value": 1.5, "ts": "2025-09-27T02:33:11.250Z"},
-                    "alert": False, "zscore": None, "mean": None, "std": None, "n": 0}
+                    "alert": False, "zscore": None, "mean": None, "std": None, "n": 0,
+                    "state": "normal"}
 
 
 @pytest.mark.parametrize(("ts", "expected"), [

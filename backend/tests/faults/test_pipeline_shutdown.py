@@ -12,10 +12,13 @@ from collections.abc import Collection, Sequence
 
 import pytest
 
+from chronoview.alerting.incidents import IncidentChange
+from chronoview.alerting.rules import Rule, RuleBook
 from chronoview.bus.memory import MemoryBus
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline
 from chronoview.points import Point, ScoredPoint
 from chronoview.validation import InvalidPoint
+from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
 
 T0 = 1_750_000_000.0
@@ -27,17 +30,31 @@ class ListStorage:
     def __init__(self) -> None:
         self.points: list[ScoredPoint] = []
 
-    async def write(self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()) -> None:
+    async def write(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
+        incidents: Sequence[IncidentChange] = (),
+    ) -> None:
         await asyncio.sleep(0.01)
         self.points.extend(scored)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         return []
 
+    async def open_incident(self, metric: str) -> None:
+        return None
+
+    async def alert_rules(self) -> list[Rule]:
+        return []
+
+
+def rules_of(storage: ListStorage) -> RuleBook:
+    """The settings' defaults, no rules (the book is never started: nothing to poll)."""
+    return RuleBook(storage, WindowParams())  # type: ignore[arg-type]
+
 
 async def test_close_answers_every_queued_request() -> None:
     storage = ListStorage()
-    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0)  # type: ignore[arg-type]
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage))  # type: ignore[arg-type]
     pipeline.start()
     size = MAX_BATCH_POINTS * 6 // 10  # two requests never fit in one group
     requests = [
@@ -60,7 +77,7 @@ async def test_an_exception_inside_a_group_fails_only_its_own_request(
     """Whatever raises while a group is written or answered (here: serialising its messages), that
     request fails; the write slot is released and later requests, and close(), still complete."""
     storage = ListStorage()
-    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0, writes_in_flight=1)  # type: ignore[arg-type]
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage), writes_in_flight=1)  # type: ignore[arg-type]
     pipeline.start()
     encode = ScoredPoint.encode
 
@@ -80,7 +97,7 @@ async def test_an_exception_inside_a_group_fails_only_its_own_request(
 
 async def test_a_point_outside_the_limits_is_refused_before_it_is_queued() -> None:
     storage = ListStorage()
-    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0)  # type: ignore[arg-type]
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage))  # type: ignore[arg-type]
     pipeline.start()
     for bad, field in ((Point("m", 253_402_300_800.0, 1.0), "ts"), (Point("m", -1.0, 1.0), "ts"),
                        (Point("m", T0, 1e151), "value"), (Point("m", T0, float("nan")), "value")):

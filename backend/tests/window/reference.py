@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from chronoview.points import Point, Score
 from chronoview.window.base import WindowParams
 
-FLAT = 1e-9  # SPEC §4.5
+FLAT = 1e-12  # SPEC §4.5 (1e-9 until 2026-11-29)
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,16 @@ def judge(base: Baseline, params: WindowParams) -> Score:
     tiny = FLAT * max(1.0, abs(base.mean))
     sigma = base.std if base.std is not None else 0.0
     if sigma <= tiny:
-        return Score(None, abs(base.deviation) > tiny, base.mean, base.std, base.n)
+        alert = abs(base.deviation) > tiny and _towards(base.deviation, params)
+        return Score(None, alert and params.enabled, base.mean, base.std, base.n)
     zscore = base.deviation / sigma
-    return Score(zscore, abs(zscore) >= params.sigma, base.mean, base.std, base.n)
+    alert = abs(zscore) >= params.sigma and _towards(zscore, params)
+    return Score(zscore, alert and params.enabled, base.mean, base.std, base.n)
+
+
+def _towards(signed: float, params: WindowParams) -> bool:
+    """Whether a deviation of this sign may alert under the rule's `direction` (SPEC §4)."""
+    return params.direction == "both" or (signed > 0) == (params.direction == "above")
 
 
 @dataclass

@@ -79,16 +79,17 @@ async def test_a_flat_line_at_a_large_level_tolerates_rounding_only(checked: Che
     level = 1e9 + 0.25
     still = await after_baseline(checked, "big", [level] * 6, level)
     assert still == Score(None, False, level, 0.0, 6)
-    [within] = await checked.score([Point("big", T0 + 7, level + 0.5)])  # |x − μ| ≤ 1e-9·|μ| = 1
+    # |x − μ| ≤ 1e-12·|μ| ≈ 0.001
+    [within] = await checked.score([Point("big", T0 + 7, level + 0.0005)])
     assert within == Score(None, False, level, 0.0, 7)
-    [moved] = await checked.score([Point("big", T0 + 8, level + 2.0)])
+    [moved] = await checked.score([Point("big", T0 + 8, level + 0.5)])
     assert moved is not None
     assert (moved.zscore, moved.alert) == (None, True)
 
 
-@pytest.mark.parametrize(("x", "alert"), [(1e-9, False), (-1e-9, False), (2e-9, True), (-2e-9, True)])
+@pytest.mark.parametrize(("x", "alert"), [(1e-12, False), (-1e-12, False), (2e-12, True), (-2e-12, True)])
 async def test_a_flat_line_alerts_only_above_the_tolerance(checked: Checked, x: float, alert: bool) -> None:
-    # |x − μ| must exceed 1e-9·max(1, |μ|); exactly 1e-9 away from 0 does not.
+    # |x − μ| must exceed 1e-12·max(1, |μ|); exactly 1e-12 away from 0 does not.
     score = await after_baseline(checked, "zero", [0.0] * 5, x)
     assert score == Score(None, alert, 0.0, 0.0, 5)
 
@@ -261,19 +262,23 @@ NOISE_MEAN = sum(NOISE) / len(NOISE)
 NOISE_STD = math.sqrt(sum((v - NOISE_MEAN) ** 2 for v in NOISE) / (len(NOISE) - 1))
 
 
-async def test_half_unit_noise_around_a_billion_is_measured_but_flat(checked: Checked) -> None:
-    # σ ≈ 0.5 is exact in the report, yet below 1e-9·|μ| = 1: SPEC §4.5 treats it as a flat line.
+async def test_half_unit_noise_around_a_billion_scores_z(checked: Checked) -> None:
+    # σ ≈ 0.5 is above 1e-12·|μ| = 0.001, so it scores as a number (SPEC §4.5 since 2026-11-29;
+    # under the old 1e-9 threshold it counted as a flat line).
     base = 1e9
     await checked.rebuild("huge", history([base + v for v in NOISE]))
     [quiet, loud] = await checked.score([
-        Point("huge", T0 + 8, base + NOISE_MEAN + 0.9), Point("huge", T0 + 9, base - 5.0)
+        Point("huge", T0 + 8, base + NOISE_MEAN + 2.0 * NOISE_STD),
+        Point("huge", T0 + 9, base + NOISE_MEAN - 3.0 * NOISE_STD),
     ])
     assert quiet is not None
     assert loud is not None
     assert quiet.std == pytest.approx(NOISE_STD, rel=1e-9)
-    assert quiet.mean == pytest.approx(base + NOISE_MEAN, rel=1e-15)
-    assert (quiet.zscore, quiet.alert) == (None, False)
-    assert (loud.zscore, loud.alert) == (None, True)
+    assert quiet.zscore == pytest.approx(2.0, rel=1e-6)
+    assert not quiet.alert
+    assert loud.zscore is not None
+    assert loud.zscore < -2.5
+    assert loud.alert
 
 
 async def test_half_unit_noise_around_a_million_scores_z(checked: Checked) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import pytest
 
+from chronoview.alerting.incidents import Touched
 from chronoview.points import Point, Score
 from chronoview.window import MemoryWindow, WindowParams
 from chronoview.window.redis import RedisWindow
@@ -87,14 +88,12 @@ async def test_ten_million_points_through_one_memory_window() -> None:
     await window.rebuild("long", [])
     # MemoryWindow.score hands each run of a metric's points to the metric's state as two lists;
     # fed to it directly here, so that building 10^7 Point objects does not take half the time.
-    state = window._series["long"]
-    seconds, sigma, min_points = PARAMS.seconds, PARAMS.sigma, PARAMS.min_points
+    state, tracker = window._series["long"], window._trackers["long"]
 
     async def score(start: int, values: list[float]) -> Sequence[Score | None]:
         if start < 5 * BATCH:  # the public door first: the same state either way
             return await window.score(points(start, values))
-        return state.run([T0 + (start + k) for k in range(BATCH)], values, seconds, sigma, min_points,
-                         PARAMS.max_points)
+        return state.run("long", [T0 + (start + k) for k in range(BATCH)], values, PARAMS, tracker, Touched())
 
     wall, cpu = time.perf_counter(), time.process_time()
     gc.disable()  # 10^7 short-lived scores: collecting them would add a fifth and test nothing
@@ -143,8 +142,8 @@ async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
         recompute(self)
 
     monkeypatch.setattr(memory._Series, "recompute", counting)
-    state = window._series["big"]
+    state, tracker = window._series["big"], window._trackers["big"]
     values = [98.0 + rnd.gauss(0.0, 5.0) for _ in range(size)]  # the level shifts a little, too
-    scores = state.run([T0 + size + k for k in range(size)], values, params.seconds, 2.5, 5, size)
+    scores = state.run("big", [T0 + size + k for k in range(size)], values, params, tracker, Touched())
     assert scores[-1].n == size - 1
     assert recomputes <= 1

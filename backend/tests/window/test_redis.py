@@ -207,7 +207,8 @@ async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: s
 
     async def write(number: int, writer: RedisWindow, mine: list[list[Point]]) -> None:
         for batch in mine:
-            scores, sequences = await writer.score_sequenced(batch)
+            assessment, sequences = await writer.score_sequenced(batch)
+            scores = assessment.scores
             applied.append((sequences["shared"], number, batch, scores))
 
     try:

@@ -23,6 +23,10 @@ export interface SeriesPoint {
   /** The window baseline when this point was scored (live points only). */
   mean?: number | null;
   std?: number | null;
+  /** The metric's incident state after this point (SPEC §10), live points only. */
+  state?: 'normal' | 'pending' | 'firing';
+  /** Alerting points counted so far while pending. */
+  pending?: number;
 }
 
 export interface SeriesSnapshot {

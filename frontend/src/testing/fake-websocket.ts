@@ -56,7 +56,15 @@ export function metricMessage(
   metric: string,
   ts: string,
   value: number,
-  extra: { alert?: boolean; zscore?: number | null; mean?: number; std?: number; n?: number } = {},
+  extra: {
+    alert?: boolean;
+    zscore?: number | null;
+    mean?: number;
+    std?: number;
+    n?: number;
+    state?: 'normal' | 'pending' | 'firing';
+    pending?: number;
+  } = {},
 ) {
   return {
     type: 'metric',
@@ -66,5 +74,7 @@ export function metricMessage(
     mean: extra.mean ?? 100,
     std: extra.std ?? 2,
     n: extra.n ?? 300,
+    state: extra.state ?? 'normal',
+    ...(extra.pending ? { pending: extra.pending } : {}),
   };
 }

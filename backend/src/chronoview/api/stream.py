@@ -1,4 +1,5 @@
-"""WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay.
+"""WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay;
+with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10).
 
 `since=` replays stored points after that timestamp and then continues live with no gap and no
 duplicate: the socket subscribes first (live messages wait in its bounded queue), replays from
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
@@ -55,6 +57,12 @@ class Refused(Exception):
 class StreamRequest:
     metrics: tuple[str, ...]
     after: float | None  # replay stored points with ts > after
+    incidents: bool = False  # `incidents=1`: incident events of every metric too (SPEC §10)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """What the socket subscribes to in the hub."""
+        return (*self.metrics, STREAM_KEY) if self.incidents else self.metrics
 
 
 async def stream(websocket: WebSocket) -> None:
@@ -72,7 +80,7 @@ async def stream(websocket: WebSocket) -> None:
     if sink is None:
         sink = AsgiSink(websocket)
         writer = asyncio.create_task(sink.run())
-    sub = hub.subscribe(request.metrics, sink)
+    sub = hub.subscribe(request.keys, sink)
     try:
         await _serve(websocket, sub, storage, request)
     finally:
@@ -94,15 +102,16 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     if not origin_allowed(origin, websocket.headers.get("host"), allowed_origins):
         raise Refused(f"origin not allowed: {(origin or '')[:80]}")
     metrics = tuple(dict.fromkeys(websocket.query_params.getlist("metric")))
-    if not metrics:
-        raise Refused("at least one metric= parameter is required")
+    incidents = websocket.query_params.get("incidents") in ("1", "true")
+    if not metrics and not incidents:
+        raise Refused("at least one metric= parameter (or incidents=1) is required")
     if len(metrics) > MAX_METRICS:
         raise Refused(f"at most {MAX_METRICS} metrics per socket")
     for metric in metrics:
         if not METRIC_NAME.match(metric):
             raise Refused(f"invalid metric name: {metric[:60]!r}")
     since = websocket.query_params.get("since")
-    return StreamRequest(metrics, None if since is None else replay_after(since))
+    return StreamRequest(metrics, None if since is None else replay_after(since), incidents)
 
 
 def replay_after(since: str) -> float:

@@ -10,12 +10,18 @@ from uuid import UUID
 
 from chronoview.points import ScoredPoint
 
-if TYPE_CHECKING:  # csvexport imports ExportRow from here
+if TYPE_CHECKING:  # csvexport imports ExportRow from here; alerting imports Storage
+    from chronoview.alerting.incidents import Incident, IncidentChange
+    from chronoview.alerting.rules import Rule
     from chronoview.csvexport import CsvOptions
 
 
 class StorageUnavailable(Exception):
     """The database cannot be reached or failed; the request gets a 503."""
+
+
+class RuleConflict(Exception):
+    """An alert rule with this `match` exists already (409)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +84,45 @@ class Storage(Protocol):
     async def ping(self) -> None: ...
 
     async def write(
-        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
+        incidents: Sequence[IncidentChange] = (),
     ) -> None:
-        """Store points, their scores and their alerts in one transaction.
+        """Store points, their scores, their alerts and the incident changes they caused in one
+        transaction.
 
         `simulated` names the metrics that the simulator produced, for the catalog.
         """
         ...
+
+    async def write_incidents(self, changes: Sequence[IncidentChange]) -> None:
+        """Store incident changes not caused by a point (the resolver's) in one transaction."""
+        ...
+
+    async def open_incident(self, metric: str) -> Incident | None: ...
+
+    async def open_incidents(self) -> list[Incident]: ...
+
+    async def incidents(
+        self, state: str | None, metric: str | None, since: float, limit: int
+    ) -> list[Incident]:
+        """Incidents started or resolved since `since`, or still open, newest first."""
+        ...
+
+    async def incident(self, incident_id: UUID) -> Incident | None: ...
+
+    async def purge_incidents(self, before: float, limit: int) -> int: ...
+
+    async def alert_rules(self) -> list[Rule]: ...
+
+    async def alert_rule(self, rule_id: int) -> Rule | None: ...
+
+    async def create_alert_rule(self, fields: dict[str, Any]) -> Rule:
+        """Raises RuleConflict when a rule with the same `match` exists."""
+        ...
+
+    async def update_alert_rule(self, rule_id: int, fields: dict[str, Any]) -> Rule | None: ...
+
+    async def delete_alert_rule(self, rule_id: int) -> bool: ...
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         """(ts, value) of the metric's points newer than its newest ts minus `seconds`, oldest first."""

@@ -16,7 +16,9 @@ from alembic.config import Config
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chronoview.alerting.incidents import IncidentChange
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
+from chronoview.storage.alerting import AlertingQueries, store_incident_changes
 from chronoview.storage.base import CatalogEntry, ReplayCursor, StorageUnavailable
 from chronoview.storage.engine import create_engine
 from chronoview.storage.history import HistoryQueries
@@ -83,7 +85,7 @@ def _scored(row: sa.Row[Any]) -> ScoredPoint:
     )
 
 
-class SqlStorage(HistoryQueries):
+class SqlStorage(HistoryQueries, AlertingQueries):
     """The one Storage implementation: the dialect decides the few statements that differ."""
 
     def __init__(self, url: str, pooler: str = "") -> None:
@@ -148,16 +150,21 @@ class SqlStorage(HistoryQueries):
             raise StorageUnavailable("no space left for the database")
 
     async def write(
-        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
+        incidents: Sequence[IncidentChange] = (),
     ) -> None:
         if not scored:
+            if incidents:
+                await self.write_incidents(incidents)
             return
         if self.dialect == "postgresql":
-            await self._write_postgres(scored, simulated)
+            await self._write_postgres(scored, simulated, incidents)
             return
-        await self._write_sqlite(scored, simulated)
+        await self._write_sqlite(scored, simulated, incidents)
 
-    async def _write_sqlite(self, scored: Sequence[ScoredPoint], simulated: Collection[str]) -> None:
+    async def _write_sqlite(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
+    ) -> None:
         """Rows as plain tuples for the driver's executemany: SQLAlchemy's per-row parameter
         processing cost more than SQLite's insert. Timestamps are the text SQLAlchemy would store."""
         rows: list[tuple[Any, ...]] = []
@@ -178,9 +185,14 @@ class SqlStorage(HistoryQueries):
                 await conn.exec_driver_sql(_SQLITE_ALERTS, alert_rows)
             await conn.exec_driver_sql(_SQLITE_CATALOG, [
                 (p.metric, p.value, sqlite_ts(p.ts), p.metric in simulated) for p in latest.values()])
+            await store_incident_changes(conn, self.dialect, incidents)
 
-    async def _write_postgres(self, scored: Sequence[ScoredPoint], simulated: Collection[str]) -> None:
-        """The hot path: one statement over column arrays, so one round trip whatever the batch size."""
+    async def _write_postgres(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
+    ) -> None:
+        """The hot path: one statement over column arrays, so one round trip whatever the batch size.
+
+        A batch that changed incidents is a transaction of that statement and their upserts."""
         columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
         metric, ts, value, zscore, alert, mean, std, n = columns
         for item in scored:
@@ -193,10 +205,14 @@ class SqlStorage(HistoryQueries):
             mean.append(s.mean)
             std.append(s.std)
             n.append(s.n)
-        async with self.connect() as conn:
+        async with self.connect(write=bool(incidents)) as conn:
+            # SQLAlchemy only sends its BEGIN with its own first statement: the incident upserts
+            # (and any outbox rows) go first, so that the points statement below runs inside that
+            # transaction and all of it commits together or not at all.
+            await store_incident_changes(conn, self.dialect, incidents)
             raw = await conn.get_raw_connection()
-            # The driver's own execute: a single statement is its own transaction, with no
-            # BEGIN/COMMIT round trips around it.
+            # The driver's own execute: without incidents a single statement is its own
+            # transaction, with no BEGIN/COMMIT round trips around it.
             await raw.driver_connection.execute(_PG_WRITE, *columns, list(simulated))  # type: ignore[union-attr]
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:

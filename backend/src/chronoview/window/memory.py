@@ -17,8 +17,9 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 
+from chronoview.alerting.incidents import IncidentChange, OpenIncident, Touched, Tracker
 from chronoview.points import Point, Score
-from chronoview.window.base import WindowParams
+from chronoview.window.base import Assessment, ParamsOf, WindowParams
 
 # One rounding, counted twice over: the unit roundoff of a double is 2**-53.
 EPS = 2.0**-52
@@ -33,7 +34,7 @@ TOL = 4e-10
 FLOOR_M2 = 1e-36
 FLOOR_S1 = 1e-20
 # SPEC §4.5: σ (and |x − μ|) at or below this fraction of max(1, |μ|) counts as zero.
-FLAT = 1e-9
+FLAT = 1e-12
 EPS3 = 3.0 * EPS
 
 
@@ -64,9 +65,10 @@ def drifted(n: int, mean: float, m2: float, std: float, e1: float, bound: float)
 class _Series:
     """One metric: timestamps and values in parallel deques sorted by time, plus anchored sums."""
 
-    __slots__ = ("anchor", "e1", "e2", "newest", "s1", "s2", "stamps", "values")
+    __slots__ = ("anchor", "e1", "e2", "newest", "s1", "s2", "seconds", "stamps", "values")
 
-    def __init__(self, newest: float, points: Sequence[tuple[float, float]]) -> None:
+    def __init__(self, seconds: float, newest: float, points: Sequence[tuple[float, float]]) -> None:
+        self.seconds = seconds  # the window length it was built for: another one needs a rebuild
         self.newest = newest
         self.stamps: deque[float] = deque(ts for ts, _ in points)
         self.values: deque[float] = deque(x for _, x in points)
@@ -75,11 +77,12 @@ class _Series:
             self.recompute()
 
     def run(
-        self, times: Sequence[float], values: Sequence[float], seconds: float, sigma: float, min_points: int,
-        max_points: int,
+        self, metric: str, times: Sequence[float], values: Sequence[float], params: WindowParams,
+        tracker: Tracker, touched: Touched,
     ) -> list[Score]:
-        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order; past `max_points`
-        the oldest point leaves the window.
+        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order, each scored point
+        stepping the metric's incident state machine (SPEC §10); past `params.max_points` the
+        oldest point leaves the window.
 
         The hot path: the state lives in local variables for the whole run.
         """
@@ -87,6 +90,11 @@ class _Series:
         emit = scores.append
         stamps, kept = self.stamps, self.values
         newest, anchor, s1, s2, e1, e2 = self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2
+        seconds, sigma, min_points = params.seconds, params.sigma, params.min_points
+        # Which sign of z alerts: +1 above, -1 below, 0 both; a disabled rule never alerts.
+        sign = 1.0 if params.direction == "above" else -1.0 if params.direction == "below" else 0.0
+        enabled, for_points, resolve_after = params.enabled, params.for_points, params.resolve_after
+        max_points = params.max_points
         for ts, x in zip(times, values, strict=True):
             # Step 1.
             if ts > newest:
@@ -107,7 +115,7 @@ class _Series:
                     anchor = x
                     stamps.append(ts)
                     kept.append(x)
-                emit(Score(None, False, None, None, 0))
+                emit(Score(None, False, None, None, 0, *tracker.state))
                 continue
 
             # Step 3: the baseline, from the sums unless rounding may have reached them. Written
@@ -131,22 +139,34 @@ class _Series:
             mean = anchor + shift
 
             if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
-                emit(Score(None, False, mean, std if n > 1 else None, n))
+                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state))
                 continue
 
             # Steps 4–6; one point alone has no σ (reported as None): a flat line too.
             d = x - anchor
             if n < min_points:
-                emit(Score(None, False, mean, std if n > 1 else None, n))
+                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state))
             else:
                 tiny = FLAT * (mean if mean > 1.0 else -mean if mean < -1.0 else 1.0)
                 deviation = d - shift
+                zscore: float | None
                 if std <= tiny:
-                    alert = (deviation if deviation > 0.0 else -deviation) > tiny
-                    emit(Score(None, alert, mean, std if n > 1 else None, n))
+                    zscore = None
+                    size = deviation if deviation > 0.0 else -deviation
+                    alert = size > tiny and (sign == 0.0 or sign * deviation > 0.0)
                 else:
                     zscore = deviation / std
-                    emit(Score(zscore, (zscore if zscore > 0.0 else -zscore) >= sigma, mean, std, n))
+                    if sign == 0.0:
+                        alert = (zscore if zscore > 0.0 else -zscore) >= sigma
+                    else:
+                        alert = sign * zscore >= sigma
+                alert = alert and enabled
+                if alert or not tracker.idle:
+                    state, pending = tracker.step(metric, ts, x, zscore, alert, for_points,
+                                                  resolve_after, touched)
+                    emit(Score(zscore, alert, mean, std if n > 1 else None, n, state, pending))
+                else:
+                    emit(Score(zscore, False, mean, std if n > 1 else None, n))
 
             # Step 7.
             if ts >= stamps[-1]:
@@ -189,17 +209,23 @@ class _Series:
 
 
 class MemoryWindow:
-    """Windows held in this process (the embedded shape); a metric has state once rebuilt."""
+    """Windows held in this process (the embedded shape); a metric has state once rebuilt.
+
+    Incident trackers live beside the windows: a window rebuilt for a new length keeps its metric's
+    incident state, as the Redis backend does.
+    """
 
     def __init__(self, params: WindowParams | None = None) -> None:
         self.params = params or WindowParams()
         self._series: dict[str, _Series] = {}
+        self._trackers: dict[str, Tracker] = {}
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
-        series = self._series
-        params = self.params
-        seconds, sigma, min_points = params.seconds, params.sigma, params.min_points
-        max_points = params.max_points
+        return (await self.assess(points)).scores
+
+    async def assess(self, points: Sequence[Point], params: ParamsOf | None = None) -> Assessment:
+        series, trackers, default = self._series, self._trackers, self.params
+        touched = Touched()
         scores: list[Score | None] = []
         start, end = 0, len(points)
         while start < end:  # one run of consecutive points of one metric at a time
@@ -207,25 +233,48 @@ class MemoryWindow:
             stop = start + 1
             while stop < end and points[stop].metric == metric:
                 stop += 1
+            rule = default if params is None else params(metric)
             state = series.get(metric)
+            if state is not None and state.seconds != rule.seconds:
+                del series[metric]  # the rule changed the window's length: rebuild it
+                state = None
             if state is None:
                 scores.extend([None] * (stop - start))
             else:
+                tracker = trackers.get(metric)
+                if tracker is None:
+                    tracker = trackers[metric] = Tracker()
                 run = points[start:stop]
                 times, values = [p.ts for p in run], [p.value for p in run]
-                scores.extend(state.run(times, values, seconds, sigma, min_points, max_points))
+                scores.extend(state.run(metric, times, values, rule, tracker, touched))
             start = stop
-        return scores
+        return Assessment(scores, touched.changes() if touched else [])
 
-    async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
+    async def rebuild(
+        self, metric: str, history: Sequence[tuple[float, float]],
+        params: WindowParams | None = None, incident: OpenIncident | None = None,
+    ) -> None:
+        params = params or self.params
+        seconds, max_points = params.seconds, params.max_points
         if metric not in self._series:
-            self._series[metric] = _Series(
-                *latest_window(history, self.params.seconds, self.params.max_points)
-            )
+            self._series[metric] = _Series(seconds, *latest_window(history, seconds, max_points))
+        if metric not in self._trackers:
+            self._trackers[metric] = Tracker(incident)
+
+    async def expire(self, metric: str, now: float, params: WindowParams) -> IncidentChange | None:
+        tracker = self._trackers.get(metric)
+        if tracker is None:
+            raise LookupError(metric)
+        touched = Touched()
+        tracker.expire(now, params.resolve_after, touched)
+        changes = touched.changes()
+        return changes[0] if changes else None
 
     async def forget(self, metrics: Sequence[str]) -> None:
         for metric in metrics:
             self._series.pop(metric, None)
+            self._trackers.pop(metric, None)
 
     async def close(self) -> None:
         self._series.clear()
+        self._trackers.clear()

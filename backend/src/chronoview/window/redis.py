@@ -21,8 +21,9 @@ from redis.asyncio import Redis
 from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError
 
+from chronoview.alerting.incidents import Incident, IncidentChange, OpenIncident
 from chronoview.points import Point, Score
-from chronoview.window.base import WindowParams
+from chronoview.window.base import Assessment, ParamsOf, WindowParams
 from chronoview.window.memory import latest_window
 
 SCRIPT = resources.files("chronoview.window").joinpath("window.lua").read_text(encoding="utf-8")
@@ -33,24 +34,55 @@ MAX_POINTS_PER_CALL = 10_000
 EXPIRY_MARGIN_SECONDS = 60.0
 
 
-# window.lua answers one record per point: z, mean, std (NaN for none), n, alert.
-RECORD = struct.Struct("<dddIB")
+# window.lua answers one record per point: z, mean, std (NaN for none), n, alert, state, pending.
+RECORD = struct.Struct("<dddIBBB")
+STATES = ("normal", "pending", "firing")
 
 
 def _decode(records: bytes) -> Iterator[Score]:
-    for z, mean, std, n, alert in RECORD.iter_unpack(records):
+    for z, mean, std, n, alert, state, pending in RECORD.iter_unpack(records):
         yield Score(
             None if z != z else z,  # NaN is the only value unequal to itself
             alert == 1,
             None if mean != mean else mean,
             None if std != std else std,
             n,
+            STATES[state],
+            pending,
         )
+
+
+def _number(text: str) -> float | None:
+    return None if text == "none" else float(text)
+
+
+def _changes(metric: str, text: bytes) -> list[IncidentChange]:
+    """The change lines of window.lua (`change_line`), one per incident touched."""
+    changes: list[IncidentChange] = []
+    for line in text.decode().splitlines():
+        ident, started, last, peak_value, peak_z, count, resolved, opened, closed = line.split(",")
+        incident = Incident(str(uuid.UUID(ident)), metric, float(started), float(last),
+                            float(peak_value), _number(peak_z), int(count), _number(resolved))
+        changes.append(IncidentChange(incident, opened == "1", closed == "1"))
+    return changes
+
+
+def _incident_spec(incident: OpenIncident | None) -> str:
+    if incident is None:
+        return "none"
+    peak_z = "none" if incident.peak_zscore is None else repr(float(incident.peak_zscore))
+    return ",".join((uuid.UUID(incident.id).hex, repr(float(incident.started_at)),
+                     repr(float(incident.last_alert_at)), repr(float(incident.peak_value)), peak_z,
+                     str(int(incident.alert_points))))
 
 
 def _pack(points: Sequence[Point], indices: list[int]) -> str:
     """"ts,value ts,value ..." with repr(), which round-trips every float exactly."""
     return " ".join([f"{float(points[i].ts)!r},{float(points[i].value)!r}" for i in indices])
+
+
+def _ttl_ms(params: WindowParams) -> str:
+    return str(math.ceil((params.seconds + EXPIRY_MARGIN_SECONDS) * 1000))
 
 
 class RedisWindow:
@@ -64,11 +96,21 @@ class RedisWindow:
             self._client = client_or_url
             self._owns_client = False
         self.params = params or WindowParams()
-        self._ttl_ms = str(math.ceil((self.params.seconds + EXPIRY_MARGIN_SECONDS) * 1000))
-        self._score_head = (
-            "score", repr(float(self.params.seconds)), repr(float(self.params.sigma)),
-            str(int(self.params.min_points)), str(int(self.params.max_points)), self._ttl_ms,
-        )
+        self._heads: dict[WindowParams, tuple[str, ...]] = {}
+
+    def _head(self, params: WindowParams) -> tuple[str, ...]:
+        """The script's arguments for these parameters (a metric's rule), formatted once."""
+        head = self._heads.get(params)
+        if head is None:
+            if len(self._heads) > 1000:
+                self._heads.clear()
+            head = self._heads[params] = (
+                "score", repr(float(params.seconds)), repr(float(params.sigma)),
+                str(int(params.min_points)), str(int(params.max_points)), _ttl_ms(params), params.direction,
+                str(int(params.for_points)), repr(float(params.resolve_after)),
+                "1" if params.enabled else "0",
+            )
+        return head
 
     @staticmethod
     def keys(metric: str) -> tuple[str, str]:
@@ -76,13 +118,18 @@ class RedisWindow:
         return f"cv:{{{metric}}}:w", f"cv:{{{metric}}}:s"
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
-        scores, _ = await self.score_sequenced(points)
-        return scores
+        return (await self.assess(points)).scores
 
-    async def score_sequenced(self, points: Sequence[Point]) -> tuple[list[Score | None], dict[str, int]]:
-        """Like `score`, with the sequence number Redis gave each metric's batch (its last call's)."""
+    async def assess(self, points: Sequence[Point], params: ParamsOf | None = None) -> Assessment:
+        assessment, _ = await self.score_sequenced(points, params)
+        return assessment
+
+    async def score_sequenced(
+        self, points: Sequence[Point], params: ParamsOf | None = None
+    ) -> tuple[Assessment, dict[str, int]]:
+        """Like `assess`, with the sequence number Redis gave each metric's batch (its last call's)."""
         if not points:
-            return [], {}
+            return Assessment([], []), {}
         by_metric: dict[str, list[int]] = {}
         for i, point in enumerate(points):
             by_metric.setdefault(point.metric, []).append(i)
@@ -90,10 +137,17 @@ class RedisWindow:
         for metric, indices in by_metric.items():
             for start in range(0, len(indices), MAX_POINTS_PER_CALL):
                 calls.append((metric, indices[start : start + MAX_POINTS_PER_CALL]))
-        commands = [(self.keys(m), [*self._score_head, _pack(points, indices)]) for m, indices in calls]
+        default = self.params
+        # A candidate id per call: an incident the call opens is named by it (plus a counter).
+        commands = [
+            (self.keys(m), [*self._head(default if params is None else params(m)),
+                            uuid.uuid4().hex[:28], _pack(points, indices)])
+            for m, indices in calls
+        ]
         replies = await self._run(commands)
 
         scores: list[Score | None] = [None] * len(points)
+        changes: list[IncidentChange] = []
         sequences: dict[str, int] = {}
         for (metric, indices), reply in zip(calls, replies, strict=True):
             if int(reply[0]) == 0:
@@ -101,25 +155,41 @@ class RedisWindow:
             sequences[metric] = int(reply[1])
             for i, score in zip(indices, _decode(reply[2]), strict=True):
                 scores[i] = score
-        return scores, sequences
+            if reply[3]:
+                changes += _changes(metric, reply[3])
+        return Assessment(scores, changes), sequences
 
-    async def rebuild(self, metric: str, history: Sequence[tuple[float, float]]) -> None:
-        newest, window = latest_window(history, self.params.seconds, self.params.max_points)
+    async def rebuild(
+        self, metric: str, history: Sequence[tuple[float, float]],
+        params: WindowParams | None = None, incident: OpenIncident | None = None,
+    ) -> None:
+        params = params or self.params
+        ttl_ms = _ttl_ms(params)
+        newest, window = latest_window(history, params.seconds, params.max_points)
         pairs: list[str] = []
         for number, (ts, x) in enumerate(window, start=1):
             pairs += (repr(float(ts)), f"{number}:{float(x)!r}")
         keys = (*self.keys(metric), f"cv:{{{metric}}}:rebuild:{uuid.uuid4().hex}")
         step = 2 * MAX_POINTS_PER_CALL
         commands: list[tuple[Sequence[str], list[str]]] = [
-            (keys, ["stage", self._ttl_ms, *pairs[start : start + step]])
+            (keys, ["stage", ttl_ms, *pairs[start : start + step]])
             for start in range(0, max(len(pairs) - step, 0), step)
         ]
         tail = pairs[len(commands) * step :]
         newest_arg = "none" if newest == -math.inf else repr(float(newest))
-        commands.append((keys, ["install", self._ttl_ms, newest_arg, str(len(window)), *tail]))
+        commands.append((keys, ["install", ttl_ms, repr(float(params.seconds)), newest_arg,
+                                str(len(window)), _incident_spec(incident), *tail]))
         # Staged chunks are not atomic with the install, but the install is: if another process
         # installed the metric in between, ours is dropped whole.
         await self._run(commands)
+
+    async def expire(self, metric: str, now: float, params: WindowParams) -> IncidentChange | None:
+        [reply] = await self._run([(self.keys(metric), ["expire", _ttl_ms(params), repr(float(now)),
+                                                        repr(float(params.resolve_after))])])
+        if int(reply[0]) == 0:
+            raise LookupError(metric)
+        changes = _changes(metric, reply[1])
+        return changes[0] if changes else None
 
     async def forget(self, metrics: Sequence[str]) -> None:
         if not metrics:

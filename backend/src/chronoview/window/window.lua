@@ -4,16 +4,27 @@
 -- a re-anchored recomputation from the window's members before it could matter).
 --
 -- KEYS[1]  cv:{metric}:w  ZSET, the window: score = ts, member = "<id>:<value>" (unique per point)
--- KEYS[2]  cv:{metric}:s  HASH: T (newest ts or "none"), a, s1 = Σd, s2 = Σd², e1, e2 (their
---                          rounding bounds), n (members), id (last member id), seq (batches applied)
+-- KEYS[2]  cv:{metric}:s  HASH: the window: W (the length it was built for), T (newest ts or
+--                          "none"), a, s1 = Σd, s2 = Σd², e1, e2 (their rounding bounds), n
+--                          (members), id (last member id), seq (batches applied);
+--                          the incident state machine (SPEC §10, see "Incidents" below): ic, is,
+--                          il, iv, iz, ia (pending count, first and last ts, peak value, z, |z|)
+--                          and, while firing, oid, os, ol, ov, oz, on (the open incident)
 -- KEYS[3]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
---   score    W k m cap ttl_ms "ts,x ts,x ..."  → {0} when the metric has no state (nothing applied),
---                                                else {1, seq, records}: per point, packed
---                                                little-endian z, mean, std (NaN: none), n, alert
---   stage    ttl_ms ts1 member1 ts2 member2 ... → 0 when the state exists already, else 1
---   install  ttl_ms T last_id ts1 member1 ...   → 0 when the state exists already, else 1
+--   score    W k m cap ttl_ms direction for_points resolve_after enabled id_prefix "ts,x ts,x ..."
+--            → {0} when the metric has no window, or one built for another W (nothing applied),
+--              else {1, seq, records, changes}: records per point, packed little-endian z, mean,
+--              std (NaN: none), n, alert, state (0 normal, 1 pending, 2 firing), pending count;
+--              changes: one line per incident touched (see `change_line`); past `cap` members
+--              (ALERT_WINDOW_MAX_POINTS) the oldest leave the window
+--   stage    ttl_ms ts1 member1 ts2 member2 ...  → 0 when the window exists already, else 1
+--   install  ttl_ms W T last_id incident ts1 member1 ...
+--            → 0 when the window exists already, else 1; `incident` ("none" or the fields of
+--              `change_line` up to alert points) is installed only when the hash has no
+--              incident state of its own (a window rebuilt for a new W keeps it)
+--   expire   ttl_ms now resolve_after → {0} when the hash has no state at all, else {1, changes}
 -- Floats go back packed as binary doubles (a Lua number in a reply would become an integer), and
 -- they are stored as "%.17g" strings, which round-trip exactly. Points travel in one string each
 -- way: thousands of RESP items, or of number formattings, would cost more than the maths.
@@ -27,11 +38,11 @@ local EPS3 = 3 * EPS
 local TOL = 4e-10 -- as memory.py: σ to 2e-10 relative, a recompute every ~TOL/EPS updates
 local FLOOR_M2 = 1e-36
 local FLOOR_S1 = 1e-20
-local FLAT = 1e-9
+local FLAT = 1e-12 -- SPEC §4.5 (1e-9 until 2026-11-29)
 local NONE = -math.huge
 local CHUNK = 64 -- members read ahead for eviction
 local NAN = 0 / 0 -- "none" in a reply record
-local RECORD = '<dddIB' -- a reply record: z, mean, std, n, alert (window/redis.py reads the same)
+local RECORD = '<dddIBBB' -- a reply record: z, mean, std, n, alert, state, pending (as window/redis.py)
 
 local wkey, skey = KEYS[1], KEYS[2]
 
@@ -43,15 +54,24 @@ local function value_of(member)
   return tonumber(string.sub(member, string.find(member, ':', 1, true) + 1))
 end
 
-local function load()
-  local h = redis.call('HMGET', skey, 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id', 'seq')
+local WINDOW_FIELDS = {'W', 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id'}
+
+local function load(W)
+  local h = redis.call('HMGET', skey, 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id', 'seq', 'W')
   if not h[7] then
+    return nil
+  end
+  if tonumber(h[10]) ~= W then
+    -- A rule changed the window's length: the caller rebuilds it from the database; the
+    -- incident state stays.
+    redis.call('DEL', wkey)
+    redis.call('HDEL', skey, unpack(WINDOW_FIELDS))
     return nil
   end
   local st = {
     T = tonumber(h[1]) or NONE, a = tonumber(h[2]), s1 = tonumber(h[3]), s2 = tonumber(h[4]),
     e1 = tonumber(h[5]), e2 = tonumber(h[6]), n = tonumber(h[7]), id = tonumber(h[8]),
-    seq = tonumber(h[9]), fresh = false,
+    seq = tonumber(h[9]), W = W, fresh = false,
   }
   if redis.call('ZCARD', wkey) ~= st.n then
     -- Half the state is gone (evicted under maxmemory): let the caller rebuild it.
@@ -62,7 +82,7 @@ local function load()
 end
 
 local function save(st, ttl)
-  redis.call('HSET', skey, 'T', st.T == NONE and 'none' or fmt(st.T), 'a', fmt(st.a),
+  redis.call('HSET', skey, 'W', fmt(st.W), 'T', st.T == NONE and 'none' or fmt(st.T), 'a', fmt(st.a),
     's1', fmt(st.s1), 's2', fmt(st.s2), 'e1', fmt(st.e1), 'e2', fmt(st.e2),
     'n', string.format('%d', st.n), 'id', string.format('%d', st.id), 'seq', string.format('%d', st.seq))
   redis.call('PEXPIRE', skey, ttl)
@@ -193,10 +213,172 @@ local function baseline(st)
   end
 end
 
-local function score(W, k, m, cap, ttl, packed)
-  local st = load()
+-- Incidents (SPEC §10) -----------------------------------------------------------------------
+-- The state machine of chronoview/alerting/incidents.py (Tracker), step for step, for scored
+-- points only. It lives in the metric's hash beside the window, so the decision is taken in the
+-- same atomic call as the score: two processes never open two incidents for one metric.
+
+local INCIDENT_FIELDS = {'ic', 'is', 'il', 'iv', 'iz', 'ia', 'oid', 'os', 'ol', 'ov', 'oz', 'on'}
+local NORMAL, PENDING, FIRING = 0, 1, 2
+
+local function number_or_nil(text)
+  if not text or text == 'none' then
+    return nil
+  end
+  return tonumber(text)
+end
+
+local function fmt_or_none(x)
+  if x == nil then
+    return 'none'
+  end
+  return fmt(x)
+end
+
+local function load_incident()
+  local h = redis.call('HMGET', skey, unpack(INCIDENT_FIELDS))
+  local inc = {
+    count = tonumber(h[1]) or 0, start = tonumber(h[2]) or 0, last = tonumber(h[3]) or 0,
+    pv = tonumber(h[4]) or 0, pz = number_or_nil(h[5]), pa = tonumber(h[6]) or -1,
+    present = h[1] ~= false, dirty = false, changes = {}, order = {}, opened = 0,
+  }
+  if h[7] then
+    inc.open = {id = h[7], started = tonumber(h[8]), last = tonumber(h[9]), pv = tonumber(h[10]),
+      pz = number_or_nil(h[11]), points = tonumber(h[12])}
+  end
+  return inc
+end
+
+local function save_incident(inc)
+  if not inc.dirty then
+    return
+  end
+  redis.call('HSET', skey, 'ic', string.format('%d', inc.count), 'is', fmt(inc.start),
+    'il', fmt(inc.last), 'iv', fmt(inc.pv), 'iz', fmt_or_none(inc.pz), 'ia', fmt(inc.pa))
+  local o = inc.open
+  if o then
+    redis.call('HSET', skey, 'oid', o.id, 'os', fmt(o.started), 'ol', fmt(o.last), 'ov', fmt(o.pv),
+      'oz', fmt_or_none(o.pz), 'on', string.format('%d', o.points))
+  else
+    redis.call('HDEL', skey, 'oid', 'os', 'ol', 'ov', 'oz', 'on')
+  end
+end
+
+-- Remember that this call touched incident `o` (and how): one change line each, in order.
+local function touch(inc, o, opened, resolved)
+  local change = inc.changes[o.id]
+  if not change then
+    change = {incident = o, opened = false, resolved = false}
+    inc.changes[o.id] = change
+    inc.order[#inc.order + 1] = o.id
+  end
+  change.opened = change.opened or opened
+  change.resolved = change.resolved or resolved
+  inc.dirty = true
+end
+
+-- "id started last peak_value peak_z alert_points resolved_at opened resolved", comma-separated.
+local function change_line(change)
+  local o = change.incident
+  return table.concat({o.id, fmt(o.started), fmt(o.last), fmt(o.pv), fmt_or_none(o.pz),
+    string.format('%d', o.points), fmt_or_none(o.resolved), change.opened and '1' or '0',
+    change.resolved and '1' or '0'}, ',')
+end
+
+local function changes_text(inc)
+  local lines = {}
+  for i = 1, #inc.order do
+    lines[i] = change_line(inc.changes[inc.order[i]])
+  end
+  return table.concat(lines, '\n')
+end
+
+local function resolve_if_due(inc, now, resolve_after)
+  local o = inc.open
+  if o and now >= o.last + resolve_after then
+    o.resolved = o.last + resolve_after
+    touch(inc, o, false, true)
+    inc.open = nil
+  end
+end
+
+-- The state after the point, and the pending count.
+local function state_of(inc)
+  if inc.open then
+    return FIRING, 0
+  elseif inc.count > 0 then
+    return PENDING, inc.count
+  end
+  return NORMAL, 0
+end
+
+-- One scored point (z is nil for a flat-line alert, whose size counts as infinite).
+local function step(inc, ts, x, z, alert, for_points, resolve_after, id_prefix)
+  resolve_if_due(inc, ts, resolve_after)
+  local size = math.huge
+  if z then
+    size = math.abs(z)
+  end
+  local o = inc.open
+  if o then
+    if alert then
+      o.points = o.points + 1
+      if ts > o.last then
+        o.last = ts
+      end
+      local peak = math.huge
+      if o.pz then
+        peak = math.abs(o.pz)
+      end
+      if size > peak then
+        o.pv, o.pz = x, z
+      end
+      touch(inc, o, false, false)
+    end
+    return FIRING, 0
+  end
+  if not alert then
+    if inc.count > 0 then
+      inc.count, inc.dirty = 0, true
+    end
+    return NORMAL, 0
+  end
+  if inc.count == 0 then
+    inc.start, inc.last, inc.pa = ts, ts, -1
+  end
+  inc.count = inc.count + 1
+  inc.dirty = true
+  if ts > inc.last then
+    inc.last = ts
+  end
+  if size > inc.pa then
+    inc.pv, inc.pz, inc.pa = x, z, size
+  end
+  if inc.count < for_points then
+    return PENDING, inc.count
+  end
+  inc.open = {id = id_prefix .. string.format('%04x', inc.opened), started = inc.start,
+    last = inc.last, pv = inc.pv, pz = inc.pz, points = inc.count}
+  inc.opened = inc.opened + 1
+  inc.count = 0
+  touch(inc, inc.open, true, false)
+  return FIRING, 0
+end
+
+-- Scoring (SPEC §4) ---------------------------------------------------------------------------
+
+local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, enabled, id_prefix, packed)
+  local st = load(W)
   if not st then
     return {0}
+  end
+  local inc = load_incident()
+  -- Which sign of z alerts: +1 above, -1 below, 0 both; a disabled rule never alerts.
+  local sign = 0
+  if direction == 'above' then
+    sign = 1
+  elseif direction == 'below' then
+    sign = -1
   end
   st.seq = st.seq + 1
   st.gone, st.ahead, st.head = 0, {}, 1
@@ -210,6 +392,7 @@ local function score(W, k, m, cap, ttl, packed)
     evict(st, cutoff)
     local n = st.n
     local z, mean, std, alert = NAN, NAN, NAN, 0
+    local state, pending = state_of(inc)
     if n > 0 then
       local sd, shift
       mean, sd, shift = baseline(st)
@@ -217,19 +400,29 @@ local function score(W, k, m, cap, ttl, packed)
       if ts > cutoff and n >= m then
         local tiny = FLAT * math.max(1.0, math.abs(mean))
         local deviation = (x - st.a) - shift
+        local zscore = nil
+        local alerting = false
         if sd == nil or sd <= tiny then -- one point alone has no σ: a flat line too
-          if math.abs(deviation) > tiny then
-            alert = 1
-          end
+          alerting = math.abs(deviation) > tiny and (sign == 0 or sign * deviation > 0)
         else
-          z = deviation / sd
-          if math.abs(z) >= k then
-            alert = 1
+          zscore = deviation / sd
+          z = zscore
+          if sign == 0 then
+            alerting = math.abs(zscore) >= k
+          else
+            alerting = sign * zscore >= k
           end
+        end
+        alerting = alerting and enabled
+        if alerting then
+          alert = 1
+        end
+        if alerting or inc.open or inc.count > 0 then
+          state, pending = step(inc, ts, x, zscore, alerting, for_points, resolve_after, id_prefix)
         end
       end
     end
-    out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert)
+    out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert, state, pending)
     if ts > cutoff then -- not too old: add it to the window
       st.id = st.id + 1
       redis.call('ZADD', wkey, ts_arg, string.format('%d', st.id) .. ':' .. x_arg)
@@ -258,7 +451,22 @@ local function score(W, k, m, cap, ttl, packed)
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
   end
   save(st, ttl)
-  return {1, st.seq, table.concat(out)}
+  save_incident(inc)
+  return {1, st.seq, table.concat(out), changes_text(inc)}
+end
+
+local function expire(ttl, now, resolve_after)
+  if redis.call('EXISTS', skey) == 0 then
+    return {0}
+  end
+  local inc = load_incident()
+  if not inc.present then
+    return {0}
+  end
+  resolve_if_due(inc, now, resolve_after)
+  save_incident(inc)
+  redis.call('PEXPIRE', skey, ttl)
+  return {1, changes_text(inc)}
 end
 
 -- ZADD the (ts, member) pairs of ARGV[first..], a thousand at a time (unpack has a limit).
@@ -278,7 +486,7 @@ local function zadd_pairs(key, first)
 end
 
 local function stage(ttl)
-  if redis.call('EXISTS', skey) == 1 then
+  if redis.call('HEXISTS', skey, 'n') == 1 then
     return 0
   end
   zadd_pairs(KEYS[3], 3)
@@ -286,32 +494,55 @@ local function stage(ttl)
   return 1
 end
 
-local function install(ttl, newest, last_id)
-  if redis.call('EXISTS', skey) == 1 then -- another process rebuilt it first
+-- "none", or "id,started,last,peak_value,peak_z,alert_points" of the open incident.
+local function install_incident(spec)
+  if redis.call('HEXISTS', skey, 'ic') == 1 then -- the hash kept its own (a rebuild for a new W)
+    return
+  end
+  local inc = load_incident()
+  inc.dirty = true
+  if spec ~= 'none' then
+    local f = {}
+    for part in string.gmatch(spec, '[^,]+') do
+      f[#f + 1] = part
+    end
+    inc.open = {id = f[1], started = tonumber(f[2]), last = tonumber(f[3]), pv = tonumber(f[4]),
+      pz = number_or_nil(f[5]), points = tonumber(f[6])}
+  end
+  save_incident(inc)
+end
+
+local function install(ttl, W, newest, last_id, incident)
+  if redis.call('HEXISTS', skey, 'n') == 1 then -- another process rebuilt it first
     redis.call('DEL', KEYS[3])
     return 0
   end
-  zadd_pairs(KEYS[3], 5)
+  zadd_pairs(KEYS[3], 7)
   redis.call('DEL', wkey)
   local n = redis.call('ZCARD', KEYS[3])
   if n > 0 then
     redis.call('RENAME', KEYS[3], wkey)
   end
-  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), seq = 0, gone = 0}
+  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), seq = 0, gone = 0,
+    W = tonumber(W)}
   zero(st)
   if n > 0 then
     recompute(st)
   end
   save(st, ttl)
+  install_incident(incident)
   return 1
 end
 
 local op = ARGV[1]
 if op == 'score' then
-  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7])
+  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6],
+    ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10] == '1', ARGV[11], ARGV[12])
 elseif op == 'stage' then
   return stage(ARGV[2])
 elseif op == 'install' then
-  return install(ARGV[2], ARGV[3], ARGV[4])
+  return install(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+elseif op == 'expire' then
+  return expire(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 end
 return redis.error_reply('window.lua: unknown operation ' .. tostring(op))

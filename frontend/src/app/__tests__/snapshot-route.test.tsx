@@ -68,7 +68,9 @@ describe('/snapshot/<id>', () => {
     expect(window.location.pathname).toBe('/');
     expect(window.location.search).toBe('?metric=traffic&range=1h');
     await waitFor(() => expect(screen.queryByTestId('snapshot-banner')).not.toBeInTheDocument());
-    await waitFor(() => expect(sockets).toHaveLength(1));
+    // Live: the metric's stream and the incident stream of every metric.
+    await waitFor(() => expect(sockets).toHaveLength(2));
+    expect(sockets.filter((url) => String(url).includes('incidents=1'))).toHaveLength(1);
   });
 
   it('without frozen data shows the history up to when it was taken', async () => {

@@ -131,9 +131,11 @@ export function parseStreamMessage(raw: unknown): StreamMessage | null {
   const zscore = finiteOrNull(body.zscore);
   const mean = finiteOrNull(body.mean);
   const std = finiteOrNull(body.std);
+  const state = body.state === 'pending' || body.state === 'firing' ? body.state : 'normal';
+  const pending = finiteOrNull(body.pending) ?? 0;
   return {
     metric: data.metric,
-    point: { ts: base.ts, value: base.value, tsRaw: base.tsRaw, alert, zscore, mean, std },
+    point: { ts: base.ts, value: base.value, tsRaw: base.tsRaw, alert, zscore, mean, std, state, pending },
     alert,
     zscore,
     mean,

@@ -1,4 +1,10 @@
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { fetchEffectiveRule, type Incident } from '@/features/incidents/api/incidents';
+import { FiringIndicator } from '@/features/incidents/components/firing-indicator';
+import { IncidentHistory } from '@/features/incidents/components/incident-history';
+import { IncidentNotice } from '@/features/incidents/components/incident-notice';
+import { RuleEditor } from '@/features/incidents/components/rule-editor';
+import { useIncidents } from '@/features/incidents/hooks/use-incidents';
 import { LanguageSelect } from '@/components/language-select';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
@@ -11,7 +17,6 @@ import { useCatalog } from '../hooks/use-catalog';
 import { latestBaseline, useLiveSeries } from '../hooks/use-live-series';
 import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-series';
 import { AlertFeed } from './alert-feed';
-import { AlertNotice } from './alert-notice';
 import { ALERT_SIGMA } from './chart-colors';
 import { BarChartPanel, LineChartPanel } from './chart-panels';
 import { ConnectionBadge } from './connection-badge';
@@ -33,9 +38,18 @@ export interface DashboardProps {
   /** Present on /snapshot/<id>: no socket, data from the snapshot. */
   snapshot?: (SnapshotSource & { onGoLive: () => void }) | null;
   createSocket?: WebSocketFactory;
+  /** The incident stream's socket (`incidents=1`); the browser's WebSocket unless given. */
+  createIncidentSocket?: WebSocketFactory;
 }
 
-export function Dashboard({ metric, range, onChange, snapshot = null, createSocket }: DashboardProps) {
+export function Dashboard({
+  metric,
+  range,
+  onChange,
+  snapshot = null,
+  createSocket,
+  createIncidentSocket,
+}: DashboardProps) {
   const { t, fmt, language } = useI18n();
   const live = snapshot === null;
   const catalog = useCatalog();
@@ -48,19 +62,47 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
   }, [live, metric, catalog.entries, onChange]);
 
   const notifications = useAlertNotifications((alert) => ({
-    title: `${t('newAlert')}: ${alert.metric}`,
+    title: `${t('incidentOpened')}: ${alert.metric}`,
     body: t('alertLine', { metric: alert.metric, value: fmt.number(alert.value), z: fmt.zscore(alert.zscore) }),
   }));
   const feed = useAlertFeed(metric, range, { live });
   const { add: addAlert } = feed;
+  const onAlert = useCallback((alert: AlertItem) => addAlert(alert), [addAlert]);
+
+  // Incidents of every metric: one notice (and at most one browser notification) per opened
+  // incident, wherever it is; a quiet note when one resolves.
+  const [opened, setOpened] = useState<Incident | null>(null);
   const { announce } = notifications;
-  const onAlert = useCallback(
-    (alert: AlertItem) => {
-      addAlert(alert);
-      announce(alert);
+  const onOpened = useCallback(
+    (incident: Incident) => {
+      setOpened(incident);
+      announce({
+        metric: incident.metric,
+        value: incident.peakValue,
+        ts: incident.startedAt,
+        tsRaw: new Date(incident.startedAt).toISOString(),
+        zscore: incident.peakZscore,
+      });
     },
-    [addAlert, announce],
+    [announce],
   );
+  const incidents = useIncidents({ onOpened, createSocket: createIncidentSocket, enabled: live });
+  useEffect(() => {
+    if (!opened) return;
+    const timer = setTimeout(() => setOpened(null), 10_000);
+    return () => clearTimeout(timer);
+  }, [opened]);
+  const [ruleVersion, setRuleVersion] = useState(0);
+  const [forPoints, setForPoints] = useState(1);
+  useEffect(() => {
+    if (!metric || !live) return;
+    const controller = new AbortController();
+    fetchEffectiveRule(metric, controller.signal)
+      .then((rule) => setForPoints(rule.values.for_points))
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [metric, live, ruleVersion]);
+  const firingHere = incidents.firing.find((incident) => incident.metric === metric) ?? null;
 
   const { buffer, connection, historyState } = useLiveSeries({ metric, range, live, onAlert, createSocket });
   const frozen = useSnapshotSeries(buffer, snapshot, metric, range);
@@ -122,6 +164,7 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
           onRangeChange={(next) => onChange({ range: next })}
         />
         <div className="topbar-end">
+          {live ? <FiringIndicator firing={incidents.firing} onSelect={(next) => onChange({ metric: next })} /> : null}
           <ConnectionBadge
             state={live ? (metric ? connection.state : catalogState === 'loading' ? 'reconnecting' : 'offline') : 'offline'}
             nextRetryAt={connection.nextRetryAt}
@@ -155,7 +198,14 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
       </div>
 
       <main className="grid">
-        <SingleStat metric={metric} latest={latest} baseline={baseline} live={live} />
+        <SingleStat
+          metric={metric}
+          latest={latest}
+          baseline={baseline}
+          live={live}
+          firingSince={firingHere?.startedAt ?? null}
+          forPoints={forPoints}
+        />
 
         <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
           <h2 id="line-title" className="panel-title">
@@ -196,9 +246,17 @@ export function Dashboard({ metric, range, onChange, snapshot = null, createSock
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />
+        {live ? <IncidentHistory metric={metric} refreshKey={incidents.firing.length} /> : null}
+        {live && metric ? <RuleEditor metric={metric} onSaved={() => setRuleVersion((v) => v + 1)} /> : null}
       </main>
 
-      <AlertNotice alert={notifications.notice} onDismiss={notifications.dismiss} />
+      <IncidentNotice
+        opened={opened}
+        resolved={incidents.resolved}
+        onDismiss={() => setOpened(null)}
+        onDismissResolved={incidents.dismissResolved}
+        onSelect={(next) => onChange({ metric: next })}
+      />
     </div>
   );
 }

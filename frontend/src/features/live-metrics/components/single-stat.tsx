@@ -11,10 +11,22 @@ export interface SingleStatProps {
   k?: number;
   /** False for a snapshot, where a point without a score is not "warming up". */
   live?: boolean;
+  /** The metric's open incident, if any (from the incidents stream). */
+  firingSince?: number | null;
+  /** The rule's for_points, for "Pending k of n". */
+  forPoints?: number;
 }
 
 /** The current value, big enough to read across a room, with its z-score and alert state. */
-export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = true }: SingleStatProps) {
+export function SingleStat({
+  metric,
+  latest,
+  baseline,
+  k = ALERT_SIGMA,
+  live = true,
+  firingSince = null,
+  forPoints = 1,
+}: SingleStatProps) {
   const { fmt, t } = useI18n();
   const alert = latest?.alert === true;
   const valueText = fmt.number(latest?.value);
@@ -27,6 +39,16 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
         ? 'warming'
         : 'normal';
   const label = { alert: t('alert'), normal: t('normal'), warming: t('warmingUp'), none: t('noData') }[status];
+  const incident: 'firing' | 'pending' | 'normal' =
+    firingSince !== null || latest?.state === 'firing' ? 'firing' : latest?.state === 'pending' ? 'pending' : 'normal';
+  const incidentLabel =
+    incident === 'firing'
+      ? firingSince !== null
+        ? t('firingSince', { time: fmt.time(firingSince) })
+        : t('incidentFiring')
+      : incident === 'pending'
+        ? t('pendingOf', { k: latest?.pending ?? 0, n: forPoints })
+        : t('normal');
 
   return (
     <section className="panel single-stat" data-testid="single-stat" data-alert={alert} aria-labelledby="single-stat-title">
@@ -52,6 +74,18 @@ export function SingleStat({ metric, latest, baseline, k = ALERT_SIGMA, live = t
           <dd>
             <span className={`chip chip-${status}`} data-testid="alert-state" data-state={status}>
               {label}
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>{t('incidentsTitle')}</dt>
+          <dd>
+            <span
+              className={`chip chip-${incident === 'firing' ? 'alert' : incident === 'pending' ? 'warming' : 'normal'}`}
+              data-testid="incident-state"
+              data-state={incident}
+            >
+              {incidentLabel}
             </span>
           </dd>
         </div>

@@ -34,6 +34,8 @@ describe('parseStreamMessage', () => {
         zscore: 3.01,
         mean: 95,
         std: 2.06,
+        state: 'normal',
+        pending: 0,
       },
       alert: true,
       zscore: 3.01,

@@ -22,6 +22,9 @@ function backend() {
       return { body: { metric: 'traffic', points: [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s })), alerts: [] } };
     if (url.pathname === '/alerts')
       return { body: [{ metric: 'traffic', value: 150, ts: iso(2), zscore: 3.2, id: 1 }] };
+    if (url.pathname === '/incidents') return { body: [] };
+    if (url.pathname === '/metrics/traffic/rule')
+      return { body: { metric: 'traffic', source: 'defaults', rule: { sigma: 2.5, for_points: 2, enabled: true } } };
     if (url.pathname === '/snapshots' && init?.method === 'POST')
       return {
         status: 201,
@@ -33,12 +36,32 @@ function backend() {
 
 function renderDashboard(props: Partial<Parameters<typeof Dashboard>[0]> = {}, language: 'en' | 'es' = 'en') {
   const fake = fakeSocketFactory();
+  const incidents = fakeSocketFactory();
   const onChange = vi.fn();
   const view = renderWithProviders(
-    <Dashboard metric="traffic" range="1h" onChange={onChange} createSocket={fake.factory} {...props} />,
+    <Dashboard
+      metric="traffic"
+      range="1h"
+      onChange={onChange}
+      createSocket={fake.factory}
+      createIncidentSocket={incidents.factory}
+      {...props}
+    />,
     { language },
   );
-  return { ...fake, onChange, view };
+  return { ...fake, incidents, onChange, view };
+}
+
+function incidentEvent(event: 'opened' | 'resolved', metric: string, id = 'b1c2') {
+  return JSON.stringify({
+    type: 'incident',
+    event,
+    incident: {
+      id, metric, state: event === 'opened' ? 'firing' : 'resolved', started_at: iso(6),
+      resolved_at: event === 'opened' ? null : iso(70), last_alert_at: iso(6), peak_value: 97.5,
+      peak_zscore: 4.2, alert_points: 1, rule: {},
+    },
+  });
 }
 
 describe('Dashboard', () => {
@@ -62,21 +85,39 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('current-zscore')).toHaveTextContent('+1.50');
   });
 
-  it('lists alerts newest first and announces a new live alert', async () => {
+  it('lists alerts newest first and shows the pending state of the metric', async () => {
     backend();
     const { last, sockets } = renderDashboard();
     await waitFor(() => expect(sockets).toHaveLength(1));
     await waitFor(() => expect(screen.getAllByTestId('alert-item')).toHaveLength(1));
     act(() => {
       last().open();
-      last().receive(metricMessage('traffic', iso(6), 180, { alert: true, zscore: 3.5 }));
+      last().receive(metricMessage('traffic', iso(6), 180, { alert: true, zscore: 3.5, state: 'pending', pending: 1 }));
     });
     const items = screen.getAllByTestId('alert-item');
     expect(items).toHaveLength(2);
     expect(items[0]).toHaveTextContent('180');
     expect(items[0]).toHaveTextContent('+3.50');
-    expect(screen.getByTestId('alert-notice')).toHaveTextContent('traffic = 180');
     await waitFor(() => expect(screen.getByTestId('alert-state')).toHaveAttribute('data-state', 'alert'));
+    await waitFor(() => expect(screen.getByTestId('incident-state')).toHaveTextContent('Pending 1 of 2'));
+    expect(screen.queryByTestId('incident-notice')).toBeNull(); // an alert point is not an incident
+  });
+
+  it('announces an incident opened on any metric once, counts it in the header, and notes its end quietly', async () => {
+    backend();
+    const { incidents } = renderDashboard();
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    act(() => {
+      incidents.last().open();
+      incidents.last().receive(incidentEvent('opened', 'cpu'));
+    });
+    expect(screen.getByTestId('incident-notice')).toHaveAttribute('data-metric', 'cpu');
+    expect(screen.getByTestId('firing-indicator')).toHaveAttribute('data-count', '1');
+    act(() => incidents.last().receive(incidentEvent('opened', 'cpu'))); // a repeat is not a new notice
+    expect(screen.getAllByTestId('incident-notice')).toHaveLength(1);
+    act(() => incidents.last().receive(incidentEvent('resolved', 'cpu')));
+    expect(screen.getByTestId('firing-indicator')).toHaveAttribute('data-count', '0');
+    expect(screen.getByTestId('incident-resolved')).toHaveTextContent('cpu resolved');
   });
 
   it('offers the selectors and export links for the metric and range', async () => {

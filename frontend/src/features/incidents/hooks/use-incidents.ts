@@ -1,0 +1,59 @@
+import { useCallback, useRef, useState } from 'react';
+import { useWebSocket, type WebSocketFactory } from '@/hooks/use-websocket';
+import { streamUrl } from '@/lib/env';
+import { fetchIncidents, parseIncidentEvent, type Incident } from '../api/incidents';
+
+export interface UseIncidentsOptions {
+  /** Called once per incident opened while the page is open (the notice, a notification). */
+  onOpened: (incident: Incident) => void;
+  createSocket?: WebSocketFactory;
+  /** False on a snapshot page: no stream. */
+  enabled?: boolean;
+}
+
+/**
+ * Everything firing, on every metric: fetched on every (re)connect of a stream of incident
+ * events (`incidents=1`), then kept current by those events. `resolved` is the newest resolved
+ * incident, for a quiet note.
+ */
+export function useIncidents({ onOpened, createSocket, enabled = true }: UseIncidentsOptions) {
+  const [firing, setFiring] = useState<Incident[]>([]);
+  const [resolved, setResolved] = useState<Incident | null>(null);
+  const announced = useRef(new Set<string>());
+  const onOpenedRef = useRef(onOpened);
+  onOpenedRef.current = onOpened;
+
+  const onOpen = useCallback(() => {
+    fetchIncidents({ state: 'firing' })
+      .then((open) => {
+        for (const incident of open) announced.current.add(incident.id); // already on before we came
+        setFiring(open);
+      })
+      .catch(() => undefined); // the next reconnect tries again
+  }, []);
+
+  const onMessage = useCallback((data: unknown) => {
+    const event = parseIncidentEvent(data);
+    if (!event) return;
+    const { incident } = event;
+    if (event.event === 'opened') {
+      setFiring((list) => [incident, ...list.filter((i) => i.id !== incident.id)]);
+      if (!announced.current.has(incident.id)) {
+        announced.current.add(incident.id);
+        onOpenedRef.current(incident);
+      }
+    } else {
+      setFiring((list) => list.filter((i) => i.id !== incident.id));
+      setResolved(incident);
+    }
+  }, []);
+
+  useWebSocket({
+    key: enabled ? 'incidents' : null,
+    getUrl: () => streamUrl({ incidents: '1' }),
+    onMessage,
+    onOpen,
+    createSocket,
+  });
+  return { firing, resolved, dismissResolved: () => setResolved(null) };
+}
