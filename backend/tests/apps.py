@@ -24,7 +24,7 @@ def app_clients(database_url: str, tmp_path: Path) -> Iterator[MakeClient]:
                                      "simulated_metrics": [], "_env_file": None}
         values.update(overrides)
         settings = Settings(**values)  # type: ignore[arg-type]
-        client = TestClient(create_app(settings, dist=tmp_path / "no-dist"))
+        client = TestClient(create_app(settings, dist=tmp_path / "no-dist"), base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return client

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     secret_key: str = _PLACEHOLDER_SECRET
     # SPEC §11: earlier SECRET_KEYs, still accepted for decrypting channel secrets while rotating.
     secret_key_fallbacks: Annotated[list[str], NoDecode] = []
-    # SPEC §11/§13: the address people use, for links in notifications (empty: the bound address).
+    # SPEC §11/§13: the address people use, for links in notifications (empty: the bound address);
+    # its host is also an allowed Host.
     public_url: str = ""
     ingest_token: str = ""
     # SPEC §11: guards the management endpoints (api/auth.py); empty means local clients only.
@@ -56,6 +57,13 @@ class Settings(BaseSettings):
     # Beyond SPEC §7: how many messages a WebSocket that cannot keep up may have waiting before it
     # is closed with 1013 (SPEC §6 asks for a bound, not a number).
     ws_queue_max: int = Field(20_000, ge=1, le=10_000_000)
+    # SPEC §7, turn 2. Points per metric window; past it the oldest points leave first.
+    alert_window_max_points: int = Field(100_000, ge=2, le=10_000_000)
+    # Host header allow-list (DNS rebinding); empty means the loopback names, the bound address and
+    # PUBLIC_URL's host. "*" allows any host; "*.example.com" any subdomain of example.com.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    # Default expiry, in days, of snapshots with frozen data (`include_data`); 0 keeps them forever.
+    snapshot_ttl_days: float = Field(30.0, ge=0, le=36500)
     # SPEC §12: the MQTT subscriber (sources/mqtt.py) runs only when MQTT_URL is set.
     mqtt_url: str = ""
     mqtt_topics: Annotated[list[str], NoDecode] = ["chronoview/#"]
@@ -97,13 +105,25 @@ class Settings(BaseSettings):
     def _fallbacks(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        hosts = _split_csv(value)
+        if isinstance(hosts, list):
+            for host in hosts:
+                if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", str(host)):
+                    raise ValueError(f"{host!r} is not a host name, an address, '*' or '*.domain'")
+            return [str(host).lower() for host in hosts]
+        return hosts
+
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if value and not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
-            raise ValueError("must be empty or an http(s):// address without query, like https://metrics.example.com")
-        return value
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("must be empty or an http(s):// URL like https://metrics.example.com")
+        return value.rstrip("/")
 
     @field_validator("simulated_metrics", mode="before")
     @classmethod
@@ -172,10 +192,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_on_public_bind(self) -> Settings:
-        if self.secret_key == _PLACEHOLDER_SECRET and not _is_loopback(self.app_host):
+        if self.secret_key in (_PLACEHOLDER_SECRET, "") and not _is_loopback(self.app_host):
             raise ValueError(
-                "SECRET_KEY: must be changed from 'change_me' when APP_HOST is not a loopback address"
+                "SECRET_KEY: must be set to a secret of your own (not empty, not 'change_me') when "
+                "APP_HOST is not a loopback address"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _window_cap(self) -> Settings:
+        if self.alert_window_max_points < self.alert_min_points:
+            raise ValueError("ALERT_WINDOW_MAX_POINTS: must be at least ALERT_MIN_POINTS")
         return self
 
     @property
@@ -185,6 +212,16 @@ class Settings(BaseSettings):
             return self.public_url
         host = f"[{self.app_host}]" if ":" in self.app_host else self.app_host
         return f"http://{host}:{self.app_port}"
+
+    @property
+    def host_allow_list(self) -> frozenset[str]:
+        """ALLOWED_HOSTS, or its default: loopback names, the bound address, PUBLIC_URL's host."""
+        if self.allowed_hosts:
+            return frozenset(self.allowed_hosts)
+        hosts = {"localhost", "127.0.0.1", "::1", self.app_host.lower().strip("[]")}
+        if self.public_url:
+            hosts.add((urlsplit(self.public_url).hostname or "").lower())
+        return frozenset(hosts)
 
 
 def _valid_topic_filter(topic: str) -> bool:

@@ -27,6 +27,7 @@ from chronoview.alerting.rules import RuleBook
 from chronoview.bus.base import Bus, Message
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.validation import check_points
 from chronoview.window.base import Window
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,10 @@ class Pipeline:
         """Score, store and publish points; returns once they are durable.
 
         `source` names where they came from (`http`, `line_protocol`, `mqtt`, `simulator`) for
-        `chronoview_points_ingested_total`."""
+        `chronoview_points_ingested_total`. Raises `InvalidPoint` (nothing queued, nothing
+        changed) for a point outside SPEC §5's limits.
+        """
+        check_points(points)
         request = _Request(points, simulated, source)
         self._pending.append(request)
         self._wakeup.set()
@@ -126,7 +130,12 @@ class Pipeline:
             if not self._pending:  # woken by close() with nothing left to do
                 self._wakeup.clear()
                 continue
-            await self._start_group(self._take())
+            group = self._take()
+            try:
+                await self._start_group(group)
+            except Exception as exc:  # a bug must fail its own group, never stop the worker
+                log.exception("ingest group failed unexpectedly")
+                self._answer_failure(group, exc)
 
     async def _drain(self) -> None:
         if self._tail is not None:
@@ -152,14 +161,13 @@ class Pipeline:
         self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
         changes: list[IncidentChange], previous: asyncio.Task[None] | None,
     ) -> None:
-        # The write goes out first; the messages are serialised while the database works on it.
-        write = asyncio.ensure_future(self._write(group, scored, changes))
-        await asyncio.sleep(0)
-        encoded = [item.encode() for item in scored]
+        """Write, answer and publish one group. Never raises, and always releases its write slot:
+        the next group awaits this task, so an exception escaping it would fail every later one."""
         try:
-            await write
+            encoded: list[bytes] = await self._write_encoded(group, scored, changes)
         except BaseException as exc:
             failure: BaseException | None = exc
+            encoded = []
         else:
             failure = None
         finally:
@@ -181,22 +189,42 @@ class Pipeline:
         opened = sum(1 for change in changes if change.opened)
         if opened:
             selfmetrics.INCIDENTS_OPENED.inc(opened)
-        if changes and self.on_incidents is not None:
-            self.on_incidents()
-        messages = [(p.metric, data) for p, data in zip(points, encoded, strict=True)]
-        await self._publish(messages + incident_messages(changes))
+        await self._publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)], changes)
 
-    async def _publish(self, messages: list[Message]) -> None:
-        try:
-            await self._bus.publish(messages)
+    async def _publish(self, messages: list[Message], changes: list[IncidentChange]) -> None:
+        try:  # the incident events are built in here too: publishing must never raise
+            if changes and self.on_incidents is not None:
+                self.on_incidents()  # wakes the notification dispatcher
+            await self._bus.publish(messages + incident_messages(changes))
         except Exception:  # stored is what matters; sockets catch up with since= on reconnect
             log.exception("publishing a batch failed; its points are stored")
+
+    async def _write_encoded(
+        self, group: list[_Request], scored: list[ScoredPoint], changes: list[IncidentChange]
+    ) -> list[bytes]:
+        """Store the group; its messages are serialised while the database works on the write."""
+        write = asyncio.ensure_future(self._write(group, scored, changes))
+        await asyncio.sleep(0)
+        try:
+            encoded = [item.encode() for item in scored]
+        except BaseException:
+            # The write must not be left running unobserved; the group fails all the same (its
+            # windows are dropped and rebuilt from whatever the database holds).
+            with contextlib.suppress(BaseException):
+                await write
+            raise
+        await write
+        return encoded
 
     async def _fail(self, group: list[_Request], points: list[Point], exc: BaseException) -> None:
         # Scoring may have added points to their windows before a rebuild or the write failed
         # (a batch spans metrics): none of them were stored, so none may stay in a baseline.
         await self._forget({p.metric for p in points})
         log.warning("ingest batch of %d points failed: %r", len(points), exc)
+        self._answer_failure(group, exc)
+
+    @staticmethod
+    def _answer_failure(group: list[_Request], exc: BaseException) -> None:
         for request in group:
             if not request.done.done():
                 request.done.set_exception(exc)
@@ -260,9 +288,7 @@ class Pipeline:
         except BaseException:
             await self._forget({metric})  # the next point or pass starts from what is stored
             raise
-        if self.on_incidents is not None:
-            self.on_incidents()
-        await self._publish(incident_messages([change]))
+        await self._publish([], [change])
         return change
 
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -45,6 +46,7 @@ from chronoview.bus import create_bus
 from chronoview.bus.hub import Hub
 from chronoview.config import Settings, get_settings
 from chronoview.drain import CloseWhileDraining, Drain, drain_on_exit
+from chronoview.hostguard import refuse_host, refused_host
 from chronoview.ingest import WRITES_IN_FLIGHT, Pipeline, WindowUnavailable
 from chronoview.middleware import BodySizeLimit, SecurityHeaders
 from chronoview.notify.service import Notifications
@@ -104,7 +106,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 health_check_interval=15,
             )
         params = WindowParams(
-            settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points
+            settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
+            settings.alert_window_max_points,
         )
         window = _create_window(redis_client, params)
         bus = create_bus(redis_client)
@@ -159,13 +162,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 class ChronoViewApp(FastAPI):
-    """FastAPI, with the live stream's sockets handed over ahead of the middleware stack.
+    """FastAPI, with the Host check (ALLOWED_HOSTS) first and the live stream's sockets handed over
+    ahead of the middleware stack.
 
     None of the middleware acts on a WebSocket, yet each layer's frame stays alive as long as the
     socket does: about 8 KiB of an idle socket's 25. The route stays registered for the rest.
     """
 
+    allowed_hosts: frozenset[str] = frozenset()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            host = refused_host(scope, self.allowed_hosts)
+            if host is not None:
+                await refuse_host(scope, receive, send, host)
+                return
         if scope["type"] == "websocket" and scope["path"] == stream.STREAM_PATH:
             scope["app"] = self
             await stream.stream(WebSocket(scope, receive, send))
@@ -196,6 +207,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     )
     app.state.settings = settings
     app.state.drain = Drain()
+    app.allowed_hosts = settings.host_allow_list
     app.include_router(health.router)
     app.include_router(selfmetrics_api.router)
     app.include_router(metrics.router)
@@ -235,6 +247,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WindowUnavailable)
     async def _window_down(_request: Request, _exc: WindowUnavailable) -> JSONResponse:
         return JSONResponse({"detail": "redis unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _client_left(_request: Request, _exc: ClientDisconnect) -> Response:
+        # The client left mid-body: nobody reads the answer, and it is no server error to log.
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:

@@ -1,8 +1,9 @@
-"""ASGI middleware: request-size limit and security headers."""
+"""ASGI middleware: request-size limits and security headers."""
 
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,6 +57,23 @@ class BodySizeLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body of a route with a smaller limit than MAX_BODY_BYTES: refused with 413 on its declared
+    length before anything is read, else as soon as the bytes read pass the limit, so an oversized
+    body never reaches the JSON parser (a 5 MiB snapshot once cost 0.7 s of event loop)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(413, f"request body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"request body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class SecurityHeaders:

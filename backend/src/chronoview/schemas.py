@@ -2,37 +2,50 @@
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
 from chronoview.config import METRIC_NAME
+from chronoview.validation import END_TS, MAX_ABS_VALUE, MIN_TS, TS_RANGE, timestamp_problem
 
 MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
 
-# 1970 to 9999: anything outside is a typo (milliseconds sent as seconds, say), not a time.
-_MAX_EPOCH = 253_402_300_799.0
+# RFC 3339 date-time (section 5.6; "T" may be a space, as its note allows), the offset optional:
+# none means UTC. datetime.fromisoformat alone also takes ISO 8601 forms like 2025-W01-1.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
 
 
 def parse_timestamp(value: Any) -> float:
-    """RFC 3339 (no offset means UTC) or epoch seconds, to epoch seconds."""
+    """RFC 3339 (no offset means UTC) or epoch seconds, to epoch seconds within SPEC §5's range."""
     if isinstance(value, bool):
         raise ValueError("timestamp must be an RFC 3339 string or epoch seconds, not a boolean")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or not 0 <= value <= _MAX_EPOCH:
-            raise ValueError("epoch seconds must be a finite number between 0 and 253402300799")
-        return float(value)
-    if isinstance(value, str):
+        # As the schema declares: the number itself within the range, not only once rounded.
+        if not MIN_TS <= value < END_TS:
+            raise ValueError(f"timestamp out of range: epoch seconds must be ≥ {MIN_TS:.0f} and "
+                             f"< {END_TS:.0f} ({TS_RANGE})")
+        ts = float(value)
+    elif isinstance(value, str):
+        if not _RFC3339.fullmatch(value):
+            raise ValueError(f"{value[:40]!r} is not an RFC 3339 timestamp")
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value.upper())
         except ValueError:
             raise ValueError(f"{value[:40]!r} is not an RFC 3339 timestamp") from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.timestamp()
-    raise ValueError("timestamp must be an RFC 3339 string or epoch seconds")
+        ts = moment.timestamp()
+    else:
+        raise ValueError("timestamp must be an RFC 3339 string or epoch seconds")
+    problem = timestamp_problem(ts)
+    if problem is not None:
+        raise ValueError(problem)
+    return ts
 
 
 Timestamp = Annotated[
@@ -40,7 +53,7 @@ Timestamp = Annotated[
     BeforeValidator(parse_timestamp),
     Field(json_schema_extra={"anyOf": [
         {"type": "string", "format": "date-time"},
-        {"type": "number", "minimum": 0, "maximum": _MAX_EPOCH},
+        {"type": "number", "minimum": MIN_TS, "exclusiveMaximum": END_TS},
     ]}),
 ]
 
@@ -51,7 +64,7 @@ class PointIn(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False, extra="forbid")
 
     metric: MetricName
-    value: Annotated[float, Strict()]
+    value: Annotated[float, Strict(), Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
     ts: Timestamp | None = None
 
 

@@ -52,10 +52,15 @@ def claim_sole_process(settings: Settings) -> None:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "unknown"
         os.close(descriptor)
+        url = normalise_url(settings.database_url)
+        sqlite = url.get_backend_name() == "sqlite"
+        where = Path(str(url.database)).resolve() if sqlite else settings.database_url.split("@")[-1]
         raise SoleProcessTaken(
-            f"another process already serves {settings.database_url.split('@')[-1]} without "
-            "REDIS_URL; a second one would split the alert windows and the live stream "
-            "(set REDIS_URL to run several)"
+            f"another process already serves {where} (pid {holder}) without REDIS_URL; a second "
+            "one would split the alert windows and the live stream (set REDIS_URL to run several)"
         ) from None
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, str(os.getpid()).encode(), 0)
     _HELD[str(path)] = descriptor

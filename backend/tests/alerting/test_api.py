@@ -103,7 +103,7 @@ def test_an_incident_pends_opens_extends_and_resolves(client: TestClient) -> Non
     add_rule(client, match="door", min_points=5, for_points=2, resolve_after_seconds=10)
     t0 = time.time() - 100
     post_points(client, "door", BASELINE, t0)
-    with client.websocket_connect("/ws/stream?incidents=1") as socket:
+    with client.websocket_connect("ws://localhost/ws/stream?incidents=1") as socket:
         first, second, third = post_points(client, "door", [100.0, 1000.0, 10000.0], t0 + 6)
         assert (first["alert"], first["state"], first["pending"]) == (True, "pending", 1)
         assert (second["state"], third["state"]) == ("firing", "firing")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from chronoview.alerting.incidents import Incident, IncidentChange
+from chronoview.alerting.rules import Rule
 from chronoview.points import Point
 from chronoview.window import WindowParams
 from tests.alerting.reference import ReferenceIncidents
@@ -158,3 +159,20 @@ async def test_a_changed_window_length_rebuilds_and_keeps_the_open_incident(
     assert extended.incident.id == change.incident.id
     assert extended.incident.alert_points == 2
     assert not extended.opened
+
+
+async def test_a_rule_keeps_the_settings_point_cap(make_window: WindowFactory) -> None:
+    """ALERT_WINDOW_MAX_POINTS holds under a rule too: a rebuild for the rule's window keeps the
+    newest points up to the cap, and scoring never lets the window grow past it."""
+    defaults = WindowParams(seconds=60.0, sigma=2.5, min_points=3, max_points=8)
+    ruled = Rule(id=1, match="m", window_seconds=600.0, sigma=3.0).params(defaults)
+    assert (ruled.seconds, ruled.max_points) == (600.0, 8)
+    window = make_window(defaults)
+    await window.rebuild("m", [(T0 + i, 1000.0 if i < 12 else 10.0 + i % 2) for i in range(20)], ruled, None)
+    params_of: Callable[[str], WindowParams] = lambda _metric: ruled  # noqa: E731
+    assessment = await window.assess([Point("m", T0 + 20 + i, 10.5) for i in range(3)], params_of)
+    # Only the newest 8 (values 10 and 11) form the baseline: the 1000s before them left.
+    assert [s.n if s else None for s in assessment.scores] == [8, 8, 8]
+    first = assessment.scores[0]
+    assert first is not None
+    assert first.mean == pytest.approx(10.5)

@@ -119,7 +119,8 @@ def test_invalid_utf8_names_its_line(client: TestClient) -> None:
 
 def test_points_are_scored_stored_and_published_like_a_json_batch(client: TestClient) -> None:
     values = [10, 11, 10, 11, 10, 11, 40]
-    with client.websocket_connect("/ws/stream?metric=room.lab.temp") as socket:
+    # An absolute URL: TestClient names its WebSocket host "testserver", not in ALLOWED_HOSTS.
+    with client.websocket_connect("ws://localhost/ws/stream?metric=room.lab.temp") as socket:
         body = "\n".join(f"room,site=lab temp={v} {T0 + i}" for i, v in enumerate(values))
         assert client.post(f"{V2}?precision=s", content=body).status_code == 204
         messages = [socket.receive_json() for _ in values]

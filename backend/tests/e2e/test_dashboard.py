@@ -305,7 +305,9 @@ def test_snapshot_link_restores_state(
     expect(shared.get_by_test_id("connection-badge")).to_have_attribute("data-state", "live")
     wait_for_newer(shared, saved["created_at"], more_points=2)
     assert sockets, "go live opened no socket"
-    assert all("metric=cpu" in url for url in sockets), sockets
+    # Live: the metric's stream, and the incident stream of every metric (SPEC §10).
+    assert all("metric=cpu" in url or url.endswith("?incidents=1") for url in sockets), sockets
+    assert sum(url.endswith("?incidents=1") for url in sockets) == 1, sockets
     shared.close()
     page.close()
 

@@ -10,9 +10,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 
+import pytest
+
+from chronoview.alerting.incidents import IncidentChange
+from chronoview.alerting.rules import Rule, RuleBook
 from chronoview.bus.memory import MemoryBus
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline
 from chronoview.points import Point, ScoredPoint
+from chronoview.validation import InvalidPoint
+from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
 
 T0 = 1_750_000_000.0
@@ -24,17 +30,31 @@ class ListStorage:
     def __init__(self) -> None:
         self.points: list[ScoredPoint] = []
 
-    async def write(self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset()) -> None:
+    async def write(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
+        incidents: Sequence[IncidentChange] = (),
+    ) -> None:
         await asyncio.sleep(0.01)
         self.points.extend(scored)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         return []
 
+    async def open_incident(self, metric: str) -> None:
+        return None
+
+    async def alert_rules(self) -> list[Rule]:
+        return []
+
+
+def rules_of(storage: ListStorage) -> RuleBook:
+    """The settings' defaults, no rules (the book is never started: nothing to poll)."""
+    return RuleBook(storage, WindowParams())  # type: ignore[arg-type]
+
 
 async def test_close_answers_every_queued_request() -> None:
     storage = ListStorage()
-    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), 300.0)  # type: ignore[arg-type]
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage))  # type: ignore[arg-type]
     pipeline.start()
     size = MAX_BATCH_POINTS * 6 // 10  # two requests never fit in one group
     requests = [
@@ -49,3 +69,40 @@ async def test_close_answers_every_queued_request() -> None:
     for task in done:
         assert len(task.result().scored) == size
     assert len(storage.points) == 3 * size
+
+
+async def test_an_exception_inside_a_group_fails_only_its_own_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever raises while a group is written or answered (here: serialising its messages), that
+    request fails; the write slot is released and later requests, and close(), still complete."""
+    storage = ListStorage()
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage), writes_in_flight=1)  # type: ignore[arg-type]
+    pipeline.start()
+    encode = ScoredPoint.encode
+
+    def fragile(self: ScoredPoint) -> bytes:
+        if self.point.metric == "poison":
+            raise ValueError("cannot serialise")
+        return encode(self)
+
+    monkeypatch.setattr(ScoredPoint, "encode", fragile)
+    with pytest.raises(ValueError, match="cannot serialise"):
+        await asyncio.wait_for(pipeline.ingest([Point("poison", T0, 1.0)]), 5)
+    for i in range(3):  # one slot only: each of these needs it released
+        done = await asyncio.wait_for(pipeline.ingest([Point("m", T0 + i, 1.0)]), 5)
+        assert len(done.encoded) == 1
+    await asyncio.wait_for(pipeline.close(), 5)
+
+
+async def test_a_point_outside_the_limits_is_refused_before_it_is_queued() -> None:
+    storage = ListStorage()
+    pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage))  # type: ignore[arg-type]
+    pipeline.start()
+    for bad, field in ((Point("m", 253_402_300_800.0, 1.0), "ts"), (Point("m", -1.0, 1.0), "ts"),
+                       (Point("m", T0, 1e151), "value"), (Point("m", T0, float("nan")), "value")):
+        with pytest.raises(InvalidPoint) as caught:
+            await pipeline.ingest([Point("m", T0, 1.0), bad])
+        assert (caught.value.index, caught.value.field) == (1, field)
+    assert storage.points == []
+    await asyncio.wait_for(pipeline.close(), 5)

@@ -110,7 +110,7 @@ def test_nothing_is_published_for_a_refused_point(tmp_path: Path, own_postgres: 
     settings = Settings(database_url=own_postgres.url(), redis_url="", simulated_metrics=[],
                         _env_file=None)  # type: ignore[call-arg]
     published: list[Message] = []
-    with TestClient(create_app(settings, dist=tmp_path / "no-dist")) as client:
+    with TestClient(create_app(settings, dist=tmp_path / "no-dist"), base_url="http://localhost") as client:
         bus = client.app.state.services.bus  # type: ignore[attr-defined]
         publish = bus.publish
 
@@ -148,7 +148,7 @@ def test_a_restarted_postgres_costs_at_most_one_refused_write(
 
     settings = Settings(database_url=own_postgres.url(), redis_url="", simulated_metrics=[],
                         _env_file=None)  # type: ignore[call-arg]
-    with TestClient(create_app(settings, dist=tmp_path / "no-dist")) as client:
+    with TestClient(create_app(settings, dist=tmp_path / "no-dist"), base_url="http://localhost") as client:
         storage = client.app.state.services.storage  # type: ignore[attr-defined]
 
         async def fill_pool() -> None:  # several idle connections, as a busy server has

@@ -36,7 +36,7 @@ def make_app(tmp_path: Path) -> Iterator[MakeApp]:
                                      "redis_url": "", "simulated_metrics": [], "_env_file": None}
         values.update(overrides)
         app = create_app(Settings(**values), dist=dist or tmp_path / "no-dist")  # type: ignore[arg-type]
-        client = TestClient(app, raise_server_exceptions=False)
+        client = TestClient(app, raise_server_exceptions=False, base_url="http://localhost")
         client.__enter__()
         clients.append(client)
         return client

@@ -87,3 +87,29 @@ def test_the_background_task_purges_and_stops(database_url: str) -> None:
             await storage.close()
 
     asyncio.run(scenario())
+
+
+def test_incidents_follow_retention_and_open_ones_stay(database_url: str) -> None:
+    from chronoview.alerting.incidents import Incident, IncidentChange
+
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            now = time.time()
+
+            def incident(started: float, resolved: float | None) -> IncidentChange:
+                return IncidentChange(Incident(str(uuid.uuid4()), "a", started, started, 9.0, 4.0, 1,
+                                               resolved, {"for_points": 1}), opened=True)
+
+            old, recent = incident(now - 10 * DAY, now - 10 * DAY + 60), incident(now - DAY, now - DAY + 60)
+            stuck = incident(now - 10 * DAY, None)  # still open: never purged
+            await storage.write_incidents([old, recent, stuck])
+            done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
+            assert done.incidents == 1
+            left = {i.id for i in await storage.incidents(None, None, now - 30 * DAY, 100)}
+            assert left == {recent.incident.id, stuck.incident.id}
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import UUID, uuid4
 
 import pytest
 
-from chronoview.points import Point, Score, ScoredPoint
+from chronoview.alerting.incidents import Incident, IncidentChange
+from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.storage import SqlStorage, StorageUnavailable
+from chronoview.storage.base import ReplayCursor
 
 T0 = 1_750_000_000.0
 
@@ -78,3 +81,37 @@ async def test_unreachable_database_raises_storage_unavailable() -> None:
     with pytest.raises(StorageUnavailable):
         await store.ping()
     await store.close()
+
+
+async def test_replay_pages_through_points_sharing_a_timestamp(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 - 1, -1.0)] + [sp("cpu", T0, float(i)) for i in range(25)]
+                        + [sp("cpu", T0 + 1, 99.0), sp("ram", T0, 5.0)])
+    cursor = ReplayCursor.after(to_datetime(T0 - 0.5))
+    seen: list[float] = []
+    while True:
+        page, cursor = await storage.replay_page("cpu", cursor, 10)
+        seen += [p.point.value for p in page]
+        if len(page) < 10:
+            break
+    assert seen == [float(i) for i in range(25)] + [99.0]
+    page, again = await storage.replay_page("cpu", cursor, 10)
+    assert (page, again) == ([], cursor)
+
+
+async def test_points_and_their_incident_changes_commit_together(storage: SqlStorage) -> None:
+    """One transaction (SPEC §10): if the incident upsert fails, the batch's points are not stored
+    either. (On PostgreSQL the points statement once ran on the driver before SQLAlchemy's BEGIN,
+    so it committed on its own.)"""
+    opened = Incident(str(uuid4()), "cpu", T0, T0, 9.0, 4.0, 1, rule={})
+    broken = Incident("not-a-uuid", "cpu", T0, T0, 9.0, 4.0, 1, rule={})
+    changes = [IncidentChange(opened, opened=True), IncidentChange(broken, opened=True)]
+    with pytest.raises(ValueError, match="badly formed"):
+        await storage.write([sp("cpu", T0, 9.0, alert=True, z=4.0)], incidents=changes)
+    assert await storage.window_history("cpu", 300.0) == []
+    assert await storage.incident(UUID(opened.id)) is None
+
+    await storage.write([sp("cpu", T0, 9.0, alert=True, z=4.0)], incidents=changes[:1])
+    assert await storage.window_history("cpu", 300.0) == [(T0, 9.0)]
+    stored = await storage.incident(UUID(opened.id))
+    assert stored is not None
+    assert stored.alert_points == 1

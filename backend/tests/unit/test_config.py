@@ -16,7 +16,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("APP_HOST", "APP_PORT", "CORS_ORIGINS", "DATABASE_URL", "DATABASE_POOLER",
                  "REDIS_URL", "SECRET_KEY", "INGEST_TOKEN", "ALERT_WINDOW_SECONDS", "ALERT_SIGMA",
                  "ALERT_MIN_POINTS", "SIMULATED_METRICS", "SIMULATION_INTERVAL_SECONDS",
-                 "RETENTION_DAYS", "SECRET_KEY_FALLBACKS", "PUBLIC_URL"):
+                 "RETENTION_DAYS", "SECRET_KEY_FALLBACKS", "ALLOWED_HOSTS", "PUBLIC_URL",
+                 "SNAPSHOT_TTL_DAYS", "ALERT_WINDOW_MAX_POINTS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
@@ -117,3 +118,27 @@ def test_notification_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PUBLIC_URL", "metrics.example.com")
     with pytest.raises(SettingsError, match=r"^PUBLIC_URL: must be empty or an http"):
         load_settings()
+
+
+def test_allowed_hosts_default_to_loopback_the_bound_address_and_public_url() -> None:
+    default = load_settings(app_host="10.0.0.5", secret_key="x" * 32,
+                            public_url="https://Metrics.Example.com:8443/")
+    assert default.host_allow_list == {"localhost", "127.0.0.1", "::1", "10.0.0.5", "metrics.example.com"}
+    assert default.public_url == "https://Metrics.Example.com:8443"
+    listed = load_settings(allowed_hosts="Dash.example, *.example.org")
+    assert listed.host_allow_list == {"dash.example", "*.example.org"}
+
+
+@pytest.mark.parametrize(("overrides", "named"), [
+    ({"allowed_hosts": "http://x.example"}, "ALLOWED_HOSTS"),
+    ({"public_url": "metrics.example.com"}, "PUBLIC_URL"),
+    ({"snapshot_ttl_days": "-1"}, "SNAPSHOT_TTL_DAYS"),
+    ({"alert_window_max_points": "1"}, "ALERT_WINDOW_MAX_POINTS"),
+    ({"alert_window_max_points": "4", "alert_min_points": "5"}, "ALERT_WINDOW_MAX_POINTS"),
+    ({"app_host": "0.0.0.0", "secret_key": ""}, "SECRET_KEY"),
+])
+def test_new_settings_refuse_bad_values_in_one_line(overrides: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**overrides)
+    assert named in str(caught.value)
+    assert "\n" not in str(caught.value)

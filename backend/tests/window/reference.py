@@ -94,6 +94,9 @@ class ReferenceWindow:
         score = judge(two_pass(values, x), self.params) if scored else None
         state.window.append((ts, x))
         state.oldest = min(state.oldest, ts)
+        if len(state.window) > self.params.max_points:  # the oldest leaves; the first among equals
+            del state.window[min(range(len(state.window)), key=lambda i: state.window[i][0])]
+            state.oldest = min(t for t, _ in state.window)
         return score
 
     def score(self, points: Sequence[Point]) -> list[Score | None]:

@@ -320,3 +320,16 @@ async def test_enormous_values_do_not_break_scoring(checked: Checked) -> None:
     after = Checked(window, SPEC)
     after.reference.rebuild("vast", [(p.ts, p.value) for p in ordinary])
     await after.score(series("vast", [3.0, 30.0], start=T0 + 407))
+
+
+async def test_past_the_point_cap_the_oldest_points_leave_first(make_window: WindowFactory) -> None:
+    """ALERT_WINDOW_MAX_POINTS: a window never holds more; in-order, late and rebuilt points alike."""
+    params = WindowParams(seconds=300.0, sigma=2.5, min_points=3, max_points=8)
+    checked = Checked(make_window(params), params)
+    await checked.rebuild("cpu", history([float(i % 5) for i in range(20)]))
+    scores = await checked.score(series("cpu", [10.0, 11.0, 12.0, 1e3], start=T0 + 20))
+    assert [s.n for s in scores if s] == [8, 8, 8, 8]
+    # A late point older than everything held enters and is the one to leave at once.
+    late = await checked.score([Point("cpu", T0 + 1, 5.0), Point("cpu", T0 + 24.5, 7.0)])
+    assert [s.n for s in late if s] == [8, 8]
+    assert checked.reference.values("cpu") == [2.0, 3.0, 4.0, 10.0, 11.0, 12.0, 1e3, 7.0]

@@ -129,7 +129,7 @@ async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
     from chronoview.window import memory
 
     size = 200_000
-    params = WindowParams(seconds=float(size), sigma=2.5, min_points=5)
+    params = WindowParams(seconds=float(size), sigma=2.5, min_points=5, max_points=size)
     window = MemoryWindow(params)
     rnd = random.Random(7)
     await window.rebuild("big", [(T0 + i, 100.0 + rnd.gauss(0.0, 5.0)) for i in range(size)])

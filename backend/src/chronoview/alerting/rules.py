@@ -64,6 +64,7 @@ class Rule:
             seconds=defaults.seconds if self.window_seconds is None else self.window_seconds,
             sigma=defaults.sigma if self.sigma is None else self.sigma,
             min_points=defaults.min_points if self.min_points is None else self.min_points,
+            max_points=defaults.max_points,  # ALERT_WINDOW_MAX_POINTS is not a rule's to change
             direction=self.direction or defaults.direction,
             for_points=self.for_points,
             resolve_after=self.resolve_after_seconds,

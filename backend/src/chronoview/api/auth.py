@@ -54,3 +54,13 @@ async def require_admin(connection: HTTPConnection) -> None:
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+def check_token(connection: HTTPConnection, token: str) -> None:
+    """401 unless the request carries `Authorization: Bearer <token>` (when a token is set): the
+    INGEST_TOKEN guard of POST /metrics and of snapshots that freeze data."""
+    if not token:
+        return
+    scheme, _, given = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+        raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})

@@ -30,6 +30,7 @@ from chronoview.sources.lineprotocol import (
     selected_tags,
 )
 from chronoview.storage.base import StorageUnavailable
+from chronoview.validation import InvalidPoint
 
 router = APIRouter(tags=["line protocol"])
 
@@ -122,6 +123,8 @@ async def _write(request: Request, precision: str, units: dict[str, int], v1: bo
         return influx_error(503, "unavailable", "database unavailable, try again shortly", v1)
     except WindowUnavailable:
         return influx_error(503, "unavailable", "redis unavailable, try again shortly", v1)
+    except InvalidPoint as exc:  # the pipeline's own check (SPEC §5), should the parser let one by
+        return influx_error(400, "invalid", str(exc), v1)
     return Response(status_code=204)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import time
 from typing import Annotated, Any
 
@@ -11,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
+from chronoview.api.auth import check_token
 from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.points import Point, format_ts
@@ -23,10 +23,10 @@ from chronoview.schemas import (
     ScoredPointOut,
     parse_timestamp,
 )
+from chronoview.validation import InvalidPoint
 
 router = APIRouter(tags=["metrics"])
 
-_points = TypeAdapter(list[PointIn])
 _point = TypeAdapter(PointIn)
 _metric_name = TypeAdapter(MetricName)
 # Names that passed pydantic's MetricName check, so a batch pays it once per metric, not per point.
@@ -52,15 +52,6 @@ _BODY_SCHEMA: dict[str, Any] = {
         },
     }
 }
-
-
-def _check_token(request: Request, token: str) -> None:
-    if not token:
-        return
-    given = request.headers.get("authorization", "")
-    scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.encode(), token.encode()):
-        raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
 
 def _known_name(name: object) -> str | None:
@@ -116,6 +107,27 @@ def _plain_points(document: list[Any], now: float) -> list[Point] | None:
     return out
 
 
+def _point_by_point(document: list[Any], now: float) -> list[Point]:
+    """The points of a batch the fast check refused, stopping at the first invalid one.
+
+    Judging the whole array at once named every bad point: 10,000 of them in a 5 MiB body cost a
+    third of a second of event loop, and as much again to answer. The first one is enough (the
+    batch is refused whole) and keeps the cost of a bad body to the points before it.
+    """
+    out: list[Point] = []
+    for index, item in enumerate(document):
+        plain = _plain_points([item], now)
+        if plain is None:
+            try:
+                model = _point.validate_python(item)
+            except ValidationError as exc:
+                errors = exc.errors(include_url=False, include_context=False)
+                raise RequestValidationError([{**e, "loc": (index, *e["loc"])} for e in errors]) from None
+            plain = [Point(model.metric, now if model.ts is None else model.ts, model.value)]
+        out.extend(plain)
+    return out
+
+
 def _parse(body: bytes) -> tuple[list[Point], bool]:
     """Strict JSON (no NaN/Infinity tokens, no overflow to infinity), then the point schema."""
     try:
@@ -132,8 +144,7 @@ def _parse(body: bytes) -> tuple[list[Point], bool]:
             fast = _plain_points(document, now)
             if fast is not None:
                 return fast, True
-            items = _points.validate_python(document)
-            return [Point(i.metric, now if i.ts is None else i.ts, i.value) for i in items], True
+            return _point_by_point(document, now), True
         if not isinstance(document, dict):
             raise HTTPException(422, "body must be a point object or an array of point objects")
         fast = _plain_points([document], now)
@@ -157,12 +168,16 @@ async def post_metrics(request: Request) -> Response:
     # The hottest route takes its services straight from the app: resolving dependencies cost
     # a tenth of a single-point request.
     services = services_of(request)
-    _check_token(request, services.settings.ingest_token)
+    check_token(request, services.settings.ingest_token)
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise HTTPException(415, "Content-Type must be application/json")
     points, is_batch = _parse(await request.body())
-    done = await services.pipeline.ingest(points)
+    try:
+        done = await services.pipeline.ingest(points)
+    except InvalidPoint as exc:
+        loc: list[str | int] = [exc.index, exc.field] if is_batch else [exc.field]
+        raise RequestValidationError([{"loc": loc, "msg": exc.reason, "type": "value_error"}]) from None
     if "return=minimal" in request.headers.get("prefer", ""):
         body = orjson.dumps({"accepted": len(points), "alerts": done.alerts})
     elif is_batch:

@@ -14,9 +14,11 @@ import orjson
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel
 
+from chronoview.api.auth import check_token
 from chronoview.api.ranges import invalid
 from chronoview.config import METRIC_NAME, Settings
 from chronoview.deps import SettingsDep, StorageDep, services_of
+from chronoview.middleware import read_body
 from chronoview.points import format_ts
 from chronoview.series import load_series
 from chronoview.storage.base import SnapshotRecord, Storage
@@ -25,6 +27,10 @@ from chronoview.timerange import RangeError, TimeRange, parse_instant
 router = APIRouter(tags=["snapshots"])
 
 MAX_STATE_BYTES = 64 * 1024
+# A state of 64 KiB as sent, with room for indentation and the other fields; read no further.
+MAX_BODY_BYTES = 4 * MAX_STATE_BYTES
+# What `include_data` may freeze: 8 metrics of 1,000 points and their alerts take about 550 KB.
+MAX_FROZEN_BYTES = 1024 * 1024
 MAX_STATE_DEPTH = 32
 MAX_EXPIRES_IN = 10 * 366 * 86_400  # ten years; "never" is leaving expires_in out
 MAX_FROZEN_METRICS = 8
@@ -62,11 +68,13 @@ _BODY_SCHEMA: dict[str, Any] = {
                 "include_data": {"type": "boolean", "default": False,
                                  "description": "Freeze the series and alerts of the state's "
                                  "metrics (selectedMetric / selectedMetrics) and range "
-                                 "(timeRangeHours) into the snapshot."},
+                                 "(timeRangeHours) into the snapshot (at most 1 MiB; needs "
+                                 "the INGEST_TOKEN bearer token when one is set)."},
                 "expires_in": {"anyOf": [
                     {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXPIRES_IN},
                     {"type": "null"},
-                ], "description": "Seconds until the snapshot expires (default, or null: never)."},
+                ], "description": "Seconds until the snapshot expires (default: never, or SNAPSHOT_TTL_DAYS "
+                   "with include_data)."},
             },
             # Freezing data needs to know what the sharer was looking at.
             "if": {"required": ["include_data"], "properties": {"include_data": {"const": True}}},
@@ -215,24 +223,34 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 @router.post(
     "/snapshots", status_code=201, response_model=SnapshotCreated, openapi_extra=_BODY_SCHEMA,
-    responses={413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
+    responses={401: {}, 413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
 )
 async def create_snapshot(request: Request, storage: StorageDep, settings: SettingsDep) -> Response:
     """Save a dashboard state; the answer carries the share URL and the key that deletes it."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Content-Type must be application/json")
-    state, include_data, expires_in = _parse(await request.body())
-    # Only requests that would store something spend a token: a client fixing its bad requests
-    # is not locked out, and validating costs less than the write the limit protects. The client
+    # Every request spends a token, refused ones too: reading and judging a body is the cost the
+    # limit bounds, not only the write. The client
     # is the real one behind a trusted proxy (FORWARDED_ALLOW_IPS), counted across processes.
     client = request.client.host if request.client else "unknown"
     wait = await services_of(request).snapshot_limiter.acquire(client)
     if wait > 0:
         raise HTTPException(429, "too many snapshots; try again later",
                             headers={"Retry-After": str(math.ceil(wait))})
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Content-Type must be application/json")
+    state, include_data, expires_in = _parse(await read_body(request, MAX_BODY_BYTES))
     now = time.time()
-    data = await _freeze(storage, settings, state, now) if include_data else None
+    data = None
+    if include_data:
+        # Frozen data is what makes snapshots grow storage: with INGEST_TOKEN set, only clients that
+        # may write points may freeze them; it expires after SNAPSHOT_TTL_DAYS unless told otherwise.
+        check_token(request, settings.ingest_token)
+        data = await _freeze(storage, settings, state, now)
+        if len(orjson.dumps(data)) > MAX_FROZEN_BYTES:
+            raise HTTPException(413, f"the frozen data would be over {MAX_FROZEN_BYTES} bytes; "
+                                "choose fewer metrics or save without include_data")
+        if expires_in is None and settings.snapshot_ttl_days > 0:
+            expires_in = settings.snapshot_ttl_days * 86_400.0
     snapshot_id = uuid.uuid4()
     delete_key = secrets.token_urlsafe(32)
     expires_at = None if expires_in is None else now + expires_in

@@ -2,8 +2,9 @@
 with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10).
 
 `since=` replays stored points after that timestamp and then continues live with no gap and no
-duplicate: the socket subscribes first (live messages wait in its queue), replays from storage,
-and then drops the queued messages the replay already sent.
+duplicate: the socket subscribes first (live messages wait in its bounded queue), replays from
+storage page by page (keyset-paged by (ts, id)), and then drops the queued messages the replay
+already sent.
 
 A socket costs one task, its ASGI session, which only reads from the client: live messages are
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
@@ -29,8 +30,9 @@ from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import get_services
+from chronoview.points import to_datetime
 from chronoview.schemas import parse_timestamp
-from chronoview.storage.base import Storage
+from chronoview.storage.base import ReplayCursor, Storage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ STREAM_PATH = "/ws/stream"
 POLICY_VIOLATION = 1008
 MAX_METRICS = 50
 REPLAY_PAGE = 1000
+REPLAY_TURN = 50  # messages a replay sends before it lets other tasks run
 REPLAY_FAILED = Closing(1013, "replay unavailable; try again later")
 
 
@@ -192,23 +195,30 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
 async def _replay(
     websocket: WebSocket, sub: Subscription, storage: Storage, metrics: tuple[str, ...], after: float
 ) -> None:
-    """Send stored points after `after`, oldest first, metric by metric, page by page."""
+    """Send stored points after `after`, metric by metric, a page at a time in (ts, id) order.
+
+    Memory stays bounded whatever the history holds: one page at a time, never more than the
+    socket's queue bound (WS_QUEUE_MAX), each message sent (and its page dropped) only as fast as
+    the connection takes it; live messages meanwhile wait in the socket's bounded queue, which
+    closes it with 1013 past that bound, as for any slow reader.
+    """
+    page_size = min(REPLAY_PAGE, sub.max_queue)
     for metric in metrics:
-        bound, previous = after, set[bytes]()
+        cursor = ReplayCursor.after(to_datetime(after))
         while sub.closing is None:
-            page = await storage.points_after(metric, bound, REPLAY_PAGE)
-            encoded = [p.encode() for p in page]
-            fresh = [data for data in encoded if data not in previous]
-            for data in fresh:
+            page, cursor = await storage.replay_page(metric, cursor, page_size)
+            for sent, point in enumerate(page, start=1):
                 if sub.closing is not None:
                     return
+                data = point.encode()
                 await websocket.send_text(data.decode())
                 sub.remember(data)
-            if len(page) < REPLAY_PAGE or not fresh:
+                if sent % REPLAY_TURN == 0:
+                    # A send into a connection that takes data never suspends: let other requests
+                    # in between, or twenty replays keep the loop for a page each.
+                    await asyncio.sleep(0)
+            if len(page) < page_size:
                 break
-            # The next page starts just before the last timestamp, so points sharing it are not
-            # skipped; those already sent are in `previous`.
-            bound, previous = page[-1].point.ts - 2e-6, set(encoded)
 
 
 class AsgiSink:

@@ -92,13 +92,14 @@ class Sink(Protocol):
 class Subscription:
     """One socket's interest: its metrics, its sink, and a bounded queue of messages waiting for it."""
 
-    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "metrics", "single")
+    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "max_queue",
+                 "metrics", "single")
 
     def __init__(self, metrics: frozenset[str], max_queue: int, sink: Sink) -> None:
         self.metrics = metrics
         self.single = len(metrics) == 1
         self.closing: Closing | None = None
-        self._max = max_queue
+        self._max = self.max_queue = max_queue
         self._queue: deque[Outgoing] | None = None  # only while something waits: ~600 bytes idle
         self._sink = sink
         self._live = False  # until `go_live`, messages wait in the queue (a replay is being sent)

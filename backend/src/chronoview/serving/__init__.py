@@ -15,7 +15,8 @@
 What the app does for itself under any server: the drain and close on SIGTERM (drain.py), 1001 to
 open sockets, pings are uvicorn's defaults (20 s / 20 s) either way. What only `serve()` sets:
 `timeout_graceful_shutdown`, `timeout_keep_alive` (above the proxy's upstream keepalive), no
-per-message deflate, no access log; README says which uvicorn flags give the same.
+per-message deflate, no access log, the read timeouts and per-client connection cap (`http.py`);
+README says which uvicorn flags give the same.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def websocket_protocol() -> type | str:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    from chronoview.serving.http import guarded_protocol
+
     return {
         "host": settings.app_host,
         "port": settings.app_port,
@@ -120,6 +123,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_timeout": PING_SECONDS,
         # Compressing each frame once per socket cost half the fan-out CPU and ~34 KiB per socket.
         "ws_per_message_deflate": False,
+        # A WebSocket message from a client is read and ignored: no reason to accept 16 MiB ones.
+        "ws_max_size": 64 * 1024,
+        # Read timeouts and the per-client connection cap (serving/http.py); a trusted proxy carries
+        # many clients, so its connections are not capped.
+        "http": guarded_protocol(exempt=settings.forwarded_allow_ips),
     }
 
 

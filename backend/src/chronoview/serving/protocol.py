@@ -31,6 +31,8 @@ class StreamProtocol(WebSocketsSansIOProtocol):
     """
 
     watcher: Callable[[], None] | None = None
+    # Set by chronoview.serving.http on upgrade: the connection stops counting against its address.
+    on_lost: Callable[[], None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,6 +52,12 @@ class StreamProtocol(WebSocketsSansIOProtocol):
         if self.response.status_code == 101 and not self.conn.extensions:
             extensions = cast("dict[str, object]", self.scope["extensions"])
             extensions[SINK_EXTENSION] = _TransportSink(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.on_lost is not None:
+            self.on_lost()
+            self.on_lost = None
 
     def resume_writing(self) -> None:
         super().resume_writing()

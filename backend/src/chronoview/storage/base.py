@@ -61,6 +61,25 @@ ExportRow = tuple[str, datetime, float, float | None, bool, float | None, float 
 
 
 @dataclass(frozen=True, slots=True)
+class ReplayCursor:
+    """Where a replay stands: the unique key of the last point sent, (ts as stored, row id).
+
+    Paging by a unique key, never by timestamp alone: any number of points may share a timestamp.
+    """
+
+    ts: datetime
+    id: int
+
+    @classmethod
+    def after(cls, moment: datetime) -> ReplayCursor:
+        """The cursor before the first point with a later timestamp than `moment`."""
+        return cls(moment, LAST_ID)
+
+
+LAST_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotRecord:
     id: UUID
     state: dict[str, Any]
@@ -124,6 +143,13 @@ class Storage(Protocol):
 
     async def points_after(self, metric: str, after: float, limit: int) -> list[ScoredPoint]:
         """Stored points of a metric with ts > after, oldest first (WebSocket `since=` replay)."""
+        ...
+
+    async def replay_page(
+        self, metric: str, cursor: ReplayCursor, limit: int
+    ) -> tuple[list[ScoredPoint], ReplayCursor]:
+        """Up to `limit` stored points of a metric after `cursor`, in (ts, id) order, and the cursor
+        after the last of them (`cursor` itself when there are none): one page of a replay."""
         ...
 
     async def catalog(self) -> list[CatalogEntry]: ...

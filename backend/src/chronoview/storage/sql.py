@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from chronoview.alerting.incidents import IncidentChange
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
 from chronoview.storage.alerting import AlertingQueries, store_incident_changes
-from chronoview.storage.base import CatalogEntry, MetricMeta, StorageUnavailable
+from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, StorageUnavailable
 from chronoview.storage.engine import create_engine
 from chronoview.storage.history import HistoryQueries
 from chronoview.storage.tables import alerts, incidents, metrics, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# Room a full batch of 10,000 points needs in SQLite's write-ahead log, with a margin.
+MIN_FREE_BYTES = 8 * 1024 * 1024
 _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
 # Driver errors after which a connection is gone (the engine does not pre-ping: see engine.py).
 _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
@@ -124,8 +127,27 @@ class SqlStorage(HistoryQueries, AlertingQueries):
             await conn.run_sync(upgrade)
 
     async def ping(self) -> None:
+        """The database answers and can take writes (else StorageUnavailable)."""
         async with self.connect() as conn:
+            if self.dialect == "postgresql":
+                # A read-only server (a standby, or default_transaction_read_only) refuses writes.
+                writable = await conn.scalar(sa.text(
+                    "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'"))
+                if not writable:
+                    raise StorageUnavailable("database is read-only")
+                return
             await conn.execute(sa.text("SELECT 1"))
+        self._check_free_space()
+
+    def _check_free_space(self) -> None:
+        """SQLite on a full disk still answers reads; every commit then fails. Too little room for a
+        batch's write-ahead log means not ready."""
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return
+        stats = os.statvfs(Path(database).resolve().parent)
+        if stats.f_bavail * stats.f_frsize < MIN_FREE_BYTES:
+            raise StorageUnavailable("no space left for the database")
 
     async def write(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
@@ -216,6 +238,26 @@ class SqlStorage(HistoryQueries, AlertingQueries):
                 .limit(limit)
             )
             return [_scored(row) for row in result]
+
+    async def replay_page(
+        self, metric: str, cursor: ReplayCursor, limit: int
+    ) -> tuple[list[ScoredPoint], ReplayCursor]:
+        # Written as ts >= c.ts AND (...) rather than a row comparison, so that both databases
+        # start the range scan of ix_points_metric_ts at the cursor's timestamp.
+        after = sa.and_(
+            points.c.metric == metric,
+            points.c.ts >= cursor.ts,
+            sa.or_(points.c.ts > cursor.ts, points.c.id > cursor.id),
+        )
+        async with self.connect() as conn:
+            result = await conn.execute(
+                sa.select(points).where(after).order_by(points.c.ts, points.c.id).limit(limit)
+            )
+            rows = result.all()
+        if not rows:
+            return [], cursor
+        last = rows[-1]._mapping
+        return [_scored(row) for row in rows], ReplayCursor(last["ts"], last["id"])
 
     async def catalog(self) -> list[CatalogEntry]:
         async with self.connect() as conn:

@@ -21,6 +21,8 @@ class WindowParams:
     seconds: float = 300.0
     sigma: float = 2.5
     min_points: int = 5
+    # ALERT_WINDOW_MAX_POINTS: past it, the oldest points (by timestamp) leave the window first.
+    max_points: int = 100_000
     direction: Direction = "both"
     for_points: int = 1
     resolve_after: float = 60.0

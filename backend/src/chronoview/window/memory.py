@@ -39,19 +39,21 @@ EPS3 = 3.0 * EPS
 
 
 def latest_window(
-    history: Iterable[tuple[float, float]], seconds: float
+    history: Iterable[tuple[float, float]], seconds: float, max_points: int
 ) -> tuple[float, list[tuple[float, float]]]:
     """The newest timestamp of `history` and the points a window over it holds, sorted by time.
 
     Replaying history point by point would keep exactly these: a point too old when it arrived is
-    older still against the final newest timestamp, and every other point is only ever evicted by it.
+    older still against the final newest timestamp, every other point is only ever evicted by it,
+    and past `max_points` the oldest leave first.
     """
     pairs = list(history)
     if not pairs:
         return -math.inf, []
     newest = max(ts for ts, _ in pairs)
     cutoff = newest - seconds
-    return newest, sorted((p for p in pairs if p[0] > cutoff), key=lambda p: p[0])
+    kept = sorted((p for p in pairs if p[0] > cutoff), key=lambda p: p[0])
+    return newest, kept[-max_points:]
 
 
 def drifted(n: int, mean: float, m2: float, std: float, e1: float, bound: float) -> bool:
@@ -79,7 +81,8 @@ class _Series:
         tracker: Tracker, touched: Touched,
     ) -> list[Score]:
         """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order, each scored point
-        stepping the metric's incident state machine (SPEC §10).
+        stepping the metric's incident state machine (SPEC §10); past `params.max_points` the
+        oldest point leaves the window.
 
         The hot path: the state lives in local variables for the whole run.
         """
@@ -91,6 +94,7 @@ class _Series:
         # Which sign of z alerts: +1 above, -1 below, 0 both; a disabled rule never alerts.
         sign = 1.0 if params.direction == "above" else -1.0 if params.direction == "below" else 0.0
         enabled, for_points, resolve_after = params.enabled, params.for_points, params.resolve_after
+        max_points = params.max_points
         for ts, x in zip(times, values, strict=True):
             # Step 1.
             if ts > newest:
@@ -176,6 +180,13 @@ class _Series:
             s2 += d * d
             e1 += EPS * (s1 if s1 > 0.0 else -s1)
             e2 += EPS * (s2 if s2 > 0.0 else -s2)
+            if n >= max_points:  # ALERT_WINDOW_MAX_POINTS: the oldest point leaves
+                stamps.popleft()
+                d = kept.popleft() - anchor
+                s1 -= d
+                s2 -= d * d
+                e1 += EPS * (s1 if s1 > 0.0 else -s1)
+                e2 += EPS * (s2 if s2 > 0.0 else -s2)
         self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2 = newest, anchor, s1, s2, e1, e2
         return scores
 
@@ -243,9 +254,10 @@ class MemoryWindow:
         self, metric: str, history: Sequence[tuple[float, float]],
         params: WindowParams | None = None, incident: OpenIncident | None = None,
     ) -> None:
-        seconds = (params or self.params).seconds
+        params = params or self.params
+        seconds, max_points = params.seconds, params.max_points
         if metric not in self._series:
-            self._series[metric] = _Series(seconds, *latest_window(history, seconds))
+            self._series[metric] = _Series(seconds, *latest_window(history, seconds, max_points))
         if metric not in self._trackers:
             self._trackers[metric] = Tracker(incident)
 

@@ -106,7 +106,7 @@ class RedisWindow:
                 self._heads.clear()
             head = self._heads[params] = (
                 "score", repr(float(params.seconds)), repr(float(params.sigma)),
-                str(int(params.min_points)), _ttl_ms(params), params.direction,
+                str(int(params.min_points)), str(int(params.max_points)), _ttl_ms(params), params.direction,
                 str(int(params.for_points)), repr(float(params.resolve_after)),
                 "1" if params.enabled else "0",
             )
@@ -165,7 +165,7 @@ class RedisWindow:
     ) -> None:
         params = params or self.params
         ttl_ms = _ttl_ms(params)
-        newest, window = latest_window(history, params.seconds)
+        newest, window = latest_window(history, params.seconds, params.max_points)
         pairs: list[str] = []
         for number, (ts, x) in enumerate(window, start=1):
             pairs += (repr(float(ts)), f"{number}:{float(x)!r}")

@@ -13,11 +13,12 @@
 -- KEYS[3]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
---   score    W k m ttl_ms direction for_points resolve_after enabled id_prefix "ts,x ts,x ..."
+--   score    W k m cap ttl_ms direction for_points resolve_after enabled id_prefix "ts,x ts,x ..."
 --            → {0} when the metric has no window, or one built for another W (nothing applied),
 --              else {1, seq, records, changes}: records per point, packed little-endian z, mean,
 --              std (NaN: none), n, alert, state (0 normal, 1 pending, 2 firing), pending count;
---              changes: one line per incident touched (see `change_line`)
+--              changes: one line per incident touched (see `change_line`); past `cap` members
+--              (ALERT_WINDOW_MAX_POINTS) the oldest leave the window
 --   stage    ttl_ms ts1 member1 ts2 member2 ...  → 0 when the window exists already, else 1
 --   install  ttl_ms W T last_id incident ts1 member1 ...
 --            → 0 when the window exists already, else 1; `incident` ("none" or the fields of
@@ -164,6 +165,26 @@ local function evict(st, cutoff)
       zero(st)
     end
   end
+end
+
+-- ALERT_WINDOW_MAX_POINTS: past `cap` members the lowest-ranked (oldest) leave at once. The members
+-- counted in `st.gone` are removed first, so that ranks stay what the rest of the call expects.
+local function trim(st, cap)
+  if st.gone > 0 then
+    redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
+    st.gone = 0
+  end
+  st.ahead, st.head = {}, 1
+  local popped = redis.call('ZPOPMIN', wkey, st.n - cap)
+  for i = 1, #popped, 2 do
+    local d = value_of(popped[i]) - st.a
+    st.s1 = st.s1 - d
+    st.s2 = st.s2 - d * d
+    st.e1 = st.e1 + EPS * math.abs(st.s1)
+    st.e2 = st.e2 + EPS * math.abs(st.s2)
+  end
+  st.n = cap
+  st.fresh = false
 end
 
 -- (mean, std or nil, shift = mean − a), recomputing first if rounding may have reached them.
@@ -346,7 +367,7 @@ end
 
 -- Scoring (SPEC §4) ---------------------------------------------------------------------------
 
-local function score(W, k, m, ttl, direction, for_points, resolve_after, enabled, id_prefix, packed)
+local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, enabled, id_prefix, packed)
   local st = load(W)
   if not st then
     return {0}
@@ -421,6 +442,9 @@ local function score(W, k, m, ttl, direction, for_points, resolve_after, enabled
         st.fresh = false
       end
       st.n = n + 1
+      if st.n > cap then
+        trim(st, cap)
+      end
     end
   end
   if st.gone > 0 then
@@ -512,8 +536,8 @@ end
 
 local op = ARGV[1]
 if op == 'score' then
-  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6],
-    tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9] == '1', ARGV[10], ARGV[11])
+  return score(tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6],
+    ARGV[7], tonumber(ARGV[8]), tonumber(ARGV[9]), ARGV[10] == '1', ARGV[11], ARGV[12])
 elseif op == 'stage' then
   return stage(ARGV[2])
 elseif op == 'install' then
