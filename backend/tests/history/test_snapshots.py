@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from chronoview.api import snapshots as snapshots_api
 from chronoview.api.snapshots import MAX_STATE_BYTES, MAX_STATE_DEPTH
 from chronoview.storage import SqlStorage
 from chronoview.storage.tables import snapshots
@@ -203,3 +204,18 @@ def test_postgres_stores_state_as_jsonb(pg_url: str) -> None:
             await storage.close()
 
     assert asyncio.run(column_type()) == "jsonb"
+
+
+def test_frozen_data_over_the_cap_is_refused_with_413(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """include_data is refused past MAX_FROZEN_BYTES (lowered here to what 40 points take)."""
+    now = time.time()
+    ingest(client, [{"metric": "cpu", "ts": now - 100 + i, "value": 10.0 + (i % 2)} for i in range(40)])
+    monkeypatch.setattr(snapshots_api, "MAX_FROZEN_BYTES", 2_000)
+    refused = create(client, {"state": STATE, "include_data": True})
+    assert refused.status_code == 413
+    assert "frozen data" in refused.json()["detail"]
+    assert create(client, {"state": STATE}).status_code == 201  # without data it still saves
+    monkeypatch.setattr(snapshots_api, "MAX_FROZEN_BYTES", 1024 * 1024)
+    assert create(client, {"state": STATE, "include_data": True}).status_code == 201
