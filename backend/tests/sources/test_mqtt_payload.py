@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from chronoview.points import Point
-from chronoview.sources.mqtt_link import SHARE_GROUP, parse_url
+from chronoview.sources.mqtt_link import SHARE_GROUP, claim_client_id, parse_url
 from chronoview.sources.mqtt_payload import BadPayload, metric_name, parse_message
 
 NOW = 1_790_000_000.25
@@ -87,3 +90,16 @@ def test_url_credentials_port_and_filters_by_shape() -> None:
     single = parse_url("mqtt://localhost", ["a/#", "$share/g/b"], False)
     assert (single.port, single.username, single.filters) == (1883, None, ["a/#", "$share/g/b"])
     assert single.stale == [SHARE_GROUP + "a/#"]
+
+
+def test_each_process_claims_its_own_client_id() -> None:
+    """Workers of one start share MQTT_CLIENT_ID: each gets a number of its own, the lowest free."""
+    base = f"cv-test-{uuid.uuid4().hex[:8]}"
+    first, first_lock = claim_client_id(base)
+    second, second_lock = claim_client_id(base)
+    assert (first, second) == (base, f"{base}-1")
+    os.close(first_lock)  # that process stopped: its id is free for the next one to start
+    again, again_lock = claim_client_id(base)
+    assert again == base
+    os.close(second_lock)
+    os.close(again_lock)

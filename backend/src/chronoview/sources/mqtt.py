@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ from paho.mqtt.client import MQTTMessage
 
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline, WindowUnavailable
 from chronoview.points import Point
-from chronoview.sources.mqtt_link import BACKOFF_FIRST, MqttLink, parse_url
+from chronoview.sources.mqtt_link import BACKOFF_FIRST, MqttLink, claim_client_id, parse_url
 from chronoview.sources.mqtt_payload import BadPayload, parse_message
 from chronoview.storage.base import StorageUnavailable
 
@@ -57,12 +58,14 @@ class MqttSubscriber:
         self._consumer: asyncio.Task[None] | None = None
         self._next_log = 0.0
         self._unlogged = 0
+        self._id_lock: int | None = None
 
     @property
     def connected(self) -> bool:
         return self._link.connected
 
     def start(self) -> None:
+        self._link.client_id, self._id_lock = claim_client_id(self._link.client_id)
         self._link.start()
         self._consumer = asyncio.create_task(self._consume(), name="mqtt-ingest")
 
@@ -76,6 +79,9 @@ class MqttSubscriber:
             await asyncio.wait_for(self._consumer, STOP_TIMEOUT)
         self._consumer = None
         await self._link.stop()
+        if self._id_lock is not None:
+            os.close(self._id_lock)  # the client id is free again
+            self._id_lock = None
 
     def _on_message(self, message: MQTTMessage, generation: int) -> None:
         entry = _Message(message.mid, message.qos, generation, [])

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import hashlib
 import logging
+import os
 import random
 import socket
 import ssl
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +88,30 @@ def parse_url(url: str, topics: list[str], shared: bool) -> MqttTarget:
 
 def default_client_id() -> str:
     return f"chronoview-{socket.gethostname()}"
+
+
+_ID_SLOTS = 256
+
+
+def claim_client_id(base: str) -> tuple[str, int]:
+    """This process's client id and the descriptor holding it (close it to give the id back).
+
+    Two clients with one id take the broker session from each other, so every process on this
+    machine (the workers of `chronoview serve --workers N`, a second server) gets its own: `base`
+    for the first, `base-1`, `base-2`, … for the others. Each holds a lock file for its number; the
+    lowest free number keeps a worker's id, and so its persistent session, the same across restarts.
+    """
+    digest = hashlib.sha256(base.encode()).hexdigest()[:16]
+    for slot in range(_ID_SLOTS):
+        path = os.path.join(tempfile.gettempdir(), f"chronoview-mqtt-{digest}-{slot}.lock")
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            continue
+        return (base if slot == 0 else f"{base}-{slot}"), descriptor
+    raise RuntimeError(f"more than {_ID_SLOTS} processes on this machine use MQTT_CLIENT_ID {base!r}")
 
 
 class MqttLink:
