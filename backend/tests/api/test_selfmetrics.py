@@ -30,7 +30,7 @@ def local(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
 def _client(url: str, tmp_path: Path, settings: dict[str, object]) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=url, simulated_metrics=[], _env_file=None, **settings),  # type: ignore[arg-type]
                      dist=tmp_path / "no-dist")
-    with TestClient(app, client=("127.0.0.1", 40000)) as client:
+    with TestClient(app, client=("127.0.0.1", 40000), base_url="http://localhost") as client:
         yield client
 
 

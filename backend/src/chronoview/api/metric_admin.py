@@ -55,7 +55,8 @@ class MetaOut(MetaIn):
     metric: str
 
 
-@router.put("/metrics/{metric}/meta", response_model=MetaOut, responses={**_ADMIN_RESPONSES, 422: {}})
+@router.put("/metrics/{metric}/meta", response_model=MetaOut,
+            responses={**_ADMIN_RESPONSES, 400: {}, 422: {}})  # 400: a body that is not JSON text
 async def put_meta(_: AdminDep, storage: StorageDep, metric: PathMetric, meta: MetaIn) -> MetaOut:
     """Set a metric's unit, label and decimals (replacing all three)."""
     if not await storage.set_meta(metric, MetricMeta(meta.unit, meta.label, meta.decimals)):
