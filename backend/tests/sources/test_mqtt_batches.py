@@ -15,7 +15,7 @@ class RefusesThirteen:
     def __init__(self) -> None:
         self.stored: list[float] = []
 
-    async def ingest(self, points: Sequence[Point], simulated: bool = False) -> None:
+    async def ingest(self, points: Sequence[Point], simulated: bool = False, source: str = "http") -> None:
         if any(p.value == 13 for p in points):
             raise ValueError("13 is refused")
         self.stored.extend(p.value for p in points)
