@@ -72,6 +72,11 @@ def trust_proxies(app: ASGIApp, forwarded_allow_ips: list[str]) -> ASGIApp:
     """Take the client address (and scheme) from X-Forwarded-For/-Proto sent by these proxies only."""
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+    from chronoview.serving.http import GuardedHttpProtocol
+
+    # The proxies' connections carry many clients: not capped per address (in a worker process too,
+    # which builds its app here but was handed the protocol class without its settings).
+    GuardedHttpProtocol.exempt = frozenset(forwarded_allow_ips)
     # uvicorn types ASGI apps with its own (stricter) aliases: the same protocol.
     middleware = ProxyHeadersMiddleware(app, trusted_hosts=forwarded_allow_ips)  # type: ignore[arg-type]
     return cast("ASGIApp", middleware)

@@ -30,11 +30,11 @@ def _json_response(status: int, reason: str, detail: str) -> bytes:
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """See the module docstring; `guarded_protocol` makes the class with its limits."""
+    """See the module docstring; `guarded_protocol` sets its limits."""
 
     max_per_client: ClassVar[int] = MAX_CONNECTIONS_PER_CLIENT
     exempt: ClassVar[frozenset[str]] = frozenset()
-    open_per_client: ClassVar[dict[str, int]]
+    open_per_client: ClassVar[dict[str, int]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,10 +127,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 def guarded_protocol(
     max_per_client: int = MAX_CONNECTIONS_PER_CLIENT, exempt: Collection[str] = ()
 ) -> type[GuardedHttpProtocol]:
-    """The protocol class for one server, with its own count of connections per address.
+    """The protocol class of this process's server, with its limits.
 
     `exempt`: addresses whose connections are not capped (a trusted proxy carries many clients).
+    The class is the module's own, not one made per call, so that uvicorn can hand it to worker
+    processes (by reference: a worker imports it afresh, and `trust_proxies` sets its `exempt`
+    there); a process runs one server.
     """
-    return type("GuardedHttpProtocol", (GuardedHttpProtocol,), {
-        "max_per_client": max_per_client, "exempt": frozenset(exempt), "open_per_client": {},
-    })
+    GuardedHttpProtocol.max_per_client = max_per_client
+    GuardedHttpProtocol.exempt = frozenset(exempt)
+    return GuardedHttpProtocol
