@@ -98,14 +98,19 @@ def test_sigkill_with_deliveries_pending_loses_none(tmp_path: Path) -> None:
             receiver.stop()
 
 
-def test_two_processes_on_postgres_send_each_delivery_once(tmp_path: Path, pg_url: str) -> None:
+def test_two_processes_on_postgres_send_each_delivery_once(
+    tmp_path: Path, pg_url: str, redis_url: str,
+) -> None:
+    # Several processes are the scaled-out shape: PostgreSQL and Redis (without Redis a second one
+    # refuses to start). The dispatchers' claims go through PostgreSQL alone.
     hook = Receiver(always(200)).start()
     servers = []
     try:
         for name in ("a", "b"):
             workdir = tmp_path / name
             workdir.mkdir()
-            servers.append(start_server(workdir, DATABASE_URL=pg_url, ADMIN_TOKEN=ADMIN_TOKEN))
+            servers.append(start_server(workdir, DATABASE_URL=pg_url, REDIS_URL=redis_url,
+                                        ADMIN_TOKEN=ADMIN_TOKEN))
         _channel(servers[0].url, {"url": hook.url})
         _channel(servers[1].url, {"url": hook.url + "/second"}, kind="slack", name="second")
         for batch in range(5):  # written while both dispatchers poll, so they compete for the rows
