@@ -110,7 +110,7 @@ def test_axe_snapshot_page(context: BrowserContext, server: ServerProcess) -> No
 def test_phone_shows_the_chart_on_the_first_screen(
     browser: Browser, server: ServerProcess, artifacts: Path,
 ) -> None:
-    """At 390×844 the value and the whole line chart are inside the first screen, and a new-alert
+    """At 390×844 the value and the whole line chart are inside the first screen, and a new-incident
     notice does not cover the value."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",
                                   timezone_id="UTC", is_mobile=True, has_touch=True,
@@ -133,7 +133,7 @@ def test_phone_shows_the_chart_on_the_first_screen(
         # A spike far outside the band raises an alert, and with it the notice.
         spike = {"metric": "traffic", "value": 1e6, "ts": time.time()}
         httpx.post(f"{server.url}/metrics", json=spike, timeout=10).raise_for_status()
-        notice = page.get_by_test_id("alert-notice")
+        notice = page.get_by_test_id("incident-notice")  # the spike opens an incident
         expect(notice).to_be_visible(timeout=10_000)
         toast = notice.bounding_box()
         value = page.get_by_test_id("current-value").bounding_box()

@@ -42,7 +42,7 @@ SCORED_BUFFER_JS = """
 # Runs of the drawn line: one "M" per unbroken run of the SVG path.
 LINE_RUNS_JS = """
 (least) => {
-  const path = document.querySelector('[data-testid="line-chart"] .recharts-line-curve');
+  const path = document.querySelector('[data-testid="line-chart"] path[data-layer="line"]');
   const runs = path ? (path.getAttribute('d') || '').split('M').length - 1 : 0;
   return least == null ? runs : runs >= least;  // evaluate() without an argument passes null
 }
