@@ -163,6 +163,13 @@ const en = {
   ruleBackToDefaults: 'Back to defaults',
   ruleSaved: 'Saved',
   ruleBounds: '{field}: a number from {min} to {max}',
+  ruleRepeat: 'Remind every (s)',
+  ruleOptional: 'none',
+  ruleNotify: 'Notifies:',
+  ruleNotifyDefault: 'the default channels',
+  ruleNotifyNone: 'nobody',
+  ruleNotifyChannels: 'channels {ids}',
+  ruleChooseChannels: 'Choose channels',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -327,6 +334,13 @@ const es: Dictionary = {
   ruleBackToDefaults: 'Volver a los valores por defecto',
   ruleSaved: 'Guardada',
   ruleBounds: '{field}: un número de {min} a {max}',
+  ruleRepeat: 'Recordar cada (s)',
+  ruleOptional: 'nunca',
+  ruleNotify: 'Notifica a:',
+  ruleNotifyDefault: 'los canales por defecto',
+  ruleNotifyNone: 'nadie',
+  ruleNotifyChannels: 'los canales {ids}',
+  ruleChooseChannels: 'Elegir canales',
 };
 
 export const DICTIONARIES: Record<Language, Dictionary> = { en, es };
