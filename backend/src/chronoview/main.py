@@ -56,26 +56,15 @@ from chronoview.services import Services
 from chronoview.simulator import Simulator
 from chronoview.solo import SoleProcessTaken, claim_sole_process
 from chronoview.storage import SqlStorage, StorageUnavailable, create_storage
-from chronoview.window.base import Window, WindowParams
-from chronoview.window.memory import MemoryWindow
+from chronoview.window import WindowParams, create_window
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from chronoview.sources.mqtt import MqttSubscriber
 
 log = logging.getLogger("chronoview")
 
 DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-
-
-def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
-    if redis_client is None:
-        return MemoryWindow(params)
-    from chronoview.window.redis import RedisWindow
-
-    return RedisWindow(redis_client, params)
 
 
 def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None:
@@ -109,7 +98,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
             settings.alert_window_max_points,
         )
-        window = _create_window(redis_client, params)
+        window = create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage, max_queue=settings.ws_queue_max)
         rules = RuleBook(storage, params)
