@@ -28,7 +28,7 @@ from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
-from chronoview.config import METRIC_NAME
+from chronoview.config import MAX_METRICS, is_metric_name
 from chronoview.deps import get_services
 from chronoview.points import to_datetime
 from chronoview.schemas import parse_timestamp
@@ -40,7 +40,6 @@ router = APIRouter(tags=["stream"])
 STREAM_PATH = "/ws/stream"
 
 POLICY_VIOLATION = 1008
-MAX_METRICS = 50
 REPLAY_PAGE = 1000
 REPLAY_TURN = 50  # messages a replay sends before it lets other tasks run
 REPLAY_FAILED = Closing(1013, "replay unavailable; try again later")
@@ -130,7 +129,7 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     elif len(names) > MAX_METRICS:
         raise Refused(f"at most {MAX_METRICS} metrics per socket")
     for metric in names:
-        if metric != EVERY_METRIC and not METRIC_NAME.match(metric):
+        if metric != EVERY_METRIC and not is_metric_name(metric):
             raise Refused(f"invalid metric name: {metric[:60]!r}")
     if since is not None and (metrics is None or mode is not None):
         # No replay of every metric, nor of a sampled stream: such clients reload the catalog.

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from chronoview.config import METRIC_NAME
+from chronoview.config import is_metric_name
 from chronoview.points import Point
 from chronoview.schemas import parse_timestamp
 
@@ -34,7 +34,7 @@ class BadPayload(ValueError):
 def metric_name(topic: str) -> str:
     """The metric a topic maps to; BadPayload if the result is not a valid name."""
     name = _OUTSIDE_ALPHABET.sub("_", topic.replace("/", "."))
-    if not METRIC_NAME.match(name):
+    if not is_metric_name(name):
         raise BadPayload(f"topic {topic[:120]!r} does not make a valid metric name ({name[:120]!r})")
     return name
 
@@ -73,7 +73,7 @@ def parse_message(topic: str, payload: bytes | bytearray, now: float) -> list[Po
     if not points:
         raise BadPayload(f"{name}: the JSON object has no numeric field")
     for point in points:
-        if not METRIC_NAME.match(point.metric):
+        if not is_metric_name(point.metric):
             raise BadPayload(f"{name}: field name makes an invalid metric name {point.metric[:120]!r}")
     return points
 
