@@ -56,6 +56,7 @@ from chronoview.services import Services
 from chronoview.simulator import Simulator
 from chronoview.solo import SoleProcessTaken, claim_sole_process
 from chronoview.storage import SqlStorage, StorageUnavailable, create_storage
+from chronoview.validation import KnownNames
 from chronoview.window import WindowParams, create_window
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
         notifier = Notifications.create(storage, storage, settings)
         services = Services(settings, storage, window, bus, pipeline, redis_client, hub,
-                            app.state.drain, create_limiter(redis_client), rules, notifier)
+                            app.state.drain, create_limiter(redis_client), rules, notifier,
+                            KnownNames())
         app.state.services = services
         await notifier.start()
         pipeline.on_incidents = notifier.dispatcher.wake

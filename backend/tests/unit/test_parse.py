@@ -18,6 +18,7 @@ from chronoview.config import METRIC_NAME
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.points import Point
 from chronoview.schemas import PointIn
+from chronoview.validation import KnownNames
 
 NOW = 1_750_000_000.0
 _model = TypeAdapter(PointIn)
@@ -63,7 +64,7 @@ def expected(item: Any) -> Point | None:
 
 @pytest.mark.parametrize("item", ITEMS, ids=[repr(i)[:50] for i in ITEMS])
 def test_fast_path_agrees_with_the_model(item: Any) -> None:
-    fast = _plain_points([item], NOW)
+    fast = _plain_points([item], NOW, KnownNames())
     want = expected(item)
     if want is None:
         assert fast is None  # pydantic then names the error
@@ -75,12 +76,13 @@ def test_fast_path_agrees_with_the_model(item: Any) -> None:
 
 def test_ordinary_batches_take_the_fast_path() -> None:
     batch = [{"metric": f"m{i % 4}", "value": i * 0.5, "ts": NOW + i} for i in range(1000)]
-    assert _plain_points(batch, NOW) == [Point(f"m{i % 4}", NOW + i, i * 0.5) for i in range(1000)]
+    want = [Point(f"m{i % 4}", NOW + i, i * 0.5) for i in range(1000)]
+    assert _plain_points(batch, NOW, KnownNames()) == want
 
 
 def test_one_bad_point_sends_the_whole_batch_to_pydantic() -> None:
     batch: list[Any] = [{"metric": "cpu", "value": 1.0}] * 5 + [{"metric": "cpu", "value": "x"}]
-    assert _plain_points(batch, NOW) is None
+    assert _plain_points(batch, NOW, KnownNames()) is None
 
 
 # -- the whole body: `_parse` against the model of the body, PointsIn
@@ -121,7 +123,7 @@ def by_model(document: Any) -> tuple[list[Point], bool] | None:
 
 def by_parser(body: bytes) -> tuple[list[Point], bool] | None:
     try:
-        return _parse(body, NOW)
+        return _parse(body, NOW, KnownNames())
     except (HTTPException, RequestValidationError):
         return None
 
@@ -142,3 +144,19 @@ def test_parse_and_the_model_agree_on_the_batch_bound(size: int) -> None:
     document = [{"metric": "cpu", "value": 1.0}] * size
     refused = size > MAX_BATCH_POINTS
     assert (by_parser(orjson.dumps(document)) is None) == (by_model(document) is None) == refused
+
+
+@settings(max_examples=300, deadline=None)
+@given(names)
+def test_known_names_answer_as_the_model_does(name: str) -> None:
+    known = KnownNames()
+    want = name if by_model({"metric": name, "value": 1.0}) is not None else None
+    assert known.check(name) == want
+    assert known.check(name) == want  # the remembered answer too
+
+
+def test_known_names_stay_bounded() -> None:
+    known = KnownNames(limit=3)
+    for i in range(10):
+        assert known.check(f"m{i}") == f"m{i}"
+        assert len(known) <= 3

@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 
 from chronoview.api.auth import check_token
-from chronoview.config import is_metric_name
 from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.middleware import require_json
@@ -26,7 +25,7 @@ from chronoview.schemas import (
     json_request_body,
     parse_timestamp,
 )
-from chronoview.validation import MAX_ABS_VALUE, InvalidPoint
+from chronoview.validation import MAX_ABS_VALUE, InvalidPoint, KnownNames
 
 router = APIRouter(tags=["metrics"])
 
@@ -35,26 +34,9 @@ router = APIRouter(tags=["metrics"])
 PointsIn = PointIn | Annotated[list[PointIn], Field(min_length=1, max_length=MAX_BATCH_POINTS)]
 
 _point = TypeAdapter(PointIn)
-# Names that passed the MetricName check, so a batch pays it once per metric, not per point.
-_KNOWN_NAMES: set[str] = set()
-_KNOWN_NAMES_MAX = 100_000
 _FIELDS = frozenset(("metric", "value", "ts"))
 _EXACT_INT = 2**53  # beyond it, float(int) is not the number that was sent
 
-
-
-def _known_name(name: object) -> str | None:
-    """`name` if it is a valid metric name (checked once per name)."""
-    if type(name) is not str:
-        return None
-    if name in _KNOWN_NAMES:
-        return name
-    if not is_metric_name(name):
-        return None
-    if len(_KNOWN_NAMES) >= _KNOWN_NAMES_MAX:
-        _KNOWN_NAMES.clear()
-    _KNOWN_NAMES.add(name)
-    return name
 
 
 def _number(value: object) -> float | None:
@@ -66,7 +48,7 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _plain_points(document: list[Any], now: float) -> list[Point] | None:
+def _plain_points(document: list[Any], now: float, known: KnownNames) -> list[Point] | None:
     """The points of an ordinary, valid batch, checked without building a model per point.
 
     Accepts only what PointIn accepts, to the same values; anything unusual (or wrong) gives None,
@@ -75,10 +57,11 @@ def _plain_points(document: list[Any], now: float) -> list[Point] | None:
     """
     out: list[Point] = []
     append = out.append
+    known_name = known.check
     for item in document:
         if type(item) is not dict or not item.keys() <= _FIELDS:
             return None
-        metric, value = _known_name(item.get("metric")), _number(item.get("value"))
+        metric, value = known_name(item.get("metric")), _number(item.get("value"))
         if metric is None or value is None or not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
             return None
         raw = item.get("ts")
@@ -94,7 +77,7 @@ def _plain_points(document: list[Any], now: float) -> list[Point] | None:
     return out
 
 
-def _point_by_point(document: list[Any], now: float) -> list[Point]:
+def _point_by_point(document: list[Any], now: float, known: KnownNames) -> list[Point]:
     """The points of a batch the fast check refused, stopping at the first invalid one.
 
     Judging the whole array at once named every bad point: 10,000 of them in a 5 MiB body cost a
@@ -103,7 +86,7 @@ def _point_by_point(document: list[Any], now: float) -> list[Point]:
     """
     out: list[Point] = []
     for index, item in enumerate(document):
-        plain = _plain_points([item], now)
+        plain = _plain_points([item], now, known)
         if plain is None:
             try:
                 model = _point.validate_python(item)
@@ -115,7 +98,7 @@ def _point_by_point(document: list[Any], now: float) -> list[Point]:
     return out
 
 
-def _parse(body: bytes, now: float) -> tuple[list[Point], bool]:
+def _parse(body: bytes, now: float, known: KnownNames) -> tuple[list[Point], bool]:
     """Strict JSON (no NaN/Infinity tokens, no overflow to infinity), then `PointsIn`; a point
     without `ts` is stamped `now`."""
     try:
@@ -128,13 +111,13 @@ def _parse(body: bytes, now: float) -> tuple[list[Point], bool]:
                 raise HTTPException(422, "the array of points is empty")
             if len(document) > MAX_BATCH_POINTS:
                 raise HTTPException(413, f"at most {MAX_BATCH_POINTS} points per request")
-            fast = _plain_points(document, now)
+            fast = _plain_points(document, now, known)
             if fast is not None:
                 return fast, True
-            return _point_by_point(document, now), True
+            return _point_by_point(document, now, known), True
         if not isinstance(document, dict):
             raise HTTPException(422, "body must be a point object or an array of point objects")
-        fast = _plain_points([document], now)
+        fast = _plain_points([document], now, known)
         if fast is not None:
             return fast, False
         item = _point.validate_python(document)
@@ -157,7 +140,7 @@ async def post_metrics(request: Request) -> Response:
     services = services_of(request)
     check_token(request, services.settings.ingest_token)
     require_json(request)
-    points, is_batch = _parse(await request.body(), time.time())
+    points, is_batch = _parse(await request.body(), time.time(), services.known_names)
     try:
         done = await services.pipeline.ingest(points)
     except InvalidPoint as exc:
