@@ -10,6 +10,9 @@ A socket costs one task, its ASGI session, which only reads from the client: liv
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
 `chronoview.serving.protocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
 server that offers no sink, `AsgiSink` does the same job with a writer task per socket.
+
+`stream` is a plain endpoint, routed by the app's WebSocket table (main.WebSocketRoutes), not by a
+router: it is registered there and nowhere else.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 
 from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY
@@ -36,7 +39,6 @@ from chronoview.storage.base import ReplayCursor, Storage
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["stream"])
 STREAM_PATH = "/ws/stream"
 
 POLICY_VIOLATION = 1008
@@ -103,11 +105,6 @@ async def stream(websocket: WebSocket) -> None:
             error = None if writer.cancelled() else writer.exception()
             if isinstance(error, Exception) and not isinstance(error, WebSocketDisconnect):
                 log.warning("WebSocket writer ended with %r", error)
-
-
-# A plain Starlette route, without FastAPI's dependency injection: that keeps exit stacks and
-# solved-dependency state alive for as long as a socket is open, ~4.5 KiB each.
-router.add_websocket_route(STREAM_PATH, stream)
 
 
 def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamRequest:
