@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import inspect
+import json
+import logging
 import signal
 import subprocess
 import sys
+import uuid
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.asyncio.client import connect
 
 from chronoview import serving
 from chronoview.config import Settings
@@ -162,6 +167,41 @@ async def test_every_start_logs_pings_and_shuts_down_alike(tmp_path: Path, asgi:
     log = server.log.read_text()
     assert "INFO chronoview.simulator: simulator: producing sim every 0.2s" in log
     assert "Traceback" not in log
+
+
+class FramesSeen(logging.Handler):
+    """The frames a websockets client logs at DEBUG ("< PING ..." for each ping received)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.mark.parametrize("args", [(), SEAM], ids=["uvicorn-protocol", "seam-protocol"])
+async def test_pings_are_sent_and_answered_alike(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """The server pings an idle socket and keeps it open while the client answers, through either
+    protocol (at 0.3 s here instead of 20, which uvicorn's options set for both)."""
+    pings = ("--ws-ping-interval", "0.3", "--ws-ping-timeout", "0.3")
+    server = spawn(tmp_path, {}, asgi=True, args=(*args, *pings)).wait_ready()
+    frames = FramesSeen()
+    logger = logging.getLogger(f"tests.pings.{uuid.uuid4().hex}")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(frames)
+    logger.propagate = False
+    try:
+        async with connect(server.ws_url(["idle"]), logger=logger, open_timeout=10) as ws:
+            await eventually(lambda: sum(line.startswith("< PING") for line in frames.lines) >= 3,
+                             10, "three pings")
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                assert (await http.post("/metrics", json={"metric": "idle", "value": 2.5})).status_code == 201
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["data"]["value"] == 2.5  # still open: every ping was answered in time
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text()
 
 
 def test_the_server_pings_every_20_seconds() -> None:
