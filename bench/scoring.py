@@ -9,12 +9,16 @@ the window keeps its size while it is measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import sys
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from common import REPEATS, CpuMeter, Result, backend, emit, load_avg, median_of
+from redis.asyncio import Redis
 
 from chronoview.points import Point
 from chronoview.window.memory import MemoryWindow
@@ -63,19 +67,37 @@ async def cost_per_point(
     return elapsed / (len(batches) * BATCH), cores
 
 
+@contextlib.asynccontextmanager
+async def memory_window() -> AsyncIterator[MemoryWindow]:
+    window = MemoryWindow()
+    try:
+        yield window
+    finally:
+        await window.close()
+
+
+def redis_window(url: str) -> Callable[[], AbstractAsyncContextManager[RedisWindow]]:
+    @contextlib.asynccontextmanager
+    async def make() -> AsyncIterator[RedisWindow]:
+        client = Redis.from_url(url)  # the window uses its owner's client, as in the app
+        try:
+            yield RedisWindow(client)
+        finally:
+            await client.aclose()
+
+    return make
+
+
 def measure(make_window, count: int, server_pid: int | None) -> dict[str, float]:  # type: ignore[no-untyped-def]
     async def once() -> dict[str, float]:
-        window = make_window()
         meters = [CpuMeter(os.getpid())] + ([CpuMeter(server_pid)] if server_pid else [])
-        try:
+        async with make_window() as window:
             out: dict[str, float] = {}
             for size in SIZES:  # CPU reported for the big window
                 out[f"cost{size}"], cores = await cost_per_point(window, f"score{size}", size, count, meters)
             out["client_cpu"] = cores[0]
             out["server_cpu"] = cores[1] if server_pid else 0.0
             return out
-        finally:
-            await window.close()
 
     return median_of(REPEATS, lambda: asyncio.run(once()))
 
@@ -102,11 +124,11 @@ def result(shape: str, m: dict[str, float], notes: str, load: float) -> list[Res
 
 def main() -> list[Result]:
     results = []
-    m = measure(MemoryWindow, 20_000 if QUICK else 200_000, None)
+    m = measure(memory_window, 20_000 if QUICK else 200_000, None)
     results += result("in-process", m, "MemoryWindow in this process (client CPU = scoring)", load_avg())
     with backend("pg+redis") as settings:
         url = settings["REDIS_URL"]
-        m = measure(lambda: RedisWindow(url), 5_000 if QUICK else 30_000, redis_pid(url))
+        m = measure(redis_window(url), 5_000 if QUICK else 30_000, redis_pid(url))
         results += result("redis", m, "RedisWindow, window.lua; server CPU = redis-server", load_avg())
     return results
 

@@ -11,11 +11,21 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# The one definition of a metric name (SPEC §5). schemas.MetricName validates it in models and
+# parameters; code outside pydantic asks is_metric_name (not METRIC_NAME.match: `$` also matches
+# before a final newline, where pydantic's engine does not).
 METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
+# Metrics one request may name (a WebSocket's metric= list, an export's).
+MAX_METRICS = 50
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
 # user:password@ in a URL setting: the password never reaches the one-line error.
 _URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 _PLACEHOLDER_SECRET = "change_me"  # noqa: S105 - the seed's placeholder, refused on public binds
+
+
+def is_metric_name(name: object) -> bool:
+    """Whether `name` is a metric name: the same answer as schemas.MetricName."""
+    return type(name) is str and METRIC_NAME.fullmatch(name) is not None
 
 
 class SettingsError(Exception):
@@ -131,7 +141,7 @@ class Settings(BaseSettings):
         names = _split_csv(value)
         if isinstance(names, list):
             for name in names:
-                if not METRIC_NAME.match(str(name)):
+                if not is_metric_name(name):
                     raise ValueError(f"{name!r} is not a valid metric name")
         return names
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -20,8 +20,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.requests import ClientDisconnect
 from starlette.routing import Match
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketClose
 
 from chronoview import selfmetrics, serving
 from chronoview.alerting.resolver import Resolver
@@ -56,26 +56,16 @@ from chronoview.services import Services
 from chronoview.simulator import Simulator
 from chronoview.solo import SoleProcessTaken, claim_sole_process
 from chronoview.storage import SqlStorage, StorageUnavailable, create_storage
-from chronoview.window.base import Window, WindowParams
-from chronoview.window.memory import MemoryWindow
+from chronoview.validation import KnownNames
+from chronoview.window import WindowParams, create_window
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from chronoview.sources.mqtt import MqttSubscriber
 
 log = logging.getLogger("chronoview")
 
 DEFAULT_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-
-
-def _create_window(redis_client: Redis | None, params: WindowParams) -> Window:
-    if redis_client is None:
-        return MemoryWindow(params)
-    from chronoview.window.redis import RedisWindow
-
-    return RedisWindow(redis_client, params)
 
 
 def _start_mqtt(settings: Settings, pipeline: Pipeline) -> MqttSubscriber | None:
@@ -109,7 +99,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
             settings.alert_window_max_points,
         )
-        window = _create_window(redis_client, params)
+        window = create_window(redis_client, params)
         bus = create_bus(redis_client)
         hub = Hub(storage, max_queue=settings.ws_queue_max)
         rules = RuleBook(storage, params)
@@ -120,7 +110,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
         notifier = Notifications.create(storage, storage, settings)
         services = Services(settings, storage, window, bus, pipeline, redis_client, hub,
-                            app.state.drain, create_limiter(redis_client), rules, notifier)
+                            app.state.drain, create_limiter(redis_client), rules, notifier,
+                            KnownNames())
         app.state.services = services
         await notifier.start()
         pipeline.on_incidents = notifier.dispatcher.wake
@@ -161,15 +152,38 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.close()
 
 
-class ChronoViewApp(FastAPI):
-    """FastAPI, with the Host check (ALLOWED_HOSTS) first and the live stream's sockets handed over
-    ahead of the middleware stack.
+WebSocketEndpoint = Callable[[WebSocket], Awaitable[None]]
 
-    None of the middleware acts on a WebSocket, yet each layer's frame stays alive as long as the
-    socket does: about 8 KiB of an idle socket's 25. The route stays registered for the rest.
+
+class WebSocketRoutes:
+    """The app's WebSocket routes (the live stream is the only one), by exact path.
+
+    Plain endpoints: FastAPI's dependency injection would keep exit stacks and solved-dependency
+    state alive for as long as a socket is open, ~4.5 KiB each.
+    """
+
+    def __init__(self, routes: dict[str, WebSocketEndpoint]) -> None:
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.routes.get(scope["path"])
+        if endpoint is None:
+            await WebSocketClose()(scope, receive, send)  # as a router does: 403 on the handshake
+            return
+        await endpoint(WebSocket(scope, receive, send))
+
+
+class ChronoViewApp(FastAPI):
+    """FastAPI, with the Host check (ALLOWED_HOSTS) first, and a short way of its own for WebSockets.
+
+    HTTP requests take the middleware stack and FastAPI's router. A WebSocket takes `websockets`
+    (set by create_app): the proxy headers, then `WebSocketRoutes`. None of the HTTP middleware acts
+    on a WebSocket, yet each layer's frame would stay alive as long as the socket does: about 8 KiB
+    of an idle socket's 25.
     """
 
     allowed_hosts: frozenset[str] = frozenset()
+    websockets: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -177,9 +191,9 @@ class ChronoViewApp(FastAPI):
             if host is not None:
                 await refuse_host(scope, receive, send, host)
                 return
-        if scope["type"] == "websocket" and scope["path"] == stream.STREAM_PATH:
-            scope["app"] = self
-            await stream.stream(WebSocket(scope, receive, send))
+        if scope["type"] == "websocket":
+            scope["app"] = self  # what Starlette sets for a route: the endpoints find services there
+            await self.websockets(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -217,7 +231,6 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.include_router(export.router)
     app.include_router(snapshots.router)
     app.include_router(alerting.router)
-    app.include_router(stream.router)
     app.include_router(channels.router)
     app.include_router(silences.router)
     app.include_router(notifications.router)
@@ -235,6 +248,8 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.add_middleware(CloseWhileDraining, drain=app.state.drain)
     app.add_middleware(selfmetrics.RequestMetrics)
     app.add_middleware(serving.trust_proxies, forwarded_allow_ips=settings.forwarded_allow_ips)
+    app.websockets = serving.trust_proxies(WebSocketRoutes({stream.STREAM_PATH: stream.stream}),
+                                           settings.forwarded_allow_ips)
     _install_error_handlers(app)
     return app
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: request-size limits and security headers."""
+"""ASGI middleware: request-size limits and security headers; the JSON content-type check."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ _CSP = (
 _DOCS_CSP = _CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 _ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
            (b"x-frame-options", b"DENY"))
+
+
+def require_json(request: Request) -> None:
+    """415 unless the request says its body is JSON: for routes that read the body themselves."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise HTTPException(415, "Content-Type must be application/json")
 
 
 class BodySizeLimit:

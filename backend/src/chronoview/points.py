@@ -48,7 +48,9 @@ class ScoredPoint:
     score: Score
 
     def message(self) -> dict[str, Any]:
-        """The object sent on the WebSocket and answered by POST /metrics (SPEC §6, §10)."""
+        """The object sent on the WebSocket and answered by POST /metrics (SPEC §6, §10), as
+        schemas.ScoredPointOut defines it (tests/unit/test_wire.py holds them together); built
+        without the model, which would cost more than the rest of a point's way."""
         message: dict[str, Any] = {
             "type": "metric",
             "data": {

@@ -6,11 +6,12 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, TypeAdapter
 
 from chronoview.config import METRIC_NAME
 from chronoview.validation import END_TS, MAX_ABS_VALUE, MIN_TS, TS_RANGE, timestamp_problem
 
+# Every model field and route parameter that holds a metric name; config.is_metric_name agrees.
 MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
 
 # RFC 3339 date-time (section 5.6; "T" may be a space, as its note allows), the offset optional:
@@ -68,22 +69,50 @@ class PointIn(BaseModel):
     ts: Timestamp | None = None
 
 
+def json_request_body(annotation: Any) -> dict[str, Any]:
+    """`openapi_extra` declaring a JSON request body of this type, for a route that reads its body
+    itself (a fast parser beside the model): the schema is the model's, its definitions inlined."""
+    schema = TypeAdapter(annotation).json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
+
+
 class PointData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     metric: str
     value: float
     ts: str
 
 
+# The definition of the wire message. `points.ScoredPoint.encode` writes it without building the
+# model (once per point, on the hot path); tests/unit/test_wire.py proves both give the same JSON.
 class ScoredPointOut(BaseModel):
-    """The scored point: the WebSocket message and the answer to a single POST /metrics."""
+    """The scored point (SPEC §6, §10): the WebSocket message and the answer to a single POST /metrics."""
 
-    type: str = "metric"
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["metric"] = "metric"
     data: PointData
     alert: bool
     zscore: float | None
     mean: float | None
     std: float | None
     n: int
+    state: Literal["normal", "pending", "firing"]
+    # Present only while the state is pending: the alerting points counted so far.
+    pending: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
 
 
 class BatchOut(BaseModel):

@@ -14,6 +14,7 @@ from chronoview.ingest import Pipeline
 from chronoview.notify.service import Notifications
 from chronoview.ratelimit import Limiter
 from chronoview.storage.base import Storage
+from chronoview.validation import KnownNames
 from chronoview.window.base import Window
 
 if TYPE_CHECKING:
@@ -35,4 +36,5 @@ class Services:
     snapshot_limiter: Limiter
     rules: RuleBook
     notifications: Notifications
+    known_names: KnownNames  # metric names POST /metrics has found valid
     mqtt: MqttSubscriber | None = None

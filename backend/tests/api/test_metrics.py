@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import MakeClient
+from tests.apps import app_clients
 
 T0 = 1_750_000_000
 
@@ -194,3 +196,14 @@ def test_restart_rebuilds_the_window_from_the_database(make_client: MakeClient) 
     assert body["n"] == 6
     assert body["mean"] == pytest.approx(5.5)
     assert body["alert"] is True
+
+
+def test_each_app_checks_metric_names_afresh(tmp_path: Path) -> None:
+    """The names found valid belong to the app (its lifespan), not to every app of the process."""
+    for run in range(2):
+        with app_clients(f"sqlite+aiosqlite:///{tmp_path / f'cv{run}.db'}", tmp_path) as make:
+            client = make()
+            known = client.app.state.services.known_names  # type: ignore[attr-defined]
+            assert len(known) == 0
+            assert post(client, [{"metric": "cpu", "value": 1.0}, {"metric": "mem", "value": 2.0}])[0] == 201
+            assert len(known) == 2

@@ -3,25 +3,35 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import inspect
+import json
+import logging
 import signal
 import subprocess
 import sys
+import uuid
 from importlib.metadata import version
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.asyncio.client import connect
 
 from chronoview import serving
 from chronoview.config import Settings
+from chronoview.main import create_app
+from chronoview.serving.protocol import StreamProtocol
 from tests.services import free_port
-from tests.stream.harness import eventually, launch, open_socket
+from tests.stream.harness import eventually, launch, open_socket, spawn
 
 SRC = Path(serving.__file__).resolve().parents[1]
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
 # What serving/protocol.py reads or writes on uvicorn's protocol object: all private.
+SEAM = ("--ws", "chronoview.serving.ws:Protocol")
 PRIVATE_FIELDS = ("conn", "transport", "queue", "writable", "close_sent", "read_paused",
                   "close_timer", "close_timeout", "loop", "scope", "request", "response")
 
@@ -32,7 +42,7 @@ def test_uvicorn_is_the_version_the_seam_was_written_against() -> None:
               if line.lower().startswith("uvicorn==")]
     assert pinned == [serving.TESTED_UVICORN]
     assert version("uvicorn") == serving.TESTED_UVICORN
-    assert serving.websocket_protocol() is not WebSocketsSansIOProtocol
+    assert serving.websocket_protocol() is StreamProtocol
     source = inspect.getsource(WebSocketsSansIOProtocol)
     for name in PRIVATE_FIELDS:
         assert f"self.{name}" in source, f"uvicorn's protocol no longer has {name}"
@@ -40,9 +50,33 @@ def test_uvicorn_is_the_version_the_seam_was_written_against() -> None:
         assert callable(getattr(WebSocketsSansIOProtocol, method))
 
 
-def test_a_different_uvicorn_serves_with_its_own_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serving, "TESTED_UVICORN", "0.0.0")
-    assert serving.websocket_protocol() == "websockets-sansio"
+def test_a_different_uvicorn_serves_with_its_own_protocol() -> None:
+    assert serving.websocket_protocol(installed="0.0.0") is WebSocketsSansIOProtocol
+    assert serving.uvicorn_options(Settings())["ws"] is StreamProtocol
+
+
+def test_uvicorn_started_by_hand_can_name_the_seams_protocol() -> None:
+    """`uvicorn --factory chronoview.main:create_app --ws chronoview.serving.ws:Protocol`."""
+    from uvicorn.config import Config
+
+    config = Config(app=lambda: None, ws="chronoview.serving.ws:Protocol", log_config=None)
+    config.load()
+    assert config.ws_protocol_class is StreamProtocol
+
+
+def test_websockets_have_one_route_table(tmp_path: Path) -> None:
+    """The stream is routed once, by the app's WebSocket table; any other path is refused."""
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'cv.db'}", simulated_metrics=[],
+                        _env_file=None)  # type: ignore[call-arg]
+    app = create_app(settings, dist=tmp_path)
+    assert not [r for r in app.routes if getattr(r, "path", None) == "/ws/stream"]
+    with TestClient(app, base_url="http://localhost") as client:
+        with client.websocket_connect("ws://localhost/ws/stream?metric=cpu") as socket:
+            client.post("/metrics", json={"metric": "cpu", "value": 1.5})
+            assert socket.receive_json()["data"]["value"] == 1.5
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect("ws://localhost/ws/other"):
+            pass
+        assert refused.value.code == 1000  # closed before the handshake: HTTP 403
 
 
 def test_only_the_seam_imports_uvicorn() -> None:
@@ -114,10 +148,14 @@ def test_a_second_serve_on_the_same_sqlite_file_exits_2(tmp_path: Path) -> None:
         first.stop()
 
 
-@pytest.mark.parametrize("asgi", [False, True], ids=["chronoview-serve", "uvicorn-factory"])
-async def test_every_start_logs_pings_and_shuts_down_alike(tmp_path: Path, asgi: bool) -> None:
-    """chronoview's own log lines and 1001 on SIGTERM, whichever way it started."""
-    server = launch(tmp_path, asgi=asgi, SIMULATED_METRICS="sim", SIMULATION_INTERVAL_SECONDS="0.2")
+@pytest.mark.parametrize(("asgi", "args"), [(False, ()), (True, ()), (True, SEAM)],
+                         ids=["chronoview-serve", "uvicorn-factory", "uvicorn-factory-seam"])
+async def test_every_start_logs_pings_and_shuts_down_alike(tmp_path: Path, asgi: bool,
+                                                           args: tuple[str, ...]) -> None:
+    """chronoview's own log lines and 1001 on SIGTERM, whichever way it started: through the seam's
+    protocol (serve, or uvicorn naming it) or uvicorn's own."""
+    env = {"SIMULATED_METRICS": "sim", "SIMULATION_INTERVAL_SECONDS": "0.2"}
+    server = spawn(tmp_path, env, asgi=asgi, args=args).wait_ready()
     try:
         socket = await open_socket(server.ws_url(["sim"]))
         await eventually(lambda: socket.messages, 10, "a simulated point")
@@ -129,6 +167,41 @@ async def test_every_start_logs_pings_and_shuts_down_alike(tmp_path: Path, asgi:
     log = server.log.read_text()
     assert "INFO chronoview.simulator: simulator: producing sim every 0.2s" in log
     assert "Traceback" not in log
+
+
+class FramesSeen(logging.Handler):
+    """The frames a websockets client logs at DEBUG ("< PING ..." for each ping received)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.mark.parametrize("args", [(), SEAM], ids=["uvicorn-protocol", "seam-protocol"])
+async def test_pings_are_sent_and_answered_alike(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """The server pings an idle socket and keeps it open while the client answers, through either
+    protocol (at 0.3 s here instead of 20, which uvicorn's options set for both)."""
+    pings = ("--ws-ping-interval", "0.3", "--ws-ping-timeout", "0.3")
+    server = spawn(tmp_path, {}, asgi=True, args=(*args, *pings)).wait_ready()
+    frames = FramesSeen()
+    logger = logging.getLogger(f"tests.pings.{uuid.uuid4().hex}")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(frames)
+    logger.propagate = False
+    try:
+        async with connect(server.ws_url(["idle"]), logger=logger, open_timeout=10) as ws:
+            await eventually(lambda: sum(line.startswith("< PING") for line in frames.lines) >= 3,
+                             10, "three pings")
+            async with httpx.AsyncClient(base_url=server.url) as http:
+                assert (await http.post("/metrics", json={"metric": "idle", "value": 2.5})).status_code == 201
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert message["data"]["value"] == 2.5  # still open: every ping was answered in time
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text()
 
 
 def test_the_server_pings_every_20_seconds() -> None:

@@ -59,8 +59,8 @@ def test_object_of_numeric_fields_is_one_point_per_field() -> None:
     (b"true", "not bool"),
     (b'"21.5"', "not str"),
     (b"[1, 2]", "not list"),
-    (b"1e200", "within"),
-    (b'{"value": 1e151}', "within"),
+    (b"1e200", "at most 1e"),
+    (b'{"value": 1e151}', "at most 1e"),
     (b'{"value": true}', "'value' must be a number"),
     (b'{"value": "3"}', "'value' must be a number"),
     (b'{"value": 1, "ts": "yesterday"}', "bad 'ts'"),
@@ -68,7 +68,7 @@ def test_object_of_numeric_fields_is_one_point_per_field() -> None:
     (b'{"value": 1, "ts": "0001-01-01T00:00:00Z"}', "1970-01-01"),
     (b'{"value": 1, "ts": "9999-12-31T23:59:59-01:00"}', "1970-01-01"),
     (b'{"label": "x"}', "no numeric field"),
-    (b'{"a": 1, "b": 1e300}', "within"),
+    (b'{"a": 1, "b": 1e300}', "at most 1e"),
     (b'{"' + b"f" * 100 + b'": 1}', "invalid metric name"),
 ])
 def test_bad_payloads_say_why(payload: bytes, why: str) -> None:

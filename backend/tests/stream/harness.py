@@ -86,7 +86,7 @@ def launch(workdir: Path, *, queue: int | None = None, asgi: bool = False, **env
 def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False,
           args: Sequence[str] = ()) -> Server:
     """Start a server process without waiting for it (start several, then `wait_ready` each);
-    `args` go after `chronoview serve` (e.g. `--workers 2`)."""
+    `args` go after `chronoview serve` (e.g. `--workers 2`), or after uvicorn's options (`asgi`)."""
     port = free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
@@ -96,7 +96,7 @@ def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, as
     command = [sys.executable, "-m", "chronoview", "serve", *args]
     if asgi:
         command = [sys.executable, "-m", "uvicorn", "--factory", "chronoview.main:create_app",
-                   "--host", "127.0.0.1", "--port", str(port)]
+                   "--host", "127.0.0.1", "--port", str(port), *args]
     log = workdir / f"server-{port}.log"
     process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **settings},
                                stdout=log.open("wb"), stderr=subprocess.STDOUT)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from chronoview.window import MemoryWindow, Window, WindowParams
-from chronoview.window.redis import RedisWindow
+from tests.window.owned import OwnedRedisWindow
 
 WindowFactory = Callable[[WindowParams], Window]
 
@@ -19,7 +19,7 @@ async def make_window(request: pytest.FixtureRequest) -> AsyncIterator[WindowFac
     made: list[Window] = []
 
     def make(params: WindowParams) -> Window:
-        window: Window = RedisWindow(url, params) if url else MemoryWindow(params)
+        window: Window = OwnedRedisWindow(url, params) if url else MemoryWindow(params)
         made.append(window)
         return window
 

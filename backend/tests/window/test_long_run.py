@@ -13,7 +13,7 @@ import pytest
 from chronoview.alerting.incidents import Touched
 from chronoview.points import Point, Score
 from chronoview.window import MemoryWindow, WindowParams
-from chronoview.window.redis import RedisWindow
+from tests.window.owned import OwnedRedisWindow
 from tests.window.reference import two_pass
 
 T0 = 1_750_000_000.0
@@ -107,7 +107,7 @@ async def test_ten_million_points_through_one_memory_window() -> None:
 
 @pytest.mark.slow
 async def test_a_million_points_through_one_redis_window(redis_url: str) -> None:
-    window = RedisWindow(redis_url, PARAMS)
+    window = OwnedRedisWindow(redis_url, PARAMS)
     await window.rebuild("long", [])
 
     async def score(start: int, values: list[float]) -> Sequence[Score | None]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from chronoview.points import Point
 from chronoview.window import MemoryWindow, Window, WindowParams
-from chronoview.window.redis import RedisWindow
+from tests.window.owned import OwnedRedisWindow
 from tests.window.reference import ReferenceWindow, assert_all_match
 
 T0 = 1_750_000_000.0
@@ -135,7 +135,7 @@ def test_redis_matches_reference(redis_url: str) -> None:
         @given(scenarios())
         def run(scenario: Scenario) -> None:
             async def go() -> None:
-                window = RedisWindow(redis_url, scenario.params)
+                window = OwnedRedisWindow(redis_url, scenario.params)
                 try:
                     await check(window, scenario, f"p{uuid.uuid4().hex[:8]}.")
                 finally:
@@ -157,7 +157,7 @@ def test_half_unit_noise_at_large_levels(level: float, redis_url: str) -> None:
         points = [Point("big", T0 + i * 0.5, level + n) for i, n in enumerate(noise)]
 
         async def go() -> None:
-            for window in (MemoryWindow(params), RedisWindow(redis_url, params)):
+            for window in (MemoryWindow(params), OwnedRedisWindow(redis_url, params)):
                 reference = ReferenceWindow(params)
                 metric = f"big{uuid.uuid4().hex[:8]}"
                 await window.rebuild(metric, [])

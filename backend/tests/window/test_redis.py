@@ -7,7 +7,8 @@ import itertools
 import random
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -16,6 +17,7 @@ from redis.crc import key_slot
 from chronoview.points import Point, Score
 from chronoview.window import MemoryWindow, WindowParams, create_window
 from chronoview.window.redis import RedisWindow
+from tests.window.owned import OwnedRedisWindow
 from tests.window.reference import ReferenceWindow, assert_all_match
 
 T0 = 1_750_000_000.0
@@ -32,7 +34,7 @@ async def client(redis_url: str) -> AsyncIterator[Redis]:
 
 @pytest.fixture
 async def window(redis_url: str) -> AsyncIterator[RedisWindow]:
-    made = RedisWindow(redis_url, PARAMS)
+    made = OwnedRedisWindow(redis_url, PARAMS)
     yield made
     await made.close()
 
@@ -122,7 +124,7 @@ async def test_floats_come_back_exactly(window: RedisWindow) -> None:
 
 
 async def test_ten_thousand_points_in_one_call(redis_url: str, client: Redis) -> None:
-    window = RedisWindow(redis_url, SHORT)
+    window = OwnedRedisWindow(redis_url, SHORT)
     reference = ReferenceWindow(SHORT)
     await window.rebuild("bulk", [])
     reference.rebuild("bulk", [])
@@ -136,7 +138,7 @@ async def test_ten_thousand_points_in_one_call(redis_url: str, client: Redis) ->
 
 
 async def test_larger_batches_are_split_but_stay_in_order(redis_url: str) -> None:
-    window = RedisWindow(redis_url, SHORT)
+    window = OwnedRedisWindow(redis_url, SHORT)
     reference = ReferenceWindow(SHORT)
     await window.rebuild("bulk", [])
     reference.rebuild("bulk", [])
@@ -175,7 +177,7 @@ async def test_a_large_rebuild_is_staged_and_installed_whole(window: RedisWindow
 async def test_racing_rebuilds_install_once(redis_url: str, client: Redis) -> None:
     small = [(T0 + i, float(i)) for i in range(10)]
     large = [(T0 + i * 0.01, float(i % 5)) for i in range(12_000)]  # staged in two calls
-    windows = [RedisWindow(redis_url, PARAMS) for _ in range(4)]
+    windows = [OwnedRedisWindow(redis_url, PARAMS) for _ in range(4)]
     try:
         for round_number in range(5):
             metric = f"race{round_number}"
@@ -192,11 +194,22 @@ async def test_racing_rebuilds_install_once(redis_url: str, client: Redis) -> No
             await w.close()
 
 
+class SequencedWindow(RedisWindow):
+    """Keeps the sequence number window.lua gave each metric's last batch (its reply's second item)."""
+
+    sequences: dict[str, int]
+
+    async def _run(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
+        replies = await super()._run(commands)
+        self.sequences = {keys[0]: int(reply[1]) for (keys, _), reply in zip(commands, replies, strict=True)
+                          if int(reply[0]) == 1}
+        return replies
+
+
 async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: str) -> None:
-    """Two writers with their own connections race on one metric; Redis applies whole batches."""
+    """Two connections race on one metric; Redis applies whole batches, in the order it numbers them."""
     clients = [Redis.from_url(redis_url) for _ in range(2)]
-    writers = [RedisWindow(client, PARAMS) for client in clients]
-    await writers[0].rebuild("shared", [])
+    await RedisWindow(clients[0], PARAMS).rebuild("shared", [])
     rnd = random.Random(4)
     # Timestamps all over ten minutes: late and too-old points whichever order wins.
     batches = [
@@ -204,15 +217,16 @@ async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: s
         for _ in range(80)
     ]
     applied: list[tuple[int, int, list[Point], list[Score | None]]] = []
+    key = RedisWindow.keys("shared")[0]
 
-    async def write(number: int, writer: RedisWindow, mine: list[list[Point]]) -> None:
+    async def write(number: int, mine: list[list[Point]]) -> None:
+        writer = SequencedWindow(clients[number], PARAMS)
         for batch in mine:
-            assessment, sequences = await writer.score_sequenced(batch)
-            scores = assessment.scores
-            applied.append((sequences["shared"], number, batch, scores))
+            scores = await writer.score(batch)
+            applied.append((writer.sequences[key], number, batch, scores))
 
     try:
-        await asyncio.gather(*(write(i % 2, writers[i % 2], batches[i::4]) for i in range(4)))
+        await asyncio.gather(*(write(i % 2, batches[i::4]) for i in range(4)))
     finally:
         for client in clients:
             await client.aclose()
@@ -226,7 +240,8 @@ async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: s
         assert_all_match(scores, reference.score(batch), batch, PARAMS)
 
 
-async def test_a_client_passed_in_is_not_closed(redis_url: str) -> None:
+async def test_the_window_leaves_its_client_open(redis_url: str) -> None:
+    """The app's one client serves the window, the bus and the rest: the lifespan closes it."""
     client = Redis.from_url(redis_url)
     window = RedisWindow(client, PARAMS)
     await window.rebuild("x", [])
@@ -245,17 +260,18 @@ async def test_a_decoding_client_still_reads_binary_replies(redis_url: str) -> N
         await client.aclose()
 
 
-async def test_create_window_chooses_the_backend(redis_url: str) -> None:
-    memory = create_window("", PARAMS)
+async def test_create_window_chooses_the_backend(client: Redis) -> None:
+    memory = create_window(None, PARAMS)
     assert isinstance(memory, MemoryWindow)
-    shared = create_window(redis_url, PARAMS)
+    shared = create_window(client, PARAMS)
     assert isinstance(shared, RedisWindow)
-    await shared.close()
+    await shared.rebuild("chosen", [])
+    assert await client.exists(*RedisWindow.keys("chosen")) == 1  # the window lives in this server
 
 
 def test_the_redis_driver_is_imported_only_when_used() -> None:
     code = (
-        "import sys, chronoview.window as w; w.create_window(''); "
+        "import sys, chronoview.window as w; w.create_window(None); "
         "assert 'redis' not in sys.modules and 'chronoview.window.redis' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import StringConstraints
 
 from chronoview.api.ranges import TimeRangeDep, invalid
-from chronoview.config import METRIC_NAME
+from chronoview.config import MAX_METRICS
 from chronoview.csvexport import (
     CsvFormatter,
     CsvOptions,
@@ -22,12 +21,11 @@ from chronoview.csvexport import (
     parse_columns,
 )
 from chronoview.deps import StorageDep
+from chronoview.schemas import MetricName
 
 router = APIRouter(tags=["export"])
 log = logging.getLogger(__name__)
 
-MAX_METRICS = 50
-ExportMetric = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern)]
 
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {"schema": {"type": "string"}}},
@@ -41,7 +39,7 @@ _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 async def export_csv(
     storage: StorageDep,
     time_range: TimeRangeDep,
-    metric: Annotated[list[ExportMetric], Query(min_length=1, max_length=MAX_METRICS,
+    metric: Annotated[list[MetricName], Query(min_length=1, max_length=MAX_METRICS,
                                                 description="Metric name; repeat for several.")],
     preset: Annotated[Preset, Query(alias="format")] = "plain",
     tz: Annotated[str | None, Query(description="IANA zone for timestamps (default UTC)")] = None,

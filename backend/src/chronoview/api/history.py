@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chronoview.api.ranges import TimeRangeDep
-from chronoview.config import METRIC_NAME
 from chronoview.deps import StorageDep
+from chronoview.schemas import MetricName
 from chronoview.series import DEFAULT_MAX_POINTS, MAX_MAX_POINTS, MIN_MAX_POINTS, load_series
 
 router = APIRouter(tags=["history"])
@@ -45,7 +45,7 @@ class SeriesOut(BaseModel):
 async def series(
     storage: StorageDep,
     time_range: TimeRangeDep,
-    metric: Annotated[str, Path(pattern=METRIC_NAME.pattern)],
+    metric: Annotated[MetricName, Path()],
     max_points: Annotated[int, Query(ge=MIN_MAX_POINTS, le=MAX_MAX_POINTS)] = DEFAULT_MAX_POINTS,
 ) -> Response:
     """Points of the range (downsampled to about `max_points`, keeping spikes) and its alert points.

@@ -12,13 +12,13 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chronoview.api.auth import AdminDep
-from chronoview.config import METRIC_NAME
 from chronoview.deps import ServicesDep, StorageDep
+from chronoview.schemas import MetricName
 from chronoview.storage.base import MetricMeta
 
 router = APIRouter(tags=["metrics"])
 
-PathMetric = Annotated[str, Path(pattern=METRIC_NAME.pattern)]
+PathMetric = Annotated[MetricName, Path()]
 # Printable text only: a unit or label is drawn on axes and tooltips and written into exports.
 _Text = Annotated[str, StringConstraints(min_length=1, pattern=r"^[^\x00-\x1f\x7f]*$")]
 

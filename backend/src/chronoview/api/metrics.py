@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from chronoview.api.auth import check_token
 from chronoview.deps import SettingsDep, StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
+from chronoview.middleware import require_json
 from chronoview.points import Point, format_ts
 from chronoview.schemas import (
     AlertOut,
@@ -21,53 +22,21 @@ from chronoview.schemas import (
     MetricName,
     PointIn,
     ScoredPointOut,
+    json_request_body,
     parse_timestamp,
 )
-from chronoview.validation import InvalidPoint
+from chronoview.validation import MAX_ABS_VALUE, InvalidPoint, KnownNames
 
 router = APIRouter(tags=["metrics"])
 
+# The body of POST /metrics: what `_parse` accepts, and its documentation. `_parse` reads it faster
+# than the model would; tests/unit/test_parse.py proves it accepts and rejects exactly the same.
+PointsIn = PointIn | Annotated[list[PointIn], Field(min_length=1, max_length=MAX_BATCH_POINTS)]
+
 _point = TypeAdapter(PointIn)
-_metric_name = TypeAdapter(MetricName)
-# Names that passed pydantic's MetricName check, so a batch pays it once per metric, not per point.
-_KNOWN_NAMES: set[str] = set()
-_KNOWN_NAMES_MAX = 100_000
 _FIELDS = frozenset(("metric", "value", "ts"))
 _EXACT_INT = 2**53  # beyond it, float(int) is not the number that was sent
 
-_POINT_SCHEMA = PointIn.model_json_schema()
-_BODY_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        _POINT_SCHEMA,
-                        {"type": "array", "items": _POINT_SCHEMA,
-                         "minItems": 1, "maxItems": MAX_BATCH_POINTS},
-                    ]
-                }
-            }
-        },
-    }
-}
-
-
-def _known_name(name: object) -> str | None:
-    """`name` if it is a valid metric name, by pydantic's own check (once per name)."""
-    if type(name) is not str:
-        return None
-    if name in _KNOWN_NAMES:
-        return name
-    try:
-        _metric_name.validate_python(name)
-    except ValidationError:
-        return None
-    if len(_KNOWN_NAMES) >= _KNOWN_NAMES_MAX:
-        _KNOWN_NAMES.clear()
-    _KNOWN_NAMES.add(name)
-    return name
 
 
 def _number(value: object) -> float | None:
@@ -79,7 +48,7 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _plain_points(document: list[Any], now: float) -> list[Point] | None:
+def _plain_points(document: list[Any], now: float, known: KnownNames) -> list[Point] | None:
     """The points of an ordinary, valid batch, checked without building a model per point.
 
     Accepts only what PointIn accepts, to the same values; anything unusual (or wrong) gives None,
@@ -88,11 +57,12 @@ def _plain_points(document: list[Any], now: float) -> list[Point] | None:
     """
     out: list[Point] = []
     append = out.append
+    known_name = known.check
     for item in document:
         if type(item) is not dict or not item.keys() <= _FIELDS:
             return None
-        metric, value = _known_name(item.get("metric")), _number(item.get("value"))
-        if metric is None or value is None:
+        metric, value = known_name(item.get("metric")), _number(item.get("value"))
+        if metric is None or value is None or not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
             return None
         raw = item.get("ts")
         if raw is None:
@@ -107,7 +77,7 @@ def _plain_points(document: list[Any], now: float) -> list[Point] | None:
     return out
 
 
-def _point_by_point(document: list[Any], now: float) -> list[Point]:
+def _point_by_point(document: list[Any], now: float, known: KnownNames) -> list[Point]:
     """The points of a batch the fast check refused, stopping at the first invalid one.
 
     Judging the whole array at once named every bad point: 10,000 of them in a 5 MiB body cost a
@@ -116,7 +86,7 @@ def _point_by_point(document: list[Any], now: float) -> list[Point]:
     """
     out: list[Point] = []
     for index, item in enumerate(document):
-        plain = _plain_points([item], now)
+        plain = _plain_points([item], now, known)
         if plain is None:
             try:
                 model = _point.validate_python(item)
@@ -128,26 +98,26 @@ def _point_by_point(document: list[Any], now: float) -> list[Point]:
     return out
 
 
-def _parse(body: bytes) -> tuple[list[Point], bool]:
-    """Strict JSON (no NaN/Infinity tokens, no overflow to infinity), then the point schema."""
+def _parse(body: bytes, now: float, known: KnownNames) -> tuple[list[Point], bool]:
+    """Strict JSON (no NaN/Infinity tokens, no overflow to infinity), then `PointsIn`; a point
+    without `ts` is stamped `now`."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise HTTPException(422, f"body is not valid JSON: {exc}") from None
-    now = time.time()
     try:
         if isinstance(document, list):
             if not document:
                 raise HTTPException(422, "the array of points is empty")
             if len(document) > MAX_BATCH_POINTS:
                 raise HTTPException(413, f"at most {MAX_BATCH_POINTS} points per request")
-            fast = _plain_points(document, now)
+            fast = _plain_points(document, now, known)
             if fast is not None:
                 return fast, True
-            return _point_by_point(document, now), True
+            return _point_by_point(document, now, known), True
         if not isinstance(document, dict):
             raise HTTPException(422, "body must be a point object or an array of point objects")
-        fast = _plain_points([document], now)
+        fast = _plain_points([document], now, known)
         if fast is not None:
             return fast, False
         item = _point.validate_python(document)
@@ -159,7 +129,7 @@ def _parse(body: bytes) -> tuple[list[Point], bool]:
 @router.post(
     "/metrics",
     status_code=201,
-    openapi_extra=_BODY_SCHEMA,
+    openapi_extra=json_request_body(PointsIn),
     response_model=ScoredPointOut | BatchOut,
     responses={401: {}, 413: {}, 415: {}, 422: {}, 503: {}},
 )
@@ -169,10 +139,8 @@ async def post_metrics(request: Request) -> Response:
     # a tenth of a single-point request.
     services = services_of(request)
     check_token(request, services.settings.ingest_token)
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Content-Type must be application/json")
-    points, is_batch = _parse(await request.body())
+    require_json(request)
+    points, is_batch = _parse(await request.body(), time.time(), services.known_names)
     try:
         done = await services.pipeline.ingest(points)
     except InvalidPoint as exc:

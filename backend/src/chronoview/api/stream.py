@@ -10,6 +10,9 @@ A socket costs one task, its ASGI session, which only reads from the client: liv
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
 `chronoview.serving.protocol`), so a point reaches a thousand sockets without waking a thousand tasks. On a
 server that offers no sink, `AsgiSink` does the same job with a writer task per socket.
+
+`stream` is a plain endpoint, routed by the app's WebSocket table (main.WebSocketRoutes), not by a
+router: it is registered there and nowhere else.
 """
 
 from __future__ import annotations
@@ -22,13 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
 
 from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
-from chronoview.config import METRIC_NAME
+from chronoview.config import MAX_METRICS, is_metric_name
 from chronoview.deps import get_services
 from chronoview.points import to_datetime
 from chronoview.schemas import parse_timestamp
@@ -36,11 +39,9 @@ from chronoview.storage.base import ReplayCursor, Storage
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["stream"])
 STREAM_PATH = "/ws/stream"
 
 POLICY_VIOLATION = 1008
-MAX_METRICS = 50
 REPLAY_PAGE = 1000
 REPLAY_TURN = 50  # messages a replay sends before it lets other tasks run
 REPLAY_FAILED = Closing(1013, "replay unavailable; try again later")
@@ -106,11 +107,6 @@ async def stream(websocket: WebSocket) -> None:
                 log.warning("WebSocket writer ended with %r", error)
 
 
-# A plain Starlette route, without FastAPI's dependency injection: that keeps exit stacks and
-# solved-dependency state alive for as long as a socket is open, ~4.5 KiB each.
-router.add_websocket_route(STREAM_PATH, stream)
-
-
 def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamRequest:
     origin = websocket.headers.get("origin")
     if not origin_allowed(origin, websocket.headers.get("host"), allowed_origins):
@@ -130,7 +126,7 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     elif len(names) > MAX_METRICS:
         raise Refused(f"at most {MAX_METRICS} metrics per socket")
     for metric in names:
-        if metric != EVERY_METRIC and not METRIC_NAME.match(metric):
+        if metric != EVERY_METRIC and not is_metric_name(metric):
             raise Refused(f"invalid metric name: {metric[:60]!r}")
     if since is not None and (metrics is None or mode is not None):
         # No replay of every metric, nor of a sampled stream: such clients reload the catalog.

@@ -142,10 +142,6 @@ class Hub:
     def sockets(self) -> int:
         return len(self._all)
 
-    @property
-    def shutting_down(self) -> bool:
-        return self._shutdown is not None
-
     def _evict(self, sub: Subscription, closing: Closing) -> None:
         sub.close(closing)
         self.unsubscribe(sub)

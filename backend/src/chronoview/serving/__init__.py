@@ -3,10 +3,12 @@
 - `serve()` is what `chronoview serve` and `python -m chronoview` run: uvicorn with the options
   below, one process or N workers (N > 1 only with Redis: each process would otherwise keep its
   own windows, fan-out and simulator).
-- `protocol.StreamProtocol` subclasses uvicorn's private sans-I/O WebSocket protocol for the hub's
-  fast write path. It is used only with `TESTED_UVICORN`; any other uvicorn serves with its own
-  protocol, and the stream takes its portable path (`AsgiSink`), so an upgrade degrades speed,
-  never behaviour. tests/serving/test_seam.py fails when the pinned version moves.
+- `websocket_protocol()`: `protocol.StreamProtocol`, which subclasses uvicorn's private sans-I/O
+  WebSocket protocol for the hub's fast write path, with `TESTED_UVICORN`; with any other uvicorn,
+  uvicorn's own sans-I/O protocol, and the stream takes its portable path (`AsgiSink`), so an
+  upgrade degrades speed, never behaviour. tests/serving/test_seam.py fails when the pinned version
+  moves. `chronoview serve` uses it, and `uvicorn --factory chronoview.main:create_app --ws
+  chronoview.serving.ws:Protocol` (`ws.py`) names it.
 - `trust_proxies()` applies uvicorn's proxy-header middleware inside the app, with the app's own
   `FORWARDED_ALLOW_IPS`, so the real client is the same whoever started the server.
 - `configure_logging()`: ChronoView's log lines, also when `uvicorn --factory
@@ -28,11 +30,14 @@ import shutil
 import sys
 import tempfile
 from importlib.metadata import version
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from starlette.types import ASGIApp
 
 from chronoview.config import Settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 TESTED_UVICORN = "0.54.0"
 PING_SECONDS = 20.0
@@ -100,12 +105,18 @@ def stop_accepting(signal_handler: object) -> bool:
     return True
 
 
-def websocket_protocol() -> type | str:
-    """Our protocol on the uvicorn it was written against, uvicorn's own otherwise."""
-    if version("uvicorn") != TESTED_UVICORN:
+def websocket_protocol(installed: str | None = None) -> type[asyncio.Protocol]:
+    """Our protocol on the uvicorn it was written against, uvicorn's own (sans-I/O) otherwise.
+
+    `installed`: the uvicorn version to decide for (default: the one installed).
+    """
+    installed = version("uvicorn") if installed is None else installed
+    if installed != TESTED_UVICORN:
         log.warning("uvicorn %s is not the tested %s: WebSockets take the portable path",
-                    version("uvicorn"), TESTED_UVICORN)
-        return "websockets-sansio"
+                    installed, TESTED_UVICORN)
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+        return WebSocketsSansIOProtocol
     from chronoview.serving.protocol import StreamProtocol
 
     return StreamProtocol

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chronoview.points import Point
+from chronoview.validation import END_TS, MAX_ABS_VALUE, MIN_TS, TS_RANGE, timestamp_problem
 
 # Units per second of each `precision` value, per API version.
 PRECISION_V2 = {"ns": 1_000_000_000, "us": 1_000_000, "ms": 1_000, "s": 1}
@@ -33,8 +34,6 @@ PRECISION_V1 = {"n": 1_000_000_000, "u": 1_000_000, "ms": 1_000, "s": 1}
 MAX_NAME = 100
 _SHORT_PREFIX = 91  # + "-" + 8 hex digits = 100
 # SPEC §5 ranges, checked here so that the 400 names the line (in _number and _timestamp).
-_MAX_VALUE = 1e150
-_MAX_EPOCH = 253_402_300_799.0
 
 _INT64 = 2**63
 _UINT64 = 2**64
@@ -296,7 +295,7 @@ def _number(raw: str, key: str, number: int) -> float | None:
         raise LineError(number, f"field {key!r}: {raw[:40]!r} is not a 64-bit unsigned integer")
     if _FLOAT.fullmatch(raw):
         value = float(raw)
-        if -_MAX_VALUE <= value <= _MAX_VALUE:
+        if -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
             return value
         raise LineError(number, f"field {key!r}: {raw[:40]!r} is outside ±1e150")
     if raw in _BOOLEANS:
@@ -309,8 +308,8 @@ def _timestamp(stamp: str, per_second: int, number: int) -> float:
         raise LineError(number, f"timestamp {stamp[:40]!r} is not an integer")
     # int / int is correctly rounded, so a microsecond timestamp comes back as that microsecond.
     ts = int(stamp) / per_second
-    if not 0.0 <= ts <= _MAX_EPOCH:
-        raise LineError(number, "timestamp is outside 1970-01-01T00:00:00Z … 9999-12-31T23:59:59Z")
+    if not MIN_TS <= ts < END_TS or timestamp_problem(ts) is not None:  # as parse_timestamp
+        raise LineError(number, f"timestamp is outside {TS_RANGE}")
     return ts
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chronoview.window.base import Window, WindowParams
 from chronoview.window.memory import MemoryWindow
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 __all__ = ["MemoryWindow", "Window", "WindowParams", "create_window"]
 
 
-def create_window(redis_url: str, params: WindowParams | None = None) -> Window:
-    """The window for a deployment shape: Redis when `redis_url` is set, else this process."""
-    if not redis_url:
+def create_window(redis: Redis | None, params: WindowParams | None = None) -> Window:
+    """The window for a deployment shape: in Redis through the app's client when there is one, else
+    in this process."""
+    if redis is None:
         return MemoryWindow(params)
     from chronoview.window.redis import RedisWindow  # the driver is imported only when used
 
-    return RedisWindow(redis_url, params)
+    return RedisWindow(redis, params)

@@ -86,15 +86,13 @@ def _ttl_ms(params: WindowParams) -> str:
 
 
 class RedisWindow:
-    """Windows in Redis; every process that shares the server shares the windows."""
+    """Windows in Redis; every process that shares the server shares the windows.
 
-    def __init__(self, client_or_url: Redis | str, params: WindowParams | None = None) -> None:
-        if isinstance(client_or_url, str):
-            self._client: Redis = Redis.from_url(client_or_url)
-            self._owns_client = True
-        else:
-            self._client = client_or_url
-            self._owns_client = False
+    The client is the app's (one per process, closed by the lifespan), not the window's.
+    """
+
+    def __init__(self, client: Redis, params: WindowParams | None = None) -> None:
+        self._client = client
         self.params = params or WindowParams()
         self._heads: dict[WindowParams, tuple[str, ...]] = {}
 
@@ -121,15 +119,8 @@ class RedisWindow:
         return (await self.assess(points)).scores
 
     async def assess(self, points: Sequence[Point], params: ParamsOf | None = None) -> Assessment:
-        assessment, _ = await self.score_sequenced(points, params)
-        return assessment
-
-    async def score_sequenced(
-        self, points: Sequence[Point], params: ParamsOf | None = None
-    ) -> tuple[Assessment, dict[str, int]]:
-        """Like `assess`, with the sequence number Redis gave each metric's batch (its last call's)."""
         if not points:
-            return Assessment([], []), {}
+            return Assessment([], [])
         by_metric: dict[str, list[int]] = {}
         for i, point in enumerate(points):
             by_metric.setdefault(point.metric, []).append(i)
@@ -148,16 +139,14 @@ class RedisWindow:
 
         scores: list[Score | None] = [None] * len(points)
         changes: list[IncidentChange] = []
-        sequences: dict[str, int] = {}
         for (metric, indices), reply in zip(calls, replies, strict=True):
             if int(reply[0]) == 0:
                 continue  # no state: nothing applied, the caller rebuilds this metric
-            sequences[metric] = int(reply[1])
             for i, score in zip(indices, _decode(reply[2]), strict=True):
                 scores[i] = score
             if reply[3]:
                 changes += _changes(metric, reply[3])
-        return Assessment(scores, changes), sequences
+        return Assessment(scores, changes)
 
     async def rebuild(
         self, metric: str, history: Sequence[tuple[float, float]],
@@ -200,8 +189,7 @@ class RedisWindow:
             await pipe.execute()
 
     async def close(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        """Nothing to release: the client is closed by whoever made it."""
 
     async def _run(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
         """EVALSHA each (keys, args) in one round trip; load the script once if Redis lacks it."""
