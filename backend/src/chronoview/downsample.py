@@ -6,7 +6,7 @@ the global extremes are guaranteed, not just likely. Alert points are kept whate
 so every marked anomaly of the range is on the chart.
 
 `downsample` is the definition, pure and O(n). The storage computes the same thing inside the
-database (each bucket's extremes by an index range scan; see storage/history.py), so a long range never
+database (each bucket's extremes by an index range scan; see storage/series.py), so a long range never
 crosses into Python point by point, and then calls `downsample` on those few candidates.
 """
 
@@ -27,7 +27,7 @@ def bucket_edges(first: float, last: float, buckets: int) -> list[float]:
     """Lower edges of equal-width buckets from the first point to the last (in the last bucket).
 
     Rounded to the microsecond, the precision timestamps are stored with, so that the database
-    (see storage/history.py) and this module cut the series at exactly the same instants.
+    (see storage/series.py) and this module cut the series at exactly the same instants.
     """
     width = (last - first) / buckets
     return [round(first + width * b, 6) for b in range(buckets)]

@@ -77,10 +77,11 @@ def json_request_body(annotation: Any) -> dict[str, Any]:
 
     def inline(node: Any) -> Any:
         if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
+            ref = node.get("$ref", "")
+            here = {key: inline(value) for key, value in node.items() if key != "$ref"}
+            if ref.startswith("#/$defs/"):  # the field's own keys (its description) win over the type's
+                return {**inline(definitions[ref.removeprefix("#/$defs/")]), **here}
+            return here
         if isinstance(node, list):
             return [inline(value) for value in node]
         return node

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chronoview.points import format_ts
-from chronoview.storage.history import EXPORT_CHUNK_ROWS
+from chronoview.storage.bulk import PAGE_ROWS
 from tests.history.conftest import ingest
 
 BASE = 1_750_000_000.0
@@ -57,7 +57,7 @@ def test_several_metrics_interleave_by_time(client: TestClient) -> None:
 
 
 def test_many_rows_cross_chunks_in_order_without_loss(client: TestClient) -> None:
-    n = 2 * EXPORT_CHUNK_ROWS + 345
+    n = 2 * PAGE_ROWS + 345
     # Three points share each timestamp, so chunk boundaries fall inside runs of equal ts.
     ingest(client, [{"metric": "bulk", "ts": BASE + i // 3, "value": float(i)} for i in range(n)])
     text = client.get("/export/csv", params={"metric": "bulk", "from": BASE, "to": BASE + n}).text

@@ -1,6 +1,7 @@
-"""The storage writes export CSV inside the database (PostgreSQL COPY, SQLite text functions):
-byte for byte what `CsvFormatter`, the definition, makes of the same rows, for every preset,
-zone and extra column, on floats where PostgreSQL's own text differs from Python's repr."""
+"""Both export encoders write CSV inside the database (export/postgres.py: a COPY; export/sqlite.py:
+SQLite text functions and `str.format`): byte for byte what the reference formatter (csvref.py,
+cells.py's rules through the csv module) makes of the same rows, for every preset, zone and extra
+column, on floats where PostgreSQL's own text differs from Python's repr."""
 
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ from itertools import product
 import asyncpg
 import pytest
 
-from chronoview.csvexport import EXTRA_COLUMNS, PRESETS, CsvFormatter, CsvOptions
+from chronoview.export.cells import EXTRA_COLUMNS, PRESETS, CsvOptions
+from chronoview.export.stream import csv_lines
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
-from chronoview.storage.base import ExportRow
-from chronoview.storage.history import EXPORT_CHUNK_ROWS
+from chronoview.storage.bulk import PAGE_ROWS
 from chronoview.storage.sql import SqlStorage
+from tests.history.csvref import CsvFormatter, ExportRow
 from tests.services import PgBouncer, unavailable
 
 BASE = 1_743_296_400.0  # 2025-03-30T01:00:00Z: Madrid moves to summer time in this hour
 
-# Where float8 text and repr part ways (see storage/history.py), and their neighbours.
+# Where float8 text and repr part ways (see export/postgres.py), and their neighbours.
 AWKWARD = [
     0.0, 1.0, 100.0, -3.0, 0.1, -2.5, 1 / 3, 1e-4, 1e-5, 123456.789, 99999999999999.99, 1e14,
     999999999999999.9, 1e15, -1.5e15, 1234567890123456.8, 4503599627370497.0, 2.0 ** 53,
@@ -63,7 +65,7 @@ def _points(n: int) -> list[ScoredPoint]:
 
 
 async def _check_every_option(url: str, pooler: str = "") -> None:
-    scored = _points(EXPORT_CHUNK_ROWS + 500)  # SQLite pages: across a page boundary
+    scored = _points(PAGE_ROWS + 500)  # SQLite pages: across a page boundary
     # By ts, then by insertion (the id order the export breaks ties with).
     ordered = sorted(scored, key=lambda p: to_datetime(p.point.ts))
     rows: list[ExportRow] = [
@@ -77,15 +79,15 @@ async def _check_every_option(url: str, pooler: str = "") -> None:
         for preset, zone, columns in product(
                 PRESETS, (None, "Europe/Madrid", "Asia/Kolkata"), ((), EXTRA_COLUMNS, ("n", "alert"))):
             options = CsvOptions(preset, zone, columns)
-            got = b"".join([chunk async for chunk in storage.export_csv(
-                ["cpu.load", "host-1:mem"], start, end, options)])
+            got = b"".join([chunk async for chunk in csv_lines(
+                storage, ["cpu.load", "host-1:mem"], start, end, options)])
             want = CsvFormatter(options).rows(rows)
             if got != want:
                 pairs = zip(got.split(b"\r\n"), want.split(b"\r\n"), strict=False)
                 first = next((g, w) for g, w in pairs if g != w)
                 raise AssertionError(f"{options}: first differing line {first}")
-        one = b"".join([chunk async for chunk in storage.export_csv(
-            ["host-1:mem"], start, end, CsvOptions())])
+        one = b"".join([chunk async for chunk in csv_lines(
+            storage, ["host-1:mem"], start, end, CsvOptions())])
         assert one == CsvFormatter(CsvOptions()).rows([r for r in rows if r[0] == "host-1:mem"])
     finally:
         await storage.close()

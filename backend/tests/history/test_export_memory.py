@@ -14,7 +14,8 @@ import httpx
 import psutil
 import pytest
 
-from chronoview.csvexport import CsvOptions
+from chronoview.export.cells import CsvOptions
+from chronoview.export.stream import csv_lines
 from chronoview.storage.sql import SqlStorage
 from tests.server import running_server
 
@@ -135,7 +136,7 @@ async def _copy_waits_on_a_slow_reader(url: str) -> None:
     storage = SqlStorage(url)
     admin = await asyncpg.connect(_plain(url), timeout=10)
     try:
-        lines = storage.export_csv(["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
+        lines = csv_lines(storage, ["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
         rows = (await anext(lines)).count(b"\n")
         await asyncio.sleep(1.5)  # a reader that stalls: the COPY must stall too, not fill our memory
         waiting = await admin.fetchval(
@@ -145,7 +146,7 @@ async def _copy_waits_on_a_slow_reader(url: str) -> None:
         async for chunk in lines:
             rows += chunk.count(b"\n")
         assert rows == ROWS
-        lines = storage.export_csv(["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
+        lines = csv_lines(storage, ["big"], BASE.timestamp(), BASE.timestamp() + 10 ** 6, CsvOptions())
         await anext(lines)
         await lines.aclose()  # a reader that leaves: the COPY ends and the connection is clean
         assert await admin.fetchval(

@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from chronoview.csvexport import CsvFormatter, CsvOptions
+from chronoview.export.cells import CsvOptions
 from tests.history.conftest import ingest
+from tests.history.csvref import CsvFormatter
 from tests.services import unavailable
 
 pytestmark = pytest.mark.slow

@@ -1,10 +1,7 @@
-"""CSV export: GET /export/csv (SPEC §5), streamed from the database chunk by chunk."""
+"""CSV export: GET /export/csv (SPEC §5), streamed from the database chunk by chunk (see export/)."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,19 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from chronoview.api.ranges import TimeRangeDep, invalid
 from chronoview.config import MAX_METRICS
-from chronoview.csvexport import (
-    CsvFormatter,
-    CsvOptions,
-    Preset,
-    export_filename,
-    load_zone,
-    parse_columns,
-)
 from chronoview.deps import StorageDep
+from chronoview.export.cells import Preset
+from chronoview.export.filenames import export_filename
+from chronoview.export.stream import InvalidOption, csv_body, csv_options
 from chronoview.schemas import MetricName
 
 router = APIRouter(tags=["export"])
-log = logging.getLogger(__name__)
 
 
 _CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -47,41 +38,15 @@ async def export_csv(
 ) -> StreamingResponse:
     """The points of the metrics in the range by ascending time, as CSV for spreadsheets."""
     metrics = list(dict.fromkeys(metric))
-    if tz:
-        try:
-            load_zone(tz)
-        except ValueError as exc:
-            raise invalid("tz", str(exc)) from None
     try:
-        extra = parse_columns(columns)
-    except ValueError as exc:
-        raise invalid("columns", str(exc)) from None
-    options = CsvOptions(preset, tz or None, extra)
-    lines = storage.export_csv(metrics, time_range.start, time_range.end, options)
-    # The first chunk is read before answering, so a database that is down gets a proper 503.
-    first = await anext(lines, None)
+        options = csv_options(preset, tz, columns)
+    except InvalidOption as exc:
+        raise invalid(exc.field, str(exc)) from None
     return StreamingResponse(
-        _stream(CsvFormatter(options).header(), first, lines),
+        await csv_body(storage, metrics, time_range.start, time_range.end, options),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{export_filename(metrics, time_range, preset)}"',
             "Cache-Control": "no-store",
         },
     )
-
-
-async def _stream(
-    header: bytes, first: bytes | None, lines: AsyncGenerator[bytes, None]
-) -> AsyncIterator[bytes]:
-    async with contextlib.aclosing(lines):
-        yield header
-        if first is None:
-            return
-        yield first
-        try:
-            async for chunk in lines:
-                yield chunk
-        except Exception:
-            # Headers are gone already: the client sees a cut-off transfer, not a short file.
-            log.exception("CSV export failed midway")
-            raise

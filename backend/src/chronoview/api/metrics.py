@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 
 from chronoview.api.auth import check_token
-from chronoview.deps import SettingsDep, StorageDep, services_of
+from chronoview.deps import StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.middleware import require_json
 from chronoview.points import Point, format_ts
@@ -169,7 +169,6 @@ async def catalog(storage: StorageDep) -> list[CatalogOut]:
 @router.get("/alerts", response_model=list[AlertOut])
 async def alert_history(
     storage: StorageDep,
-    settings: SettingsDep,
     metric: MetricName | None = None,
     hours: Annotated[float, Query(gt=0, le=24 * 36500, allow_inf_nan=False)] = 24.0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,

@@ -12,14 +12,15 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WithJsonSchema
 
 from chronoview.api.auth import check_token
 from chronoview.api.ranges import invalid
-from chronoview.config import METRIC_NAME, Settings
+from chronoview.config import Settings
 from chronoview.deps import SettingsDep, StorageDep, services_of
-from chronoview.middleware import read_body
+from chronoview.middleware import read_body, require_json
 from chronoview.points import format_ts
+from chronoview.schemas import MetricName, json_request_body
 from chronoview.series import load_series
 from chronoview.storage.base import SnapshotRecord, Storage
 from chronoview.timerange import RangeError, TimeRange, parse_instant
@@ -35,56 +36,51 @@ MAX_STATE_DEPTH = 32
 MAX_EXPIRES_IN = 10 * 366 * 86_400  # ten years; "never" is leaving expires_in out
 MAX_FROZEN_METRICS = 8
 MAX_FROZEN_HOURS = 24 * 36500  # the largest RETENTION_DAYS; a longer range is cut to the retention
-_FIELDS = {"state", "include_data", "expires_in"}
-_METRIC = {"type": "string", "pattern": METRIC_NAME.pattern}
-_HOURS = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FROZEN_HOURS}
+Hours = Annotated[float, Field(gt=0, le=MAX_FROZEN_HOURS)]
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
-_BODY_SCHEMA: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {
-            "type": "object",
-            "required": ["state"],
-            "additionalProperties": False,
-            "properties": {
-                "state": {
-                    "type": "object",
-                    "description": "Dashboard state, at most 64 KiB of JSON, nesting ≤ 32; unknown "
-                                   "keys are kept.",
-                    "properties": {
-                        "selectedMetric": {"anyOf": [_METRIC, {"type": "null"}]},
-                        "selectedMetrics": {"anyOf": [
-                            {"type": "array", "maxItems": MAX_FROZEN_METRICS, "items": _METRIC},
-                            {"type": "null"},
-                        ]},
-                        "timeRangeHours": {"anyOf": [_HOURS, {"type": "null"}]},
-                        "from": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
-                                 "description": "Start of the window shown (with `to`): what "
-                                 "include_data freezes, instead of the last timeRangeHours."},
-                        "to": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
-                        "layout": {},
-                    },
-                },
-                "include_data": {"type": "boolean", "default": False,
-                                 "description": "Freeze the series and alerts of the state's "
-                                 "metrics (selectedMetric / selectedMetrics) and range "
-                                 "(timeRangeHours) into the snapshot (at most 1 MiB; needs "
-                                 "the INGEST_TOKEN bearer token when one is set)."},
-                "expires_in": {"anyOf": [
-                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXPIRES_IN},
-                    {"type": "null"},
-                ], "description": "Seconds until the snapshot expires (default: never, or SNAPSHOT_TTL_DAYS "
-                   "with include_data)."},
-            },
-            # Freezing data needs to know what the sharer was looking at.
-            "if": {"required": ["include_data"], "properties": {"include_data": {"const": True}}},
-            "then": {"properties": {"state": {
-                "required": ["selectedMetric", "timeRangeHours"],
-                "properties": {"selectedMetric": _METRIC, "timeRangeHours": _HOURS},
-            }}},
-        }}},
-    }
-}
+
+class SnapshotState(BaseModel):
+    """The keys of a dashboard state that the server reads, each checked when present; any other
+    key is kept as sent. At most 64 KiB of JSON, nesting ≤ 32 (checked beside the model)."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    # The dashboard's own key names.
+    selectedMetric: MetricName | None = None
+    selectedMetrics: Annotated[list[MetricName], Field(max_length=MAX_FROZEN_METRICS)] | None = None
+    timeRangeHours: Hours | None = None
+    start: Moment | None = Field(None, alias="from", description=(
+        "Start of the window shown (with `to`): what include_data freezes, instead of the last "
+        "timeRangeHours."))
+    end: Moment | None = Field(None, alias="to")
+    layout: Any = None
+
+
+def _required_when_freezing(schema: dict[str, Any]) -> None:
+    """JSON Schema's `if`/`then` for what `_freeze` needs: a metric and a range."""
+    schema["if"] = {"required": ["include_data"], "properties": {"include_data": {"const": True}}}
+    schema["then"] = {"properties": {"state": {
+        "required": ["selectedMetric", "timeRangeHours"],
+        "properties": {"selectedMetric": TypeAdapter(MetricName).json_schema(),
+                       "timeRangeHours": TypeAdapter(Hours).json_schema()},
+    }}}
+
+
+class SnapshotIn(BaseModel):
+    """The body of POST /snapshots: the one definition of its OpenAPI schema and of its parsing."""
+
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra=_required_when_freezing)
+
+    state: SnapshotState = Field(description="Dashboard state, at most 64 KiB of JSON, nesting ≤ 32; "
+                                 "unknown keys are kept.")
+    include_data: bool = Field(False, description=(
+        "Freeze the series and alerts of the state's metrics (selectedMetric / selectedMetrics) and "
+        "range (timeRangeHours) into the snapshot (at most 1 MiB; needs the INGEST_TOKEN bearer "
+        "token when one is set)."))
+    expires_in: Annotated[float, Field(gt=0, le=MAX_EXPIRES_IN)] | None = Field(None, description=(
+        "Seconds until the snapshot expires (default: never, or SNAPSHOT_TTL_DAYS with include_data)."))
 
 
 class SnapshotCreated(BaseModel):
@@ -124,69 +120,36 @@ def _check_shape(state: dict[str, Any]) -> None:
                 stack.append((child, depth + 1))
 
 
-def _parse(body: bytes) -> tuple[dict[str, Any], bool, float | None]:
+def _parse(body: bytes) -> tuple[dict[str, Any], SnapshotIn]:
+    """The state as sent (unknown keys kept, numbers as written) and the body read by the model."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise HTTPException(422, f"body is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise HTTPException(422, 'body must be an object like {"state": {...}}')
-    for field in document:
-        if field not in _FIELDS:
-            raise invalid(str(field)[:40], "unknown field; expected state, include_data, expires_in",
-                          "body")
-    state = document.get("state")
-    if not isinstance(state, dict):
-        raise invalid("state", "state is required and must be a JSON object", "body")
+    try:
+        snapshot = SnapshotIn.model_validate(document)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise invalid(str(error["loc"][0])[:40], f"{where[:80]}: {error['msg']}", "body") from None
+    state: dict[str, Any] = document["state"]
     _check_shape(state)
     if len(orjson.dumps(state)) > MAX_STATE_BYTES:
         raise HTTPException(413, f"state is over {MAX_STATE_BYTES} bytes of JSON")
-    _known_keys(state)
-    _window(state)
-    include_data = document.get("include_data", False)
-    if not isinstance(include_data, bool):
-        raise invalid("include_data", "include_data must be true or false", "body")
-    expires_in = document.get("expires_in")
-    if expires_in is not None and (
-        isinstance(expires_in, bool) or not isinstance(expires_in, int | float)
-        or not math.isfinite(expires_in) or not 0 < expires_in <= MAX_EXPIRES_IN
-    ):
-        raise invalid("expires_in", f"expires_in must be seconds, > 0 and ≤ {MAX_EXPIRES_IN}", "body")
-    return state, include_data, None if expires_in is None else float(expires_in)
+    _window(snapshot.state)
+    return state, snapshot
 
 
-def _is_metric(value: Any) -> bool:
-    return isinstance(value, str) and METRIC_NAME.match(value) is not None
-
-
-def _known_keys(state: dict[str, Any]) -> tuple[list[str], float | None]:
-    """The keys of the seed's state that the server reads: (metrics, hours), checked when present."""
-    metric = state.get("selectedMetric")
-    if metric is not None and not _is_metric(metric):
-        raise invalid("state", "state.selectedMetric must be a metric name (or null)", "body")
-    extra = state.get("selectedMetrics")
-    if extra is not None and not (isinstance(extra, list) and len(extra) <= MAX_FROZEN_METRICS
-                                  and all(_is_metric(m) for m in extra)):
-        raise invalid("state", f"state.selectedMetrics must be a list of at most {MAX_FROZEN_METRICS} "
-                      "metric names (or null)", "body")
-    hours = state.get("timeRangeHours")
-    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int | float)
-                              or not math.isfinite(hours) or not 0 < hours <= MAX_FROZEN_HOURS):
-        raise invalid("state", "state.timeRangeHours must be a positive number of hours (or null)",
-                      "body")
-    names = ([metric] if metric is not None else []) + (extra or [])
-    return list(dict.fromkeys(names)), None if hours is None else float(hours)
-
-
-def _window(state: dict[str, Any]) -> tuple[float, float] | None:
+def _window(state: SnapshotState) -> tuple[float, float] | None:
     """The absolute window of `state.from`/`state.to` (both or neither), checked."""
-    start, end = state.get("from"), state.get("to")
-    if start is None and end is None:
+    if state.start is None and state.end is None:
         return None
     try:
-        if not isinstance(start, str) or not isinstance(end, str):
+        if state.start is None or state.end is None:
             raise RangeError("state", "state.from and state.to go together, as RFC 3339 texts")
-        window = parse_instant("state", start), parse_instant("state", end)
+        window = parse_instant("state", state.start), parse_instant("state", state.end)
     except RangeError as exc:
         raise invalid("state", f"state.from/state.to: {exc}", "body") from None
     if window[0] >= window[1]:
@@ -196,13 +159,13 @@ def _window(state: dict[str, Any]) -> tuple[float, float] | None:
     return window
 
 
-async def _freeze(
-    storage: Storage, settings: Settings, state: dict[str, Any], now: float
-) -> dict[str, Any]:
+async def _freeze(storage: Storage, settings: Settings, state: SnapshotState, now: float) -> dict[str, Any]:
     """The series and alerts the sharer sees, as GET /metrics/{m}/series would answer: the
     absolute window `state.from`/`state.to` when given (so the snapshot's CSV export of that
     window has exactly these rows), else the last timeRangeHours up to now."""
-    metrics, hours = _known_keys(state)
+    named = [state.selectedMetric] if state.selectedMetric is not None else []
+    named += state.selectedMetrics or []
+    metrics, hours = list(dict.fromkeys(named)), state.timeRangeHours
     window = _window(state)
     if window is not None and metrics:
         time_range = TimeRange(window[0], window[1], None)
@@ -222,7 +185,8 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 
 @router.post(
-    "/snapshots", status_code=201, response_model=SnapshotCreated, openapi_extra=_BODY_SCHEMA,
+    "/snapshots", status_code=201, response_model=SnapshotCreated,
+    openapi_extra=json_request_body(SnapshotIn),
     responses={401: {}, 413: {}, 415: {}, 422: {}, 429: {}, 503: {}},
 )
 async def create_snapshot(request: Request, storage: StorageDep, settings: SettingsDep) -> Response:
@@ -235,17 +199,16 @@ async def create_snapshot(request: Request, storage: StorageDep, settings: Setti
     if wait > 0:
         raise HTTPException(429, "too many snapshots; try again later",
                             headers={"Retry-After": str(math.ceil(wait))})
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise HTTPException(415, "Content-Type must be application/json")
-    state, include_data, expires_in = _parse(await read_body(request, MAX_BODY_BYTES))
+    require_json(request)
+    state, snapshot = _parse(await read_body(request, MAX_BODY_BYTES))
+    expires_in = snapshot.expires_in
     now = time.time()
     data = None
-    if include_data:
+    if snapshot.include_data:
         # Frozen data is what makes snapshots grow storage: with INGEST_TOKEN set, only clients that
         # may write points may freeze them; it expires after SNAPSHOT_TTL_DAYS unless told otherwise.
         check_token(request, settings.ingest_token)
-        data = await _freeze(storage, settings, state, now)
+        data = await _freeze(storage, settings, snapshot.state, now)
         if len(orjson.dumps(data)) > MAX_FROZEN_BYTES:
             raise HTTPException(413, f"the frozen data would be over {MAX_FROZEN_BYTES} bytes; "
                                 "choose fewer metrics or save without include_data")

@@ -24,7 +24,7 @@ from chronoview.notify.retry import Decision
 from chronoview.notify.store import ChannelRecord, Database, channel_record, glob_matches, silence_record
 from chronoview.points import to_datetime
 from chronoview.storage.base import SnapshotRecord
-from chronoview.storage.sql import to_epoch
+from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import channels, deliveries, notify_events, silences, snapshots
 
 LEASE_SECONDS = 30.0  # well over the 10 s send timeout

@@ -15,7 +15,7 @@ from chronoview.notify.events import IncidentEvent
 from chronoview.notify.outbox import enqueue
 from chronoview.notify.store import Database
 from chronoview.points import format_ts, to_datetime
-from chronoview.storage.sql import to_epoch
+from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import incidents, notify_events, points
 
 _REMINDER_LOCK = 0x43_56_52_4D  # any constant: one reminder pass at a time across processes

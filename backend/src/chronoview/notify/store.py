@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chronoview.points import format_ts, to_datetime
 from chronoview.storage.base import StorageUnavailable
-from chronoview.storage.sql import to_epoch
+from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import channels, deliveries, silences
 
 

@@ -1,4 +1,4 @@
-"""Alert rules and incidents in SQL (SPEC §10): a mixin of SqlStorage, like history.py.
+"""Alert rules and incidents in SQL (SPEC §10): a mixin of SqlStorage, like series.py.
 
 Incident changes are upserts keyed by the incident's id and written in the transaction of the
 points (or resolver pass) that caused them. Writes of one incident can commit out of order (several
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -23,27 +22,17 @@ from chronoview.alerting.incidents import Incident, IncidentChange
 from chronoview.alerting.rules import Rule
 from chronoview.points import ScoredPoint, to_datetime
 from chronoview.storage.base import RuleConflict, StorageUnavailable
+from chronoview.storage.host import SqlHost
+from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import alert_rules, incidents
-
-
-class _Sql(Protocol):
-    dialect: str
-
-    def connect(self, write: bool = False) -> AbstractAsyncContextManager[AsyncConnection]: ...
-
-
-def _epoch(moment: Any) -> float:
-    from chronoview.storage.sql import to_epoch  # sql.py imports this module
-
-    return to_epoch(moment)
 
 
 def _incident(row: sa.Row[Any]) -> Incident:
     m = row._mapping
     return Incident(
-        str(m["id"]), m["metric"], _epoch(m["started_at"]), _epoch(m["last_alert_at"]),
+        str(m["id"]), m["metric"], to_epoch(m["started_at"]), to_epoch(m["last_alert_at"]),
         m["peak_value"], m["peak_zscore"], m["alert_points"],
-        None if m["resolved_at"] is None else _epoch(m["resolved_at"]), dict(m["rule"] or {}),
+        None if m["resolved_at"] is None else to_epoch(m["resolved_at"]), dict(m["rule"] or {}),
     )
 
 
@@ -55,7 +44,7 @@ def _rule(row: sa.Row[Any]) -> Rule:
         resolve_after_seconds=m["resolve_after_seconds"],
         repeat_interval_seconds=m["repeat_interval_seconds"], enabled=bool(m["enabled"]),
         notify=None if m["notify"] is None else list(m["notify"]),
-        created_at=_epoch(m["created_at"]), updated_at=_epoch(m["updated_at"]),
+        created_at=to_epoch(m["created_at"]), updated_at=to_epoch(m["updated_at"]),
     )
 
 
@@ -101,11 +90,11 @@ async def store_incident_changes(
 
 
 class AlertingQueries:
-    async def write_incidents(self: _Sql, changes: Sequence[IncidentChange]) -> None:
+    async def write_incidents(self: SqlHost, changes: Sequence[IncidentChange]) -> None:
         async with self.connect(write=True) as conn:
             await store_incident_changes(conn, self.dialect, changes)
 
-    async def open_incident(self: _Sql, metric: str) -> Incident | None:
+    async def open_incident(self: SqlHost, metric: str) -> Incident | None:
         async with self.connect() as conn:
             row = (await conn.execute(
                 sa.select(incidents).where(incidents.c.metric == metric, incidents.c.resolved_at.is_(None))
@@ -113,13 +102,13 @@ class AlertingQueries:
             )).first()
         return None if row is None else _incident(row)
 
-    async def open_incidents(self: _Sql) -> list[Incident]:
+    async def open_incidents(self: SqlHost) -> list[Incident]:
         async with self.connect() as conn:
             result = await conn.execute(sa.select(incidents).where(incidents.c.resolved_at.is_(None)))
             return [_incident(row) for row in result]
 
     async def incidents(
-        self: _Sql, state: str | None, metric: str | None, since: float, limit: int
+        self: SqlHost, state: str | None, metric: str | None, since: float, limit: int
     ) -> list[Incident]:
         """Incidents that started at or after `since`, or are still open, newest first."""
         query = sa.select(incidents)
@@ -137,12 +126,12 @@ class AlertingQueries:
                 query.order_by(incidents.c.started_at.desc(), incidents.c.id).limit(limit))
             return [_incident(row) for row in result]
 
-    async def incident(self: _Sql, incident_id: UUID) -> Incident | None:
+    async def incident(self: SqlHost, incident_id: UUID) -> Incident | None:
         async with self.connect() as conn:
             row = (await conn.execute(sa.select(incidents).where(incidents.c.id == incident_id))).first()
         return None if row is None else _incident(row)
 
-    async def purge_incidents(self: _Sql, before: float, limit: int) -> int:
+    async def purge_incidents(self: SqlHost, before: float, limit: int) -> int:
         """Delete up to `limit` incidents resolved before `before` (open ones always stay)."""
         doomed = (sa.select(incidents.c.id)
                   .where(incidents.c.resolved_at < to_datetime(before)).limit(limit))
@@ -151,17 +140,17 @@ class AlertingQueries:
                 incidents.delete().where(incidents.c.id.in_(doomed.scalar_subquery())))
         return int(result.rowcount)
 
-    async def alert_rules(self: _Sql) -> list[Rule]:
+    async def alert_rules(self: SqlHost) -> list[Rule]:
         async with self.connect() as conn:
             result = await conn.execute(sa.select(alert_rules).order_by(alert_rules.c.id))
             return [_rule(row) for row in result]
 
-    async def alert_rule(self: _Sql, rule_id: int) -> Rule | None:
+    async def alert_rule(self: SqlHost, rule_id: int) -> Rule | None:
         async with self.connect() as conn:
             row = (await conn.execute(sa.select(alert_rules).where(alert_rules.c.id == rule_id))).first()
         return None if row is None else _rule(row)
 
-    async def create_alert_rule(self: _Sql, fields: dict[str, Any]) -> Rule:
+    async def create_alert_rule(self: SqlHost, fields: dict[str, Any]) -> Rule:
         """Raises RuleConflict when a rule with the same `match` exists."""
         now = to_datetime(time.time())
         values = {name: fields.get(name) for name in _RULE_FIELDS} | {"created_at": now, "updated_at": now}
@@ -175,7 +164,7 @@ class AlertingQueries:
             raise
         return _rule(row)
 
-    async def update_alert_rule(self: _Sql, rule_id: int, fields: dict[str, Any]) -> Rule | None:
+    async def update_alert_rule(self: SqlHost, rule_id: int, fields: dict[str, Any]) -> Rule | None:
         values = {name: fields.get(name) for name in _RULE_FIELDS} | {"updated_at": to_datetime(time.time())}
         try:
             async with self.connect(write=True) as conn:
@@ -189,7 +178,7 @@ class AlertingQueries:
             raise
         return None if row is None else _rule(row)
 
-    async def delete_alert_rule(self: _Sql, rule_id: int) -> bool:
+    async def delete_alert_rule(self: SqlHost, rule_id: int) -> bool:
         async with self.connect(write=True) as conn:
             result = await conn.execute(alert_rules.delete().where(alert_rules.c.id == rule_id))
         return bool(result.rowcount)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -10,10 +10,9 @@ from uuid import UUID
 
 from chronoview.points import ScoredPoint
 
-if TYPE_CHECKING:  # csvexport imports ExportRow from here; alerting imports Storage
+if TYPE_CHECKING:  # alerting imports Storage
     from chronoview.alerting.incidents import Incident, IncidentChange
     from chronoview.alerting.rules import Rule
-    from chronoview.csvexport import CsvOptions
 
 
 class StorageUnavailable(Exception):
@@ -56,10 +55,6 @@ class SeriesColumns:
     downsampled: bool
 
 
-# metric, ts (UTC), value, zscore, alert, mean, std, n: one row of a CSV export.
-ExportRow = tuple[str, datetime, float, float | None, bool, float | None, float | None, int]
-
-
 @dataclass(frozen=True, slots=True)
 class ReplayCursor:
     """Where a replay stands: the unique key of the last point sent, (ts as stored, row id).
@@ -90,6 +85,8 @@ class SnapshotRecord:
 
 
 class Storage(Protocol):
+    dialect: str  # "postgresql" or "sqlite": which bulk read (and CSV encoder) applies
+
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (safe with several processes starting)."""
         ...
@@ -174,11 +171,19 @@ class Storage(Protocol):
         `max_points` as `chronoview.downsample.downsample` does (extremes and alerts kept)."""
         ...
 
-    def export_csv(
-        self, metrics: Sequence[str], start: float, end: float, options: CsvOptions
+    def copy_points(
+        self, query: str, args: Sequence[Any], delimiter: str, settings: Mapping[str, str]
     ) -> AsyncGenerator[bytes, None]:
-        """The CSV lines (no header) of the metrics' points in [start, end] by ascending ts, in
-        chunks, memory flat in rows: byte for byte what `CsvFormatter.rows` makes of them."""
+        """PostgreSQL only: the CSV of `COPY (query) TO STDOUT` with these positional arguments, as
+        the server writes it, in chunks, memory bounded, under `settings` local to its transaction."""
+        ...
+
+    def point_pages(
+        self, metrics: Sequence[str], start: float, end: float, cells: Sequence[str],
+        page_rows: int = ...,
+    ) -> AsyncGenerator[list[tuple[Any, ...]], None]:
+        """SQLite only: rows of the SQL expressions `cells` plus (ts as stored, id) of the metrics'
+        points in [start, end], in (ts, id) order, a page of `page_rows` at a time."""
         ...
 
     async def create_snapshot(self, record: SnapshotRecord) -> None: ...

@@ -1,11 +1,14 @@
-"""SQL storage for SQLite and PostgreSQL through SQLAlchemy Core."""
+"""SQL storage for SQLite and PostgreSQL through SQLAlchemy Core: connections, migrations, writes.
+
+The reads live beside it as mixins of `SqlStorage`, one module per concern: series.py (charts),
+bulk.py (export), snapshots.py, retention.py, alerting.py (rules and incidents).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,12 @@ from chronoview.alerting.incidents import IncidentChange
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
 from chronoview.storage.alerting import AlertingQueries, store_incident_changes
 from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, StorageUnavailable
+from chronoview.storage.bulk import BulkReads
 from chronoview.storage.engine import create_engine
-from chronoview.storage.history import HistoryQueries
+from chronoview.storage.retention import RetentionQueries
+from chronoview.storage.series import SeriesQueries
+from chronoview.storage.snapshots import SnapshotQueries
+from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import alerts, incidents, metrics, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,13 +38,6 @@ _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across pr
 # Driver errors after which a connection is gone (the engine does not pre-ping: see engine.py).
 _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
                     asyncpg.exceptions.OperatorInterventionError, OSError)
-
-
-def to_epoch(moment: datetime) -> float:
-    """SQLite gives naive datetimes back; everything stored is UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 _PG_WRITE = """
@@ -85,7 +85,7 @@ def _scored(row: sa.Row[Any]) -> ScoredPoint:
     )
 
 
-class SqlStorage(HistoryQueries, AlertingQueries):
+class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, AlertingQueries):
     """The one Storage implementation: the dialect decides the few statements that differ."""
 
     def __init__(self, url: str, pooler: str = "") -> None:

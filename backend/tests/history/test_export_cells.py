@@ -8,16 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chronoview.csvexport import (
-    CsvFormatter,
-    CsvOptions,
-    export_filename,
-    load_zone,
-    neutralise,
-    parse_columns,
-)
-from chronoview.storage.base import ExportRow
+from chronoview.export.cells import CsvOptions, load_zone, neutralise, parse_columns
+from chronoview.export.filenames import export_filename
 from chronoview.timerange import TimeRange
+from tests.history.csvref import CsvFormatter, ExportRow
 
 T = datetime(2025, 9, 27, 2, 33, 11, 250_000, tzinfo=UTC)
 ROWS: list[ExportRow] = [
