@@ -16,8 +16,9 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 
 from chronoview import serving
 from chronoview.config import Settings
+from tests.server import start_server
 from tests.services import free_port
-from tests.stream.harness import eventually, launch, open_socket
+from tests.stream.harness import eventually, open_socket
 
 SRC = Path(serving.__file__).resolve().parents[1]
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
@@ -99,7 +100,7 @@ def test_uvicorn_workers_on_sqlite_refuse_instead_of_splitting_state(tmp_path: P
 
 
 def test_a_second_serve_on_the_same_sqlite_file_exits_2(tmp_path: Path) -> None:
-    first = launch(tmp_path)
+    first = start_server(tmp_path)
     try:
         done = subprocess.run(
             [sys.executable, "-m", "chronoview", "serve", "--port", str(free_port())],
@@ -117,7 +118,7 @@ def test_a_second_serve_on_the_same_sqlite_file_exits_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("asgi", [False, True], ids=["chronoview-serve", "uvicorn-factory"])
 async def test_every_start_logs_pings_and_shuts_down_alike(tmp_path: Path, asgi: bool) -> None:
     """chronoview's own log lines and 1001 on SIGTERM, whichever way it started."""
-    server = launch(tmp_path, asgi=asgi, SIMULATED_METRICS="sim", SIMULATION_INTERVAL_SECONDS="0.2")
+    server = start_server(tmp_path, asgi=asgi, SIMULATED_METRICS="sim", SIMULATION_INTERVAL_SECONDS="0.2")
     try:
         socket = await open_socket(server.ws_url(["sim"]))
         await eventually(lambda: socket.messages, 10, "a simulated point")
