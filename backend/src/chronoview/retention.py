@@ -9,7 +9,6 @@ Deleting is idempotent, so several API processes may run it side by side.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import random
@@ -17,7 +16,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.periodic import Periodic
+from chronoview.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -61,43 +61,22 @@ async def purge(
     return Purged(points, alerts, snapshots, incidents)
 
 
-class RetentionTask:
+class RetentionTask(Periodic):
     """Runs `purge` for `retention_days` now and then, in the background of the app."""
 
     def __init__(
         self, storage: Storage, retention_days: float,
         interval: float = INTERVAL_SECONDS, first_delay: float = FIRST_RUN_DELAY_SECONDS,
     ) -> None:
+        # Jitter, so processes started together do not purge in lockstep.
+        super().__init__("retention", self._purge, interval,
+                         first_delay=first_delay * (0.5 + random.random()))  # noqa: S311
         self._storage = storage
         self._retention = retention_days * 86_400.0
-        self._interval = interval
-        self._first_delay = first_delay
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        # Jitter, so processes started together do not purge in lockstep.
-        await asyncio.sleep(self._first_delay * (0.5 + random.random()))  # noqa: S311
-        while True:
-            now = time.time()
-            try:
-                done = await purge(self._storage, now - self._retention, now)
-            except StorageUnavailable as exc:
-                log.warning("retention purge skipped: %s", exc)
-            except Exception:  # the next run tries again; the app must not lose this task
-                log.exception("retention purge failed")
-            else:
-                if done.points or done.alerts or done.snapshots or done.incidents:
-                    log.info("retention: deleted %d points, %d alerts, %d incidents, %d expired snapshots",
-                             done.points, done.alerts, done.incidents, done.snapshots)
-            await asyncio.sleep(self._interval)
+    async def _purge(self) -> None:
+        now = time.time()
+        done = await purge(self._storage, now - self._retention, now)
+        if done.points or done.alerts or done.snapshots or done.incidents:
+            log.info("retention: deleted %d points, %d alerts, %d incidents, %d expired snapshots",
+                     done.points, done.alerts, done.incidents, done.snapshots)
