@@ -14,7 +14,6 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from chronoview.periodic import Periodic
 from chronoview.storage.base import Storage
@@ -27,38 +26,29 @@ INTERVAL_SECONDS = 600.0
 FIRST_RUN_DELAY_SECONDS = 30.0
 
 
-@dataclass(frozen=True, slots=True)
-class Purged:
-    points: int
-    alerts: int
-    snapshots: int
-    incidents: int = 0
-
-
 async def purge(
     storage: Storage, cutoff: float, now: float | None = None,
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
-) -> Purged:
+) -> dict[str, int]:
     """Delete points and alerts with ts < cutoff, incidents resolved before it and snapshots expired
-    at `now`, batch by batch."""
+    at `now`, batch by batch; returns how many rows of each went."""
     now = time.time() if now is None else now
-
-    async def drain(step: Callable[[], Awaitable[int]]) -> int:
-        total = 0
+    steps: list[tuple[str, Callable[[], Awaitable[int]]]] = [
+        ("points", functools.partial(storage.purge_points, entry.metric, cutoff, batch))
+        for entry in await storage.catalog()
+    ]
+    steps += [("alerts", lambda: storage.purge_alerts(cutoff, batch)),
+              ("snapshots", lambda: storage.purge_snapshots(now, batch)),
+              ("incidents", lambda: storage.purge_incidents(cutoff, batch))]
+    deleted = dict.fromkeys(("points", "alerts", "incidents", "snapshots"), 0)
+    for kind, step in steps:
         while True:
-            deleted = await step()
-            total += deleted
-            if deleted < batch:
-                return total
+            rows = await step()
+            deleted[kind] += rows
+            if rows < batch:
+                break
             await asyncio.sleep(pause)
-
-    points = 0
-    for entry in await storage.catalog():
-        points += await drain(functools.partial(storage.purge_points, entry.metric, cutoff, batch))
-    alerts = await drain(lambda: storage.purge_alerts(cutoff, batch))
-    snapshots = await drain(lambda: storage.purge_snapshots(now, batch))
-    incidents = await drain(lambda: storage.purge_incidents(cutoff, batch))
-    return Purged(points, alerts, snapshots, incidents)
+    return deleted
 
 
 class RetentionTask(Periodic):
@@ -76,7 +66,6 @@ class RetentionTask(Periodic):
 
     async def _purge(self) -> None:
         now = time.time()
-        done = await purge(self._storage, now - self._retention, now)
-        if done.points or done.alerts or done.snapshots or done.incidents:
-            log.info("retention: deleted %d points, %d alerts, %d incidents, %d expired snapshots",
-                     done.points, done.alerts, done.incidents, done.snapshots)
+        deleted = await purge(self._storage, now - self._retention, now)
+        if any(deleted.values()):
+            log.info("retention: deleted %s", ", ".join(f"{rows} {kind}" for kind, rows in deleted.items()))
