@@ -5,7 +5,7 @@ and no two processes ever produce it at once."""
 from __future__ import annotations
 
 import asyncio
-import itertools
+import bisect
 import signal
 import time
 from pathlib import Path
@@ -72,10 +72,12 @@ async def test_another_process_produces_within_2s_of_a_sigkill_and_never_two_at_
         assert len(after) >= 10
         assert after[0] - killed < 2.0, ("takeover", after[0] - killed)
         assert after[0] - before[-1] < 2.0, ("gap", after[0] - before[-1])
-        # One producer at a time: one point per tick, never two close together (a stalled tick
-        # may be skipped, which only widens the spacing).
-        spacing = [b - a for a, b in itertools.pairwise(stamps)]
-        assert min(spacing) > INTERVAL / 2, min(spacing)
+        assert len(set(stamps)) == len(stamps)
+        # One producer at a time: a point per tick, so never much more than 1/INTERVAL points in
+        # a second (a loaded loop may delay a tick's point, never add one; two producers would
+        # double the rate).
+        busiest = max(bisect.bisect_left(stamps, ts + 1.0) - i for i, ts in enumerate(stamps))
+        assert busiest <= 1.5 / INTERVAL, busiest
         assert holder(redis_url) == second
     finally:
         for server in servers:
