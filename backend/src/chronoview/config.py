@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The one definition of a metric name (SPEC §5). schemas.MetricName validates it in models and
@@ -32,10 +32,60 @@ class SettingsError(Exception):
     """A bad setting; the message is one line naming the variable and the problem."""
 
 
-def _split_csv(value: object) -> object:
+def split_csv(value: object) -> object:
+    """A comma-separated value as a list of its non-blank items; a value of any other type as it is."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+_Item = TypeVar("_Item")
+# A list given as one comma-separated string (an environment variable, a form field) or as a list;
+# each item is validated by its own type.
+CommaList = Annotated[list[_Item], NoDecode, BeforeValidator(split_csv)]
+
+
+def _origin(origin: str) -> str:
+    if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+        raise ValueError(f"{origin!r} is not an origin like http://host:port")
+    return origin
+
+
+def _proxy(proxy: str) -> str:
+    if proxy != "*":
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ValueError(f"{proxy!r} is not an IP address, a network or *") from None
+    return proxy
+
+
+def _host(host: str) -> str:
+    if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", host):
+        raise ValueError(f"{host!r} is not a host name, an address, '*' or '*.domain'")
+    return host.lower()
+
+
+def _metric(name: str) -> str:
+    if not is_metric_name(name):
+        raise ValueError(f"{name!r} is not a valid metric name")
+    return name
+
+
+def _topic_filter(topic: str) -> str:
+    """MQTT topic filter rules: `#` only as a whole last level, `+` only as a whole level."""
+    levels = topic.split("/")
+    if (any("#" in level and (level != "#" or i != len(levels) - 1) for i, level in enumerate(levels))
+            or any("+" in level and level != "+" for level in levels) or "\x00" in topic):
+        raise ValueError(f"{topic!r} is not an MQTT topic filter")
+    return topic
+
+
+Origin = Annotated[str, AfterValidator(_origin)]
+Proxy = Annotated[str, AfterValidator(_proxy)]
+HostPattern = Annotated[str, AfterValidator(_host)]
+SimulatedMetric = Annotated[str, AfterValidator(_metric)]
+TopicFilter = Annotated[str, AfterValidator(_topic_filter)]
 
 
 class Settings(BaseSettings):
@@ -45,13 +95,13 @@ class Settings(BaseSettings):
 
     app_host: str = "127.0.0.1"
     app_port: int = Field(8000, ge=1, le=65535)
-    cors_origins: Annotated[list[str], NoDecode] = []
+    cors_origins: CommaList[Origin] = []
     database_url: str = DEFAULT_DATABASE_URL
     database_pooler: Literal["session", "transaction", ""] = ""
     redis_url: str = ""
     secret_key: str = _PLACEHOLDER_SECRET
     # SPEC §11: earlier SECRET_KEYs, still accepted for decrypting channel secrets while rotating.
-    secret_key_fallbacks: Annotated[list[str], NoDecode] = []
+    secret_key_fallbacks: CommaList[str] = []
     # SPEC §11/§13: the address people use, for links in notifications (empty: the bound address);
     # its host is also an allowed Host.
     public_url: str = ""
@@ -61,7 +111,7 @@ class Settings(BaseSettings):
     alert_window_seconds: float = Field(300.0, gt=0, le=7 * 24 * 3600)
     alert_sigma: float = Field(2.5, gt=0, le=1000)
     alert_min_points: int = Field(5, ge=2, le=1_000_000)
-    simulated_metrics: Annotated[list[str], NoDecode] = ["traffic", "cpu", "orders"]
+    simulated_metrics: CommaList[SimulatedMetric] = ["traffic", "cpu", "orders"]
     simulation_interval_seconds: float = Field(1.0, ge=0.01, le=3600)
     retention_days: float = Field(30.0, gt=0, le=36500)
     # Beyond SPEC §7: how many messages a WebSocket that cannot keep up may have waiting before it
@@ -71,60 +121,22 @@ class Settings(BaseSettings):
     alert_window_max_points: int = Field(100_000, ge=2, le=10_000_000)
     # Host header allow-list (DNS rebinding); empty means the loopback names, the bound address and
     # PUBLIC_URL's host. "*" allows any host; "*.example.com" any subdomain of example.com.
-    allowed_hosts: Annotated[list[str], NoDecode] = []
+    allowed_hosts: CommaList[HostPattern] = []
     # Default expiry, in days, of snapshots with frozen data (`include_data`); 0 keeps them forever.
     snapshot_ttl_days: float = Field(30.0, ge=0, le=36500)
     # SPEC §12: the MQTT subscriber (sources/mqtt.py) runs only when MQTT_URL is set.
     mqtt_url: str = ""
-    mqtt_topics: Annotated[list[str], NoDecode] = ["chronoview/#"]
+    mqtt_topics: CommaList[TopicFilter] = ["chronoview/#"]
     mqtt_client_id: str = ""  # empty: chronoview-<hostname>
     # SPEC §12: the tags whose values go into a line-protocol metric name; `*` is every tag.
-    line_protocol_tags: Annotated[list[str], NoDecode] = ["*"]
+    line_protocol_tags: CommaList[str] = ["*"]
     # SPEC §13: proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
     # networks, or *). Empty trusts none: uvicorn's own default (loopback) would let any local
     # process rotate X-Forwarded-For past the per-client limits.
-    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    forwarded_allow_ips: CommaList[Proxy] = []
     # Seconds between the SIGTERM that fails /ready and the stop (drain.py); a load balancer needs
     # about its check interval times its failure threshold.
     shutdown_drain_seconds: float = Field(0.0, ge=0, le=3600)
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _origins(cls, value: object) -> object:
-        origins = _split_csv(value)
-        if isinstance(origins, list):
-            for origin in origins:
-                if origin != "*" and not re.match(r"^https?://[^/\s]+$", str(origin)):
-                    raise ValueError(f"{origin!r} is not an origin like http://host:port")
-        return origins
-
-    @field_validator("forwarded_allow_ips", mode="before")
-    @classmethod
-    def _proxies(cls, value: object) -> object:
-        proxies = _split_csv(value)
-        if isinstance(proxies, list):
-            for proxy in proxies:
-                if proxy != "*":
-                    try:
-                        ipaddress.ip_network(str(proxy), strict=False)
-                    except ValueError:
-                        raise ValueError(f"{proxy!r} is not an IP address, a network or *") from None
-        return proxies
-    @field_validator("secret_key_fallbacks", mode="before")
-    @classmethod
-    def _fallbacks(cls, value: object) -> object:
-        return _split_csv(value)
-
-    @field_validator("allowed_hosts", mode="before")
-    @classmethod
-    def _hosts(cls, value: object) -> object:
-        hosts = _split_csv(value)
-        if isinstance(hosts, list):
-            for host in hosts:
-                if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9._-]+|\[?[0-9A-Fa-f:.]+\]?", str(host)):
-                    raise ValueError(f"{host!r} is not a host name, an address, '*' or '*.domain'")
-            return [str(host).lower() for host in hosts]
-        return hosts
 
     @field_validator("public_url")
     @classmethod
@@ -134,16 +146,6 @@ class Settings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError("must be empty or an http(s):// URL like https://metrics.example.com")
         return value.rstrip("/")
-
-    @field_validator("simulated_metrics", mode="before")
-    @classmethod
-    def _metrics(cls, value: object) -> object:
-        names = _split_csv(value)
-        if isinstance(names, list):
-            for name in names:
-                if not is_metric_name(name):
-                    raise ValueError(f"{name!r} is not a valid metric name")
-        return names
 
     @field_validator("mqtt_url")
     @classmethod
@@ -159,16 +161,11 @@ class Settings(BaseSettings):
             raise ValueError(f"bad port: {exc}") from None
         return value
 
-    @field_validator("mqtt_topics", mode="before")
+    @field_validator("mqtt_topics")
     @classmethod
-    def _mqtt_topics(cls, value: object) -> object:
-        filters = _split_csv(value)
-        if isinstance(filters, list):
-            if not filters:
-                raise ValueError("needs at least one topic filter")
-            for topic in filters:
-                if not _valid_topic_filter(str(topic)):
-                    raise ValueError(f"{topic!r} is not an MQTT topic filter")
+    def _mqtt_topics(cls, filters: list[str]) -> list[str]:
+        if not filters:
+            raise ValueError("needs at least one topic filter")
         return filters
 
     @field_validator("mqtt_client_id")
@@ -178,11 +175,10 @@ class Settings(BaseSettings):
             raise ValueError("is longer than MQTT allows")
         return value
 
-    @field_validator("line_protocol_tags", mode="before")
+    @field_validator("line_protocol_tags")
     @classmethod
-    def _tags(cls, value: object) -> object:
-        keys = _split_csv(value)
-        if isinstance(keys, list) and "*" in keys and keys != ["*"]:
+    def _tags(cls, keys: list[str]) -> list[str]:
+        if "*" in keys and keys != ["*"]:
             raise ValueError("'*' (every tag) cannot be combined with tag keys")
         return keys
 
@@ -234,14 +230,6 @@ class Settings(BaseSettings):
         return frozenset(hosts)
 
 
-def _valid_topic_filter(topic: str) -> bool:
-    """MQTT topic filter rules: `#` only as a whole last level, `+` only as a whole level."""
-    levels = topic.split("/")
-    if any("#" in level and (level != "#" or i != len(levels) - 1) for i, level in enumerate(levels)):
-        return False
-    return all("+" not in level or level == "+" for level in levels) and "\x00" not in topic
-
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -257,7 +245,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) if first["loc"] else ""
+        # The setting's name, not where in its list the bad item stands (the message quotes it).
+        field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
         message = first["msg"].removeprefix("Value error, ")
         if field:
             got = _URL_PASSWORD.sub(r"\1***@", str(first.get("input")))

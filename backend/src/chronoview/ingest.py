@@ -24,6 +24,7 @@ import orjson
 from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY, IncidentChange, events_of
 from chronoview.alerting.rules import RuleBook
+from chronoview.backlog import Backlog
 from chronoview.bus.base import Bus, Message
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
@@ -70,10 +71,8 @@ class Pipeline:
         self._window = window
         self._bus = bus
         self.rules = rules
-        self._pending: list[_Request] = []
-        self._wakeup = asyncio.Event()
+        self._pending: Backlog[_Request] = Backlog(lambda request: len(request.points), MAX_BATCH_POINTS)
         self._worker: asyncio.Task[None] | None = None
-        self._closing = False
         self._slots = asyncio.Semaphore(writes_in_flight)
         self._tail: asyncio.Task[None] | None = None  # the newest group still being written
         # Told when incident changes were stored (the notification dispatcher: send them now).
@@ -88,13 +87,12 @@ class Pipeline:
             return
         # The worker drains the queue, group by group, instead of being cancelled mid-write:
         # every accepted request gets its answer, however many groups are still queued.
-        self._closing = True
-        self._wakeup.set()
+        self._pending.close()
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
         self._worker = None
-        while self._pending:  # anything that slipped in as the worker stopped
-            await self._start_group(self._take())
+        while self._pending.items:  # anything that slipped in as the worker stopped
+            await self._start_group(self._pending.take())
         await self._drain()
 
     async def ingest(
@@ -108,29 +106,16 @@ class Pipeline:
         """
         check_points(points)
         request = _Request(points, simulated, source)
-        self._pending.append(request)
-        self._wakeup.set()
+        self._pending.put(request)
         return await asyncio.shield(request.done)
 
-    def _take(self) -> list[_Request]:
-        """The next group: waiting requests up to about one batch of points."""
-        group: list[_Request] = []
-        size = 0
-        while self._pending and (not group or size + len(self._pending[0].points) <= MAX_BATCH_POINTS):
-            request = self._pending.pop(0)
-            group.append(request)
-            size += len(request.points)
-        if not self._pending:
-            self._wakeup.clear()
-        return group
-
     async def _run(self) -> None:
-        while self._pending or not self._closing:
-            await self._wakeup.wait()
-            if not self._pending:  # woken by close() with nothing left to do
-                self._wakeup.clear()
-                continue
-            group = self._take()
+        pending = self._pending
+        while True:
+            await pending.ready.wait()
+            group = pending.take()
+            if not group:  # closed, with nothing left to do
+                return
             try:
                 await self._start_group(group)
             except Exception as exc:  # a bug must fail its own group, never stop the worker

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from pydantic import PlainSerializer
 
 
 @dataclass(slots=True)
@@ -134,3 +135,7 @@ def sqlite_ts(ts: float) -> str:
 
 def to_datetime(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+# Epoch seconds in Python, `format_ts` text in JSON: a record can be an API answer as it is.
+JsonTimestamp = Annotated[float, PlainSerializer(format_ts, return_type=str)]

@@ -9,15 +9,14 @@ Deleting is idempotent, so several API processes may run it side by side.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from chronoview.storage.base import Storage, StorageUnavailable
+from chronoview.periodic import Periodic
+from chronoview.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -27,77 +26,46 @@ INTERVAL_SECONDS = 600.0
 FIRST_RUN_DELAY_SECONDS = 30.0
 
 
-@dataclass(frozen=True, slots=True)
-class Purged:
-    points: int
-    alerts: int
-    snapshots: int
-    incidents: int = 0
-
-
 async def purge(
     storage: Storage, cutoff: float, now: float | None = None,
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
-) -> Purged:
+) -> dict[str, int]:
     """Delete points and alerts with ts < cutoff, incidents resolved before it and snapshots expired
-    at `now`, batch by batch."""
+    at `now`, batch by batch; returns how many rows of each went."""
     now = time.time() if now is None else now
-
-    async def drain(step: Callable[[], Awaitable[int]]) -> int:
-        total = 0
+    steps: list[tuple[str, Callable[[], Awaitable[int]]]] = [
+        ("points", functools.partial(storage.purge_points, entry.metric, cutoff, batch))
+        for entry in await storage.catalog()
+    ]
+    steps += [("alerts", lambda: storage.purge_alerts(cutoff, batch)),
+              ("snapshots", lambda: storage.purge_snapshots(now, batch)),
+              ("incidents", lambda: storage.purge_incidents(cutoff, batch))]
+    deleted = dict.fromkeys(("points", "alerts", "incidents", "snapshots"), 0)
+    for kind, step in steps:
         while True:
-            deleted = await step()
-            total += deleted
-            if deleted < batch:
-                return total
+            rows = await step()
+            deleted[kind] += rows
+            if rows < batch:
+                break
             await asyncio.sleep(pause)
-
-    points = 0
-    for entry in await storage.catalog():
-        points += await drain(functools.partial(storage.purge_points, entry.metric, cutoff, batch))
-    alerts = await drain(lambda: storage.purge_alerts(cutoff, batch))
-    snapshots = await drain(lambda: storage.purge_snapshots(now, batch))
-    incidents = await drain(lambda: storage.purge_incidents(cutoff, batch))
-    return Purged(points, alerts, snapshots, incidents)
+    return deleted
 
 
-class RetentionTask:
+class RetentionTask(Periodic):
     """Runs `purge` for `retention_days` now and then, in the background of the app."""
 
     def __init__(
         self, storage: Storage, retention_days: float,
         interval: float = INTERVAL_SECONDS, first_delay: float = FIRST_RUN_DELAY_SECONDS,
     ) -> None:
+        # Jitter, so processes started together do not purge in lockstep.
+        super().__init__("retention", self._purge, interval,
+                         first_delay=first_delay * (0.5 + random.random()))  # noqa: S311
         self._storage = storage
         self._retention = retention_days * 86_400.0
-        self._interval = interval
-        self._first_delay = first_delay
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def _run(self) -> None:
-        # Jitter, so processes started together do not purge in lockstep.
-        await asyncio.sleep(self._first_delay * (0.5 + random.random()))  # noqa: S311
-        while True:
-            now = time.time()
-            try:
-                done = await purge(self._storage, now - self._retention, now)
-            except StorageUnavailable as exc:
-                log.warning("retention purge skipped: %s", exc)
-            except Exception:  # the next run tries again; the app must not lose this task
-                log.exception("retention purge failed")
-            else:
-                if done.points or done.alerts or done.snapshots or done.incidents:
-                    log.info("retention: deleted %d points, %d alerts, %d incidents, %d expired snapshots",
-                             done.points, done.alerts, done.incidents, done.snapshots)
-            await asyncio.sleep(self._interval)
+    async def _purge(self) -> None:
+        now = time.time()
+        deleted = await purge(self._storage, now - self._retention, now)
+        if any(deleted.values()):
+            log.info("retention: deleted %s", ", ".join(f"{rows} {kind}" for kind, rows in deleted.items()))

@@ -1,11 +1,12 @@
 """Demo sources (SPEC §3): one producer per simulated metric across all processes.
 
-Each metric has a lease. Embedded, the one process always holds it. With Redis it is a key set
-with NX and a TTL holding a token; the holder renews it with a compare-and-renew script and deletes
-it on shutdown, so if the holder dies another process takes the metric over within a few seconds.
-The holder feeds a point every SIMULATION_INTERVAL_SECONDS into the same pipeline as posted points.
-A tick whose previous point is still being ingested (the database stalled) is skipped, never
-queued, and a failed ingest is logged: the loop lives on.
+Each metric has a lease (lease.py). Its holder renews it three times per TTL and stops producing
+once it could not confirm it for 0.8 TTL, before anyone else may hold it; the others try to
+acquire it every TTL/10, so when the holder is killed another process takes the metric over within
+TTL + TTL/10 (1.32 s by default; issue 14 asks for 2 s). The points the dead holder did not send
+are not made up: the gap stays a gap. The holder feeds a point every SIMULATION_INTERVAL_SECONDS
+into the same pipeline as posted points. A tick whose previous point is still being ingested (the
+database stalled) is skipped, never queued, and a failed ingest is logged: the loop lives on.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
 import random
-import socket
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from chronoview.bus.base import cancel_and_wait
 from chronoview.ingest import Pipeline
+from chronoview.lease import Lease, LocalLease, RedisLease, attempt, lease_token
 from chronoview.points import Point
 from chronoview.storage.base import Storage
 
@@ -34,60 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LEASE_PREFIX = "chronoview:simulator:"
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
-
-class Lease(Protocol):
-    async def acquire(self) -> bool: ...
-
-    async def renew(self) -> bool:
-        """True while still ours; False once someone else holds it (or nobody does)."""
-        ...
-
-    async def release(self) -> None: ...
-
-
-class LocalLease:
-    """Embedded: this process is the only one."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def renew(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-class RedisLease:
-    def __init__(self, redis: Redis, name: str, ttl: float, token: str, prefix: str = LEASE_PREFIX) -> None:
-        self.key = prefix + name
-        self.token = token
-        self._redis = redis
-        self._ttl_ms = max(1, round(ttl * 1000))
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
-
-    async def acquire(self) -> bool:
-        return bool(await self._redis.set(self.key, self.token, nx=True, px=self._ttl_ms))
-
-    async def renew(self) -> bool:
-        return bool(await self._renew(keys=[self.key], args=[self.token, self._ttl_ms]))
-
-    async def release(self) -> None:
-        await self._release(keys=[self.key], args=[self.token])
+LEASE_TTL_SECONDS = 1.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +114,8 @@ class Simulator:
         interval: float,
         redis: Redis | None = None,
         *,
-        lease_ttl: float = 3.0,
+        lease_ttl: float = LEASE_TTL_SECONDS,
+        rng: random.Random | None = None,
     ) -> None:
         self._pipeline = pipeline
         self._storage = storage
@@ -176,7 +123,8 @@ class Simulator:
         self._interval = interval
         self._redis = redis
         self._ttl = lease_ttl
-        self._token = f"{os.getpid()}@{socket.gethostname()}/{uuid.uuid4().hex[:12]}"
+        self._token = lease_token()
+        self._rng = rng or random.Random()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._failing: set[str] = set()
@@ -184,11 +132,14 @@ class Simulator:
     def lease(self, metric: str) -> Lease:
         if self._redis is None:
             return LocalLease()
-        return RedisLease(self._redis, metric, self._ttl, self._token)
+        return RedisLease(self._redis, LEASE_PREFIX + metric, self._ttl, self._token)
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._run(metric), name=f"simulator-{metric}") for metric in self._metrics
+            asyncio.create_task(self._run(metric, Series(PROFILES.get(metric, DEFAULT_PROFILE),
+                                                         random.Random(self._rng.getrandbits(64)))),
+                                name=f"simulator-{metric}")
+            for metric in self._metrics
         ]
 
     async def stop(self) -> None:
@@ -197,18 +148,17 @@ class Simulator:
         await asyncio.gather(*(cancel_and_wait(task) for task in self._tasks))
         self._tasks = []
 
-    async def _run(self, metric: str) -> None:
+    async def _run(self, metric: str, series: Series) -> None:
         lease = self.lease(metric)
-        series = Series(PROFILES.get(metric, DEFAULT_PROFILE))
         try:
             while not self._stopping:
-                if await _attempt(lease.acquire, self._ttl / 3):
+                if await attempt(lease.acquire, self._ttl / 3):
                     log.info("simulator: producing %s every %ss", metric, self._interval)
                     await self._resume(metric, series)
                     await self._produce(metric, lease, series)
                     if not self._stopping:
                         log.info("simulator: lost the lease of %s", metric)
-                await asyncio.sleep(self._ttl / 6)
+                await asyncio.sleep(self._ttl / 10)
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(lease.release(), 1.0)
@@ -235,10 +185,10 @@ class Simulator:
                 if next_tick <= now:  # fell behind (stalled loop): skip ticks, never burst
                     next_tick = now + self._interval
             if now >= next_renew:
-                held = await _attempt(lease.renew, renew_every)
+                held = await attempt(lease.renew, renew_every)
                 if held is False:
                     return
-                next_renew = loop.time() + (renew_every if held else 0.2)
+                next_renew = loop.time() + (renew_every if held else self._ttl / 10)
                 if held:
                     confirmed = now
             if loop.time() - confirmed > self._ttl * 0.8:  # it may expire: another may take it
@@ -260,11 +210,3 @@ class Simulator:
                 log.info("simulator: %s is flowing again", metric)
                 self._failing.discard(metric)
 
-
-async def _attempt(call: Callable[[], Awaitable[bool]], limit: float) -> bool | None:
-    """The call's answer, or None when it failed or took too long (Redis unreachable)."""
-    try:
-        return await asyncio.wait_for(call(), limit)
-    except Exception as exc:
-        log.debug("simulator: lease call failed: %r", exc)
-        return None

@@ -49,7 +49,7 @@ def test_purge_in_small_batches(database_url: str) -> None:
             now = time.time()
             ids = await _fill(storage, now)
             done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
-            assert (done.points, done.alerts, done.snapshots) == (80, 16, 1)
+            assert done == {"points": 80, "alerts": 16, "incidents": 0, "snapshots": 1}
             assert await _count(storage, points) == 12
             assert await _count(storage, alerts) == 4
             async with storage.connect() as conn:
@@ -58,7 +58,7 @@ def test_purge_in_small_batches(database_url: str) -> None:
             assert oldest is not None
             assert left == {ids["forever"], ids["later"]}
             again = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
-            assert (again.points, again.alerts, again.snapshots) == (0, 0, 0)
+            assert again == {"points": 0, "alerts": 0, "incidents": 0, "snapshots": 0}
         finally:
             await storage.close()
 
@@ -106,7 +106,7 @@ def test_incidents_follow_retention_and_open_ones_stay(database_url: str) -> Non
             stuck = incident(now - 10 * DAY, None)  # still open: never purged
             await storage.write_incidents([old, recent, stuck])
             done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
-            assert done.incidents == 1
+            assert done["incidents"] == 1
             left = {i.id for i in await storage.incidents(None, None, now - 30 * DAY, 100)}
             assert left == {recent.incident.id, stuck.incident.id}
         finally:

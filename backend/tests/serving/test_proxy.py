@@ -22,7 +22,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.proxy import Nginx, nginx_sample
-from tests.stream.harness import Server, Socket, eventually, spawn
+from tests.server import ServerProcess, spawn
+from tests.stream.harness import Socket, eventually
 
 DRAIN = 2.0
 
@@ -30,14 +31,14 @@ DRAIN = 2.0
 @dataclass
 class Site:
     nginx: Nginx
-    backends: list[Server]
+    backends: list[ServerProcess]
 
 
 @pytest.fixture
 def site(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Site]:
     env = {"DATABASE_URL": pg_url, "REDIS_URL": redis_url, "FORWARDED_ALLOW_IPS": "127.0.0.1",
            "SHUTDOWN_DRAIN_SECONDS": str(DRAIN)}
-    backends: list[Server] = []
+    backends: list[ServerProcess] = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         backends.append(spawn(tmp_path / name, env))

@@ -25,8 +25,9 @@ from chronoview import serving
 from chronoview.config import Settings
 from chronoview.main import create_app
 from chronoview.serving.protocol import StreamProtocol
+from tests.server import spawn, start_server
 from tests.services import free_port
-from tests.stream.harness import eventually, launch, open_socket, spawn
+from tests.stream.harness import eventually, open_socket
 
 SRC = Path(serving.__file__).resolve().parents[1]
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
@@ -133,7 +134,7 @@ def test_uvicorn_workers_on_sqlite_refuse_instead_of_splitting_state(tmp_path: P
 
 
 def test_a_second_serve_on_the_same_sqlite_file_exits_2(tmp_path: Path) -> None:
-    first = launch(tmp_path)
+    first = start_server(tmp_path)
     try:
         done = subprocess.run(
             [sys.executable, "-m", "chronoview", "serve", "--port", str(free_port())],

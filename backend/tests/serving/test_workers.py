@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.server import ServerProcess, spawn
 from tests.services import free_port, unavailable
-from tests.stream.harness import Server, eventually, open_socket, spawn
+from tests.stream.harness import eventually, open_socket
 
 BASE = float(int(time.time()) - 120)
 POSTED = 60
@@ -85,7 +86,7 @@ def query(api: str, expression: str) -> float | None:
 
 
 @pytest.fixture
-def two_workers(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Server]:
+def two_workers(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[ServerProcess]:
     server = spawn(tmp_path, {"DATABASE_URL": pg_url, "REDIS_URL": redis_url, "SIMULATED_METRICS": "simw",
                               "SIMULATION_INTERVAL_SECONDS": "0.2"}, args=["--workers", "2"])
     try:
@@ -94,7 +95,9 @@ def two_workers(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Server]
         server.stop()
 
 
-async def test_two_workers_share_windows_simulators_and_fan_out(two_workers: Server, tmp_path: Path) -> None:
+async def test_two_workers_share_windows_simulators_and_fan_out(
+    two_workers: ServerProcess, tmp_path: Path
+) -> None:
     server = two_workers
     workers = await eventually(lambda: len(workers_of(server.pid)) == 2 and workers_of(server.pid),
                                30, "two workers")

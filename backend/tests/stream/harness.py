@@ -1,10 +1,7 @@
-"""Real servers and real WebSocket clients for the stream tests.
+"""Real WebSocket clients for the stream tests (servers come from tests/server.py).
 
-A server is `python -m chronoview serve` in a subprocess on a free loopback port (or `uvicorn --factory
-chronoview.main:create_app`, the other supported start, which serves with uvicorn's own WebSocket
-protocol and so the stream's portable path); a
-socket is a `websockets` client whose messages a background task collects, so a test can post points
-and then look at what arrived.
+A socket is a `websockets` client whose messages a background task collects, so a test can post
+points and then look at what arrived.
 """
 
 from __future__ import annotations
@@ -12,95 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.services import free_port
-
 T = TypeVar("T")
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def ws_url(self, metrics: Iterable[str], since: str | None = None) -> str:
-        query = [("metric", m) for m in metrics] + ([("since", since)] if since is not None else [])
-        return f"ws://127.0.0.1:{self.port}/ws/stream?{urlencode(query)}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        return self.process.returncode
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-    def wait_ready(self, within: float = 30) -> Server:
-        deadline = time.monotonic() + within
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}: {self.tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.05)
-        self.stop(signal.SIGKILL)
-        raise TimeoutError(f"server did not answer /health in {within}s: {self.tail()}")
-
-
-def launch(workdir: Path, *, queue: int | None = None, asgi: bool = False, **env: str) -> Server:
-    """Start a server with these settings (embedded, no simulator unless told) and wait for /health.
-
-    `asgi`: sockets written through ASGI (`AsgiSink`) rather than straight into the connection."""
-    return spawn(workdir, env, queue=queue, asgi=asgi).wait_ready()
-
-
-def spawn(workdir: Path, env: Mapping[str, str], *, queue: int | None = None, asgi: bool = False,
-          args: Sequence[str] = ()) -> Server:
-    """Start a server process without waiting for it (start several, then `wait_ready` each);
-    `args` go after `chronoview serve` (e.g. `--workers 2`), or after uvicorn's options (`asgi`)."""
-    port = free_port()
-    settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
-                "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
-    settings.update(env)
-    if queue is not None:
-        settings["WS_QUEUE_MAX"] = str(queue)
-    command = [sys.executable, "-m", "chronoview", "serve", *args]
-    if asgi:
-        command = [sys.executable, "-m", "uvicorn", "--factory", "chronoview.main:create_app",
-                   "--host", "127.0.0.1", "--port", str(port), *args]
-    log = workdir / f"server-{port}.log"
-    process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **settings},
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    return Server(process, port, log)
 
 
 @dataclass

@@ -18,7 +18,8 @@ from websockets.frames import Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 
-from tests.stream.harness import eventually, launch, open_socket
+from tests.server import start_server
+from tests.stream.harness import eventually, open_socket
 
 QUEUE = 2000
 METRIC = "slow." + "m" * 95  # long names make big messages (~300 bytes): fewer points fill buffers
@@ -73,7 +74,7 @@ class StalledClient:
 async def test_a_socket_that_never_reads_is_closed_1013_while_fast_sockets_get_every_point(
     tmp_path: Path, asgi: bool
 ) -> None:
-    server = launch(tmp_path, queue=QUEUE, asgi=asgi)
+    server = start_server(tmp_path, WS_QUEUE_MAX=str(QUEUE), asgi=asgi)
     stalled = StalledClient(server.ws_url([METRIC]), server.port)
     try:
         fast = [await open_socket(server.ws_url([METRIC])) for _ in range(2)]

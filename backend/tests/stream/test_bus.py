@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chronoview.bus.base import Message
-from chronoview.bus.redis import RedisBus
+from chronoview.bus.redis import RedisBus, Timing
 from tests.services import RedisServer, owned_redis
 from tests.stream.harness import eventually
 
@@ -87,8 +87,8 @@ async def test_a_frozen_redis_is_noticed_and_the_bus_comes_back_by_itself(
     own_redis: RedisServer, clients: list[Redis]
 ) -> None:
     recorder = Recorder(resume_delay=0.3)
-    bus = RedisBus(client_for(own_redis, clients), ping_interval=0.3, ping_timeout=0.5,
-                   backoff=(0.05, 0.2))
+    bus = RedisBus(client_for(own_redis, clients), timing=Timing(ping_interval=0.3, ping_timeout=0.5,
+                                                                 backoff=(0.05, 0.2)))
     await bus.start(recorder)
     await eventually(lambda: "resumed" in recorder.events, 5, "the first subscription")
     assert own_redis.process is not None
@@ -115,7 +115,7 @@ async def test_a_batch_that_cannot_be_published_still_reaches_this_process(
     own_redis: RedisServer, clients: list[Redis]
 ) -> None:
     recorder = Recorder()
-    bus = RedisBus(client_for(own_redis, clients), publish_timeout=0.5)
+    bus = RedisBus(client_for(own_redis, clients), timing=Timing(publish_timeout=0.5))
     await bus.start(recorder)
     own_redis.kill()
     with pytest.raises(RedisConnectionError):

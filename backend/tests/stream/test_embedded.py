@@ -12,28 +12,33 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.stream.harness import Server, eventually, launch, open_socket, post
+from tests.server import ServerProcess, start_server
+from tests.stream.harness import eventually, open_socket, post
 
 ALLOWED_ORIGIN = "http://dashboard.example:3000"
 BASE = float(int(time.time()) - 3600)
 
 
 @pytest.fixture(scope="module", params=["sink", "asgi"])
-def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
     """Every test runs with live messages written by the hub into the connection, and through ASGI."""
-    server = launch(tmp_path_factory.mktemp("embedded"), asgi=request.param == "asgi",
+    server = start_server(tmp_path_factory.mktemp("embedded"), asgi=request.param == "asgi",
                     CORS_ORIGINS=ALLOWED_ORIGIN)
     yield server
     server.stop()
 
 
 @pytest.fixture
-async def http(server: Server) -> Any:
+async def http(server: ServerProcess) -> Any:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         yield client
 
 
-async def test_posted_points_arrive_as_the_spec_message(server: Server, http: httpx.AsyncClient) -> None:
+async def test_posted_points_arrive_as_the_spec_message(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
     socket = await open_socket(server.ws_url(["room.temp"]))
     single = await http.post("/metrics", json={"metric": "room.temp", "value": 21.5,
                                                "ts": "2025-09-27T02:33:11.250Z"})
@@ -58,7 +63,7 @@ async def test_posted_points_arrive_as_the_spec_message(server: Server, http: ht
     await socket.close()
 
 
-async def test_one_socket_carries_several_metrics(server: Server, http: httpx.AsyncClient) -> None:
+async def test_one_socket_carries_several_metrics(server: ServerProcess, http: httpx.AsyncClient) -> None:
     socket = await open_socket(server.ws_url(["multi.a", "multi.b"]))
     points = [{"metric": f"multi.{'abc'[i % 3]}", "value": float(i), "ts": BASE + i} for i in range(30)]
     await post(http, points[:15])
@@ -86,7 +91,7 @@ async def test_one_socket_carries_several_metrics(server: Server, http: httpx.As
     ],
 )
 async def test_a_bad_request_is_closed_with_1008_and_a_reason(
-    server: Server, query: str, reason: str
+    server: ServerProcess, query: str, reason: str
 ) -> None:
     async with connect(f"ws://127.0.0.1:{server.port}/ws/stream?{query}", open_timeout=10) as ws:
         with pytest.raises(ConnectionClosed):
@@ -95,7 +100,7 @@ async def test_a_bad_request_is_closed_with_1008_and_a_reason(
     assert reason in (ws.close_reason or "")
 
 
-async def test_origins_follow_cors_origins(server: Server, http: httpx.AsyncClient) -> None:
+async def test_origins_follow_cors_origins(server: ServerProcess, http: httpx.AsyncClient) -> None:
     url = server.ws_url(["origin.check"])
     for origin in ("http://evil.example", f"http://127.0.0.1:{server.port + 1}", "null",
                    "https://dashboard.example:3000"):
@@ -115,7 +120,9 @@ async def test_origins_follow_cors_origins(server: Server, http: httpx.AsyncClie
         await socket.close()
 
 
-async def test_since_replays_exactly_the_missed_points(server: Server, http: httpx.AsyncClient) -> None:
+async def test_since_replays_exactly_the_missed_points(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
     metric = "replay.gap"
     # Sub-millisecond timestamps: messages carry milliseconds, and `since` names the last one seen.
     points = [{"metric": metric, "value": float(i), "ts": BASE + i + 0.000345} for i in range(15)]
@@ -145,7 +152,7 @@ async def test_since_replays_exactly_the_missed_points(server: Server, http: htt
 
 
 async def test_reconnecting_while_points_stream_in_leaves_no_gap_and_no_duplicate(
-    server: Server, http: httpx.AsyncClient
+    server: ServerProcess, http: httpx.AsyncClient
 ) -> None:
     metric = "replay.race"
     total = 300
@@ -177,7 +184,8 @@ async def test_reconnecting_while_points_stream_in_leaves_no_gap_and_no_duplicat
 
 @pytest.mark.parametrize("asgi", [False, True])
 async def test_shutdown_closes_every_socket_with_1001(tmp_path: Any, asgi: bool) -> None:
-    server = launch(tmp_path, asgi=asgi, SIMULATED_METRICS="sim.a,sim.b", SIMULATION_INTERVAL_SECONDS="0.05")
+    server = start_server(tmp_path, asgi=asgi, SIMULATED_METRICS="sim.a,sim.b",
+                          SIMULATION_INTERVAL_SECONDS="0.05")
     try:
         sockets = [await open_socket(server.ws_url(["sim.a"])), await open_socket(server.ws_url(["sim.b"])),
                    await open_socket(server.ws_url(["sim.a", "sim.b"]))]

@@ -15,25 +15,28 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.stream.harness import Server, eventually, launch, open_socket, post
+from tests.server import ServerProcess, start_server
+from tests.stream.harness import eventually, open_socket, post
 
 BASE = float(int(time.time()) - 600)
 
 
 @pytest.fixture(scope="module", params=["sink", "asgi"])
-def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
-    server = launch(tmp_path_factory.mktemp("overview"), asgi=request.param == "asgi")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    server = start_server(tmp_path_factory.mktemp("overview"), asgi=request.param == "asgi")
     yield server
     server.stop()
 
 
 @pytest.fixture
-async def http(server: Server) -> Any:
+async def http(server: ServerProcess) -> Any:
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
         yield client
 
 
-def stream_url(server: Server, query: str) -> str:
+def stream_url(server: ServerProcess, query: str) -> str:
     return f"ws://127.0.0.1:{server.port}/ws/stream?{query}"
 
 
@@ -59,7 +62,7 @@ class TimedSocket:
 
 
 async def test_latest_sends_at_most_one_message_per_metric_per_second_the_newest(
-    server: Server, http: httpx.AsyncClient
+    server: ServerProcess, http: httpx.AsyncClient
 ) -> None:
     metrics = [f"ov.latest.{i}" for i in range(6)]
     socket = TimedSocket(await connect(stream_url(server, "metric=*&mode=latest"), open_timeout=10))
@@ -97,7 +100,7 @@ async def test_latest_sends_at_most_one_message_per_metric_per_second_the_newest
 
 
 async def test_every_metric_includes_metrics_that_did_not_exist_when_it_opened(
-    server: Server, http: httpx.AsyncClient
+    server: ServerProcess, http: httpx.AsyncClient
 ) -> None:
     socket = await open_socket(stream_url(server, "metric=*"))
     latest = await open_socket(stream_url(server, "metric=*&mode=latest"))
@@ -117,7 +120,7 @@ async def test_every_metric_includes_metrics_that_did_not_exist_when_it_opened(
 @pytest.mark.parametrize("query", ["metric=*&mode=fast", "metric=*&since=2025-01-01T00:00:00Z",
                                    "metric=cpu&mode=latest&since=2025-01-01T00:00:00Z",
                                    "metric=*&metric=bad%21"])
-async def test_a_bad_overview_request_is_refused_with_a_reason(server: Server, query: str) -> None:
+async def test_a_bad_overview_request_is_refused_with_a_reason(server: ServerProcess, query: str) -> None:
     socket = await open_socket(stream_url(server, query))
     code, reason = await socket.wait_closed()
     assert code == 1008

@@ -19,8 +19,9 @@ import pytest
 import redis
 
 from chronoview.simulator import LEASE_PREFIX
+from tests.server import ServerProcess, spawn
 from tests.services import RedisServer, owned_redis
-from tests.stream.harness import Server, Socket, eventually, open_socket, post, spawn
+from tests.stream.harness import Socket, eventually, open_socket, post
 
 BASE = float(int(time.time()) - 600)
 
@@ -32,15 +33,15 @@ def own_redis() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Server]]:
-    started: list[Server] = []
+def servers(tmp_path: Path) -> Iterator[list[ServerProcess]]:
+    started: list[ServerProcess] = []
     yield started
     for server in started:
         server.stop()
 
 
-def start_two(servers: list[Server], tmp_path: Path, pg_url: str, redis_url: str,
-              **env: str) -> tuple[Server, Server]:
+def start_two(servers: list[ServerProcess], tmp_path: Path, pg_url: str, redis_url: str,
+              **env: str) -> tuple[ServerProcess, ServerProcess]:
     """Two app processes on one database and one Redis, started side by side."""
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
@@ -59,7 +60,7 @@ async def stored_values(pg_url: str, metric: str) -> list[float]:
 
 
 async def test_a_point_posted_to_one_process_reaches_sockets_on_the_other_in_order(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[Server]
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess]
 ) -> None:
     a, b = start_two(servers, tmp_path, pg_url, own_redis.url())
     on_b = [await open_socket(b.ws_url(["shared"])) for _ in range(2)]
@@ -111,7 +112,7 @@ def per_metric_counts(socket: Socket, metrics: list[str], start: float, end: flo
 
 
 async def test_each_simulated_metric_has_one_producer_and_another_process_takes_over(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[Server]
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess]
 ) -> None:
     metrics = ["traffic", "cpu", "orders"]
     interval = 0.2
@@ -157,7 +158,7 @@ async def test_each_simulated_metric_has_one_producer_and_another_process_takes_
 
 
 async def test_sockets_keep_receiving_when_the_subscription_drops_and_when_redis_restarts(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[Server]
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess]
 ) -> None:
     metric = "flow"
     a, b = start_two(servers, tmp_path, pg_url, own_redis.url())

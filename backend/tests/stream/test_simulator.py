@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 from redis.asyncio import Redis
 
+from chronoview.lease import RedisLease
 from chronoview.points import Point
-from chronoview.simulator import DEFAULT_PROFILE, LEASE_PREFIX, PROFILES, RedisLease, Series, Simulator
+from chronoview.simulator import DEFAULT_PROFILE, PROFILES, Series, Simulator
 from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
 from tests.stream.harness import eventually
@@ -44,8 +46,9 @@ class NoCatalog:
 
 
 def simulator(pipeline: FakePipeline, metrics: list[str], interval: float, redis: Redis | None = None,
-              ttl: float = 3.0) -> Simulator:
-    return Simulator(pipeline, NoCatalog(), metrics, interval, redis, lease_ttl=ttl)  # type: ignore[arg-type]
+              ttl: float = 3.0, seed: int = 1) -> Simulator:
+    return Simulator(pipeline, NoCatalog(), metrics, interval, redis,  # type: ignore[arg-type]
+                     lease_ttl=ttl, rng=random.Random(seed))
 
 
 @pytest.fixture
@@ -75,8 +78,9 @@ async def test_failed_and_stalled_ingests_do_not_stop_the_loop_or_pile_up() -> N
 
 
 @pytest.mark.parametrize("metric", ["traffic", "cpu", "orders", "humidity"])
-async def test_series_are_plausible_and_alert_now_and_then(metric: str) -> None:
-    series = Series(PROFILES.get(metric, DEFAULT_PROFILE))
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_series_are_plausible_and_alert_now_and_then(metric: str, seed: int) -> None:
+    series = Series(PROFILES.get(metric, DEFAULT_PROFILE), random.Random(seed))
     window = MemoryWindow(WindowParams(seconds=300, sigma=2.5, min_points=5))
     await window.rebuild(metric, [])
     start = time.time()
@@ -94,17 +98,19 @@ async def test_series_are_plausible_and_alert_now_and_then(metric: str) -> None:
 
 
 async def test_a_lease_is_held_by_one_token_renewed_by_it_and_released_by_it(redis_client: Redis) -> None:
-    a = RedisLease(redis_client, "leased", 0.4, "pid-a")
-    b = RedisLease(redis_client, "leased", 0.4, "pid-b")
+    a = RedisLease(redis_client, "test:leased", 0.4, "pid-a")
+    b = RedisLease(redis_client, "test:leased", 0.4, "pid-b")
     assert await a.acquire()
     assert not await b.acquire()
     assert not await b.renew()
     assert await a.renew()
+    assert await a.acquire()  # its holder may take it again (after a renewal it could not confirm)
     await b.release()  # not b's to release
-    assert await redis_client.get(LEASE_PREFIX + "leased") == b"pid-a"
+    assert await redis_client.get("test:leased") == b"pid-a"
     await a.release()
-    assert await redis_client.get(LEASE_PREFIX + "leased") is None
+    assert await redis_client.get("test:leased") is None
     assert await b.acquire()
+    assert await redis_client.pttl("test:leased") > 300
     await asyncio.sleep(0.6)  # b stops renewing (it died): the lease expires
     assert await a.acquire()
     assert not await b.renew()

@@ -1,4 +1,5 @@
-"""Timestamp text on the hot path: the cached forms must equal what datetime itself would print."""
+"""Timestamp text on the hot path: the cached forms must equal what datetime itself would print, and
+what SQLAlchemy stores in SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import math
 import random
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from chronoview.points import format_ts, sqlite_ts, to_datetime
+from chronoview.storage.tables import points
 
 
 def reference(ts: float) -> str:
@@ -31,9 +36,30 @@ def test_format_ts_matches_datetime_everywhere_including_rounding_edges() -> Non
         assert format_ts(ts) == reference(ts), repr(ts)
 
 
-def test_sqlite_ts_is_the_text_sqlalchemy_stores() -> None:
-    for ts in samples():
-        assert sqlite_ts(ts) == to_datetime(ts).strftime("%Y-%m-%d %H:%M:%S.%f"), repr(ts)
+async def stored(url: str, stamps: list[float]) -> list[str]:
+    """Each instant inserted through SQLAlchemy into the schema's `points.ts` column, read back as
+    the text the database holds (SQLite: the column's own text; PostgreSQL: its microseconds in UTC)."""
+    engine = create_async_engine(url)
+    column = points.c.ts
+    table = sa.Table("stamps", sa.MetaData(), sa.Column("k", sa.Integer, primary_key=True),
+                     sa.Column("ts", column.type, nullable=False))
+    text = ("SELECT ts FROM stamps ORDER BY k" if engine.dialect.name == "sqlite" else
+            "SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM stamps ORDER BY k")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(table.metadata.create_all)
+            rows = [{"k": k, "ts": to_datetime(ts)} for k, ts in enumerate(stamps)]
+            await conn.execute(table.insert(), rows)
+            return [row[0] for row in await conn.exec_driver_sql(text)]
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_ts_is_the_text_sqlalchemy_stores(database_url: str) -> None:
+    """SQLite rows are written as `sqlite_ts` text (no SQLAlchemy on that path): it must be what
+    SQLAlchemy itself stores there, and the instant PostgreSQL stores, so both read back alike."""
+    stamps = samples()[:6] + samples()[6::20]
+    assert await stored(database_url, stamps) == [sqlite_ts(ts) for ts in stamps]
 
 
 def test_format_ts_is_right_after_its_day_cache_filled_and_emptied() -> None:

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from chronoview.bus.base import Listener, Message, cancel_and_wait
@@ -52,25 +53,22 @@ def decode_batch(frame: bytes) -> list[Message]:
     return messages
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long the bus waits on Redis, in seconds."""
+
+    ping_interval: float = 5.0  # a subscription quiet for this long is pinged
+    ping_timeout: float = 5.0  # an unanswered ping (or connect, or subscribe) fails after this
+    backoff: tuple[float, float] = (0.1, 5.0)  # between reconnects: the first delay, the longest
+    publish_timeout: float = 2.0
+    start_timeout: float = 3.0  # how long `start` waits for the first subscription
+
+
 class RedisBus:
-    def __init__(
-        self,
-        redis: Redis,
-        channel: str = CHANNEL,
-        *,
-        ping_interval: float = 5.0,
-        ping_timeout: float = 5.0,
-        backoff: tuple[float, float] = (0.1, 5.0),
-        publish_timeout: float = 2.0,
-        start_timeout: float = 3.0,
-    ) -> None:
+    def __init__(self, redis: Redis, channel: str = CHANNEL, timing: Timing = Timing()) -> None:
         self._redis = redis
         self._channel = channel
-        self._ping_interval = ping_interval
-        self._ping_timeout = ping_timeout
-        self._backoff = backoff
-        self._publish_timeout = publish_timeout
-        self._start_timeout = start_timeout
+        self._timing = timing
         self._listener: Listener | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
@@ -81,7 +79,7 @@ class RedisBus:
         self._listener = listener
         self._reader = asyncio.create_task(self._run(listener), name="redis-bus-reader")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), self._start_timeout)
+            await asyncio.wait_for(self._subscribed.wait(), self._timing.start_timeout)
 
     async def publish(self, messages: Sequence[Message]) -> None:
         """One PUBLISH for the batch, tried twice (a pooled connection may be stale after a Redis
@@ -91,7 +89,8 @@ class RedisBus:
         frame = encode_batch(messages)
         for attempt in (1, 2):
             try:
-                await asyncio.wait_for(self._redis.publish(self._channel, frame), self._publish_timeout)
+                publish = self._redis.publish(self._channel, frame)
+                await asyncio.wait_for(publish, self._timing.publish_timeout)
                 return
             except Exception:
                 if attempt == 2:
@@ -111,7 +110,7 @@ class RedisBus:
         return self._subscribed.is_set()
 
     async def _run(self, listener: Listener) -> None:
-        low, high = self._backoff
+        low, high = self._timing.backoff
         delay = low
         while not self._closing:
             pubsub = self._redis.pubsub()
@@ -140,15 +139,15 @@ class RedisBus:
         from redis.asyncio.retry import Retry
         from redis.backoff import NoBackoff
 
-        await asyncio.wait_for(cast(Any, pubsub).connect(), self._ping_timeout)
+        await asyncio.wait_for(cast(Any, pubsub).connect(), self._timing.ping_timeout)
         connection: Any = pubsub.connection
         # A reconnect inside the client library would hide a gap from us: no retries on this
         # connection while it is ours (the pool gets it back as it was).
         restore[:] = [connection, connection.retry]
         connection.retry = Retry(NoBackoff(), 0)
-        await asyncio.wait_for(pubsub.subscribe(self._channel), self._ping_timeout)
+        await asyncio.wait_for(pubsub.subscribe(self._channel), self._timing.ping_timeout)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._ping_timeout
+        deadline = loop.time() + self._timing.ping_timeout
         while loop.time() < deadline:
             message = await pubsub.get_message(timeout=max(0.0, deadline - loop.time()))
             if message is not None and message["type"] == "subscribe":
@@ -160,7 +159,7 @@ class RedisBus:
         loop = asyncio.get_running_loop()
         heard = loop.time()
         pinged: float | None = None
-        slice_ = min(1.0, self._ping_interval / 2)
+        slice_ = min(1.0, self._timing.ping_interval / 2)
         while not self._closing:
             message = await pubsub.get_message(timeout=slice_)
             now = loop.time()
@@ -169,10 +168,10 @@ class RedisBus:
                 if message["type"] == "message":
                     self._deliver(message["data"], listener)
             elif pinged is not None:
-                if now - pinged > self._ping_timeout:
-                    raise ConnectionError(f"Redis did not answer a PING within {self._ping_timeout}s")
-            elif now - heard > self._ping_interval:
-                await asyncio.wait_for(pubsub.ping(_PING), self._ping_timeout)
+                if now - pinged > self._timing.ping_timeout:
+                    raise ConnectionError(f"Redis did not answer a PING within {self._timing.ping_timeout}s")
+            elif now - heard > self._timing.ping_interval:
+                await asyncio.wait_for(pubsub.ping(_PING), self._timing.ping_timeout)
                 pinged = now
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 Sending never blocks ingest: the outbox rows are written with the incident and this task picks
 them up on its own (woken at once in the process that wrote them, polled every second in the
-others). Up to `concurrency` sends run at once, each with a 10 s timeout, so a hanging receiver
+others). Up to CONCURRENCY sends run at once, each with a 10 s timeout, so a hanging receiver
 holds one slot, not the queue. The database work is batched like ingest's group commit: one
 transaction freezes the snapshots of a claimed round, and outcomes are recorded together, one
 commit for whatever finished meanwhile (a burst of 1,000 incidents is a few dozen commits, not
@@ -38,6 +38,7 @@ POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
 REMINDER_CHECK_SECONDS = 5.0
 PURGE_BATCH = 5_000
+CONCURRENCY = 32  # sends at once
 SNAPSHOT_READS = 8  # series read at once while freezing a round's snapshots
 
 
@@ -51,8 +52,7 @@ class Dispatcher:
     def __init__(
         self, outbox: Outbox, storage: Storage, box: SecretBox, *, base_url: str, secret_key: str,
         retention_seconds: float, clock: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random, timeout: float = SEND_TIMEOUT,
-        poll: float = POLL_SECONDS, concurrency: int = 32,
+        rng: Callable[[], float] = random.random,
     ) -> None:
         self._outbox = outbox
         self._storage = storage
@@ -62,9 +62,6 @@ class Dispatcher:
         self._retention = retention_seconds
         self._clock = clock
         self._rng = rng
-        self._timeout = timeout
-        self._poll = poll
-        self._concurrency = concurrency
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sends: dict[asyncio.Task[None], Claimed] = {}
@@ -82,10 +79,6 @@ class Dispatcher:
             quiet_http_client_logs()
             self._http = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=200))
         return self._http
-
-    @property
-    def timeout(self) -> float:
-        return self._timeout
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run(), name="notify-dispatcher"),
@@ -132,12 +125,12 @@ class Dispatcher:
                 claimed = 0
             if claimed == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll)
+                    await asyncio.wait_for(self._wakeup.wait(), POLL_SECONDS)
                 self._wakeup.clear()
 
     async def dispatch_due(self) -> int:
         """Claim what is due (up to the free send slots) and start sending it; returns how many."""
-        free = self._concurrency - len(self._sends)
+        free = CONCURRENCY - len(self._sends)
         if free <= 0:
             await asyncio.wait(list(self._sends), return_when=asyncio.FIRST_COMPLETED)
             return 1
@@ -181,10 +174,10 @@ class Dispatcher:
             except StorageUnavailable:
                 # Their leases run out and the rows are sent again: at least once, as promised.
                 log.warning("notifications: outcomes not recorded (database unavailable)")
-                await asyncio.sleep(self._poll)
+                await asyncio.sleep(POLL_SECONDS)
             except Exception:
                 log.exception("notifications: recording outcomes failed")
-                await asyncio.sleep(self._poll)
+                await asyncio.sleep(POLL_SECONDS)
 
     async def _flush(self) -> None:
         self._to_record.clear()
@@ -205,7 +198,7 @@ class Dispatcher:
         snapshot_url = None if snapshot_id is None else f"{self._base_url}/snapshot/{snapshot_id}"
         message = build_message(item.event, item.payload, self._base_url, snapshot_url)
         ctx = SendContext(self.http, item.delivery_id, item.channel.name, self._base_url,
-                          self._clock(), self._timeout)
+                          self._clock(), SEND_TIMEOUT)
         return await module.send(config, message, ctx)
 
     async def _freeze(self, claimed: list[Claimed]) -> None:

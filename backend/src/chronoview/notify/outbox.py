@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from chronoview.notify.events import IncidentEvent
 from chronoview.notify.retry import Decision
 from chronoview.notify.store import ChannelRecord, Database, channel_record, glob_matches, silence_record
-from chronoview.points import to_datetime
+from chronoview.points import JsonTimestamp, to_datetime
 from chronoview.storage.base import SnapshotRecord
 from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import channels, deliveries, notify_events, silences, snapshots
@@ -109,6 +109,8 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
+    """One delivery as the log shows it (GET /notifications answers these as they are)."""
+
     id: str
     channel_id: int
     channel: str | None
@@ -121,10 +123,10 @@ class LogEntry:
     last_status: int | None
     last_error: str | None
     reason: str | None
-    created_at: float
-    updated_at: float
-    next_attempt_at: float | None
-    delivered_at: float | None
+    created_at: JsonTimestamp
+    updated_at: JsonTimestamp
+    next_attempt_at: JsonTimestamp | None
+    delivered_at: JsonTimestamp | None
 
 
 def _epoch(value: Any) -> float | None:

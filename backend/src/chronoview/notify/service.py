@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chronoview.config import Settings
 from chronoview.notify.crypto import SecretBox, SecretsUnreadable
-from chronoview.notify.dispatcher import Dispatcher
+from chronoview.notify.dispatcher import SEND_TIMEOUT, Dispatcher
 from chronoview.notify.kinds import Attempt, SendContext, kind_module
 from chronoview.notify.message import build_message, sample_payload
 from chronoview.notify.outbox import Outbox
@@ -53,5 +53,5 @@ class Notifications:
         now = time.time()
         message = build_message("test", sample_payload(now), self.base_url, None)
         ctx = SendContext(self.dispatcher.http, delivery_id, channel.name, self.base_url, now,
-                          self.dispatcher.timeout)
+                          SEND_TIMEOUT)
         return delivery_id, await module.send(config, message, ctx)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from paho.mqtt.client import MQTTMessage
 
+from chronoview.backlog import Backlog
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline, WindowUnavailable
 from chronoview.points import Point
 from chronoview.sources.mqtt_link import BACKOFF_FIRST, MqttLink, claim_client_id, parse_url
@@ -52,9 +53,7 @@ class MqttSubscriber:
         self._pipeline = pipeline
         self._link = MqttLink(parse_url(url, topics, shared), client_id, self._on_message, self._on_lost)
         self.rejected = 0
-        self._pending: list[_Message] = []
-        self._wakeup = asyncio.Event()
-        self._closing = False
+        self._pending: Backlog[_Message] = Backlog(lambda message: len(message.points), MAX_BATCH_POINTS)
         self._consumer: asyncio.Task[None] | None = None
         self._next_log = 0.0
         self._unlogged = 0
@@ -73,8 +72,7 @@ class MqttSubscriber:
         """Store and acknowledge the batch in hand, then disconnect; the rest waits in the broker."""
         if self._consumer is None:
             return
-        self._closing = True
-        self._wakeup.set()
+        self._pending.close()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):
             await asyncio.wait_for(self._consumer, STOP_TIMEOUT)
         self._consumer = None
@@ -89,12 +87,11 @@ class MqttSubscriber:
             entry.points = parse_message(message.topic, message.payload, time.time())
         except (BadPayload, UnicodeDecodeError) as exc:
             self._reject(str(exc))
-        self._pending.append(entry)  # bad ones too: acknowledgements keep arrival order
-        self._wakeup.set()
+        self._pending.put(entry)  # bad ones too: acknowledgements keep arrival order
 
     def _on_lost(self) -> None:
         # The broker redelivers the unacknowledged QoS-1 messages on the next connection.
-        self._pending = [m for m in self._pending if m.qos == 0]
+        self._pending.items = [m for m in self._pending.items if m.qos == 0]
 
     def _reject(self, reason: str) -> None:
         self.rejected += 1
@@ -108,27 +105,14 @@ class MqttSubscriber:
 
     async def _consume(self) -> None:
         while True:
-            await self._wakeup.wait()
-            if self._closing:
+            await self._pending.ready.wait()
+            if self._pending.closing:
                 return
-            batch = self._take()
-            if not self._pending:
-                self._wakeup.clear()
+            batch = self._pending.take()
             if not await self._store(batch):
                 return  # closing during an outage: unacknowledged, the broker keeps them
             for message in batch:
                 self._link.ack(message.generation, message.mid, message.qos)
-
-    def _take(self) -> list[_Message]:
-        """The oldest waiting messages, up to one pipeline batch of points (at least one message)."""
-        size = taken = 0
-        for message in self._pending:
-            if taken and size + len(message.points) > MAX_BATCH_POINTS:
-                break
-            size += len(message.points)
-            taken += 1
-        batch, self._pending = self._pending[:taken], self._pending[taken:]
-        return batch
 
     async def _store(self, batch: list[_Message]) -> bool:
         """Store the batch's points, waiting out an outage; False if told to stop meanwhile.
@@ -145,7 +129,7 @@ class MqttSubscriber:
             try:
                 await self._pipeline.ingest(points, source="mqtt")
             except (StorageUnavailable, WindowUnavailable) as exc:
-                if self._closing:
+                if self._pending.closing:
                     return False
                 log.warning("MQTT batch of %d points not stored (%r); retrying in %.1fs",
                             len(points), exc, delay)

@@ -96,12 +96,13 @@ class _Series:
         enabled, for_points, resolve_after = params.enabled, params.for_points, params.resolve_after
         max_points = params.max_points
         for ts, x in zip(times, values, strict=True):
-            # Step 1.
+            # Step 1, and the end of the last point's step 7: past ALERT_WINDOW_MAX_POINTS the oldest
+            # point leaves (so between runs a window may hold one point over the cap).
             if ts > newest:
                 newest = ts
             cutoff = newest - seconds
-            if stamps and stamps[0] <= cutoff:
-                while stamps and stamps[0] <= cutoff:
+            if stamps and (stamps[0] <= cutoff or len(stamps) > max_points):
+                while stamps and (stamps[0] <= cutoff or len(stamps) > max_points):
                     stamps.popleft()
                     d = kept.popleft() - anchor
                     s1 -= d
@@ -180,13 +181,6 @@ class _Series:
             s2 += d * d
             e1 += EPS * (s1 if s1 > 0.0 else -s1)
             e2 += EPS * (s2 if s2 > 0.0 else -s2)
-            if n >= max_points:  # ALERT_WINDOW_MAX_POINTS: the oldest point leaves
-                stamps.popleft()
-                d = kept.popleft() - anchor
-                s1 -= d
-                s2 -= d * d
-                e1 += EPS * (s1 if s1 > 0.0 else -s1)
-                e2 += EPS * (s2 if s2 > 0.0 else -s2)
         self.newest, self.anchor, self.s1, self.s2, self.e1, self.e2 = newest, anchor, s1, s2, e1, e2
         return scores
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Literal
+from typing import Annotated, Literal
 
 import aiosmtplib
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
+from chronoview.config import CommaList
 from chronoview.notify.kinds import DELIVERY_HEADER, Attempt, SendContext
 from chronoview.notify.message import Message
 
@@ -23,6 +24,9 @@ def _address(value: str) -> str:
     return value
 
 
+Address = Annotated[str, Field(max_length=320), AfterValidator(_address)]
+
+
 class Config(BaseModel):
     model_config = {"extra": "forbid", "populate_by_name": True}
 
@@ -31,22 +35,8 @@ class Config(BaseModel):
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = Field(None, max_length=320)
     password: str | None = Field(None, max_length=500)
-    sender: str = Field(alias="from", max_length=320)
-    to: list[str] = Field(min_length=1, max_length=50)
-
-    @field_validator("sender")
-    @classmethod
-    def _sender(cls, value: str) -> str:
-        return _address(value)
-
-    @field_validator("to", mode="before")
-    @classmethod
-    def _to(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            return [_address(str(item)) for item in value]
-        return value
+    sender: Address = Field(alias="from")
+    to: Annotated[CommaList[Address], Field(min_length=1, max_length=50)]
 
 
 def build(config: Config, message: Message, delivery_id: str, now: float) -> EmailMessage:
