@@ -262,7 +262,8 @@ class SqlStorage(HistoryQueries, AlertingQueries):
         exclusive advisory lock, where writes take it shared; SQLite: the database's write lock),
         then the points of the range already stored are read: a write either committed before
         (its point is returned) or checks after and finds the range (`chronoview_claim_seqs`,
-        `_check_unpassed`). A range may cover stored seqs: no write will ever carry them again."""
+        `_check_unpassed`). A range may cover stored seqs: no write will ever carry them again; one
+        that only covers stored seqs is not kept."""
         async with self.connect(write=True) as conn:
             if self.dialect == "postgresql":
                 await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('chronoview.seq:' || :m))"),
@@ -275,7 +276,12 @@ class SqlStorage(HistoryQueries, AlertingQueries):
                 sa.select(points).where(points.c.metric == metric, points.c.seq.between(first, last))
                 .order_by(points.c.seq)
             )
-            return [_scored(row) for row in result]
+            found = [_scored(row) for row in result]
+            if len(found) == last - first + 1:  # all stored (a socket resumed on a quiet process)
+                await conn.execute(passed_seqs.delete().where(
+                    passed_seqs.c.metric == metric, passed_seqs.c.last_seq == last,
+                    passed_seqs.c.first_seq == first))
+            return found
 
     async def replay_page(
         self, metric: str, cursor: ReplayCursor, limit: int
