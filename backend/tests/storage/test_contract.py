@@ -75,6 +75,26 @@ async def test_a_passed_seq_can_never_be_stored_and_a_stored_one_is_found(storag
     await storage.write([sp("cpu", T0 + 5, 5.0, seq=5)])
 
 
+async def test_a_long_pass_hands_back_only_the_newest_stored_points(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("chronoview.storage.sql.PASS_FETCH", 2)
+    await storage.write([sp("cpu", T0 + seq, float(seq), seq=seq) for seq in range(1, 6)])
+
+    async def tombstones() -> list[tuple[int, int]]:
+        async with storage.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT first_seq, last_seq FROM passed_seqs"))
+            return [(first, last) for first, last in rows]
+
+    assert [p.score.seq for p in await storage.pass_seqs("cpu", 1, 5)] == [4, 5]
+    assert await tombstones() == []  # all of 1..5 stored: nothing to keep
+    assert [p.score.seq for p in await storage.pass_seqs("cpu", 1, 6)] == [5]
+    assert await tombstones() == [(1, 6)]  # 6 was missing: passed for good
+    assert await storage.last_seq("cpu") == 6
+    with pytest.raises(SeqPassed):
+        await storage.write([sp("cpu", T0 + 6, 6.0, seq=6)])
+
+
 async def test_a_pass_waits_for_a_write_in_flight_and_then_finds_its_point(storage: SqlStorage) -> None:
     """Whichever commits first, the write or the pass, the other sees it: never a point stored
     behind a pass's back."""

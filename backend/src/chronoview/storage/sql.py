@@ -26,6 +26,8 @@ from chronoview.storage.history import HistoryQueries
 from chronoview.storage.tables import alerts, incidents, metrics, passed_seqs, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# The most stored points a pass over a range of seqs hands back (see `pass_seqs`).
+PASS_FETCH = 10_000
 # Room a full batch of 10,000 points needs in SQLite's write-ahead log, with a margin.
 MIN_FREE_BYTES = 8 * 1024 * 1024
 _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
@@ -263,7 +265,9 @@ class SqlStorage(HistoryQueries, AlertingQueries):
         then the points of the range already stored are read: a write either committed before
         (its point is returned) or checks after and finds the range (`chronoview_claim_seqs`,
         `_check_unpassed`). A range may cover stored seqs: no write will ever carry them again; one
-        that only covers stored seqs is not kept."""
+        that only covers stored seqs is not kept. Only the newest PASS_FETCH stored points are
+        returned: a range that long starts at a stale cursor, and the sockets that want older
+        points replay them themselves."""
         async with self.connect(write=True) as conn:
             if self.dialect == "postgresql":
                 await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('chronoview.seq:' || :m))"),
@@ -272,12 +276,16 @@ class SqlStorage(HistoryQueries, AlertingQueries):
             await conn.execute(insert(passed_seqs).values(  # another process may pass it too
                 metric=metric, first_seq=first, last_seq=last, passed_at=datetime.now(UTC)
             ).on_conflict_do_nothing())
+            newest = max(first, last - PASS_FETCH + 1)
             result = await conn.execute(
-                sa.select(points).where(points.c.metric == metric, points.c.seq.between(first, last))
+                sa.select(points).where(points.c.metric == metric, points.c.seq.between(newest, last))
                 .order_by(points.c.seq)
             )
             found = [_scored(row) for row in result]
-            if len(found) == last - first + 1:  # all stored (a socket resumed on a quiet process)
+            stored = len(found) if newest == first else await conn.scalar(
+                sa.select(sa.func.count()).select_from(points)
+                .where(points.c.metric == metric, points.c.seq.between(first, last)))
+            if stored == last - first + 1:  # all stored (a socket resumed on a quiet process)
                 await conn.execute(passed_seqs.delete().where(
                     passed_seqs.c.metric == metric, passed_seqs.c.last_seq == last,
                     passed_seqs.c.first_seq == first))
