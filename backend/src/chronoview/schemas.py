@@ -84,6 +84,7 @@ class ScoredPointOut(BaseModel):
     mean: float | None
     std: float | None
     n: int
+    seq: int  # SPEC §6: the point's place in its metric's stream (1, 2, 3, …), a `since=` cursor
 
 
 class BatchOut(BaseModel):
