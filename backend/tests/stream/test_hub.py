@@ -10,7 +10,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from chronoview.api.stream import Refused, origin_allowed, parse_since, replay_after
+from chronoview.api.stream import Refused, _unbroken, origin_allowed, parse_since, replay_after
 from chronoview.bus.base import Message
 from chronoview.bus.hub import Hub
 from chronoview.bus.redis import decode_batch, encode_batch
@@ -246,6 +246,36 @@ async def test_a_pass_that_cannot_be_done_closes_the_sockets_with_1013() -> None
     hub.deliver([msg("a", 1), msg("a", 3)])
     await asyncio.sleep(0.1)
     assert connection.closed == MISSED
+
+
+def test_a_replay_stops_at_a_missing_seq_the_hub_has_not_resolved() -> None:
+    page = [scored("a", seq) for seq in (3, 4, 6, 9, 10)]
+    seqs = lambda after, resolved: [p.score.seq for p in _unbroken(page, after, resolved)]  # noqa: E731
+    assert seqs(2, 2) == [3, 4]  # 5 may still be on its way: the live stream brings it, in order
+    assert seqs(2, 5) == [3, 4, 6]  # 5 was passed over (or released): 7 is not resolved yet
+    assert seqs(2, 8) == [3, 4, 6, 9, 10]
+    assert seqs(0, 0) == []  # 1 is missing
+
+
+async def test_a_socket_alone_on_a_metric_goes_on_after_its_replay_without_waiting() -> None:
+    storage = FakeStorage()
+    hub = hub_over(storage, pass_after=0.05)
+    connection = Connection()
+    sub = hub.subscribe(["a"], connection, cursors={"a": 2})
+    assert hub.resolved("a") == 2
+    for seq in (3, 4):  # the replay found 3 and 4, published before the socket came
+        sub.sent("a", seq)
+    hub.replayed(sub, "a", 4)
+    sub.go_live()
+    hub.deliver([msg("a", 5)])
+    assert connection.texts() == [text("a", 5)]  # no wait for 3 and 4, no pass
+    other = Connection()
+    other_sub = hub.subscribe(["a"], other, cursors={"a": 1})
+    other_sub.go_live()
+    hub.replayed(other_sub, "a", 9)  # not alone: the order stays where it is
+    assert hub.resolved("a") == 5
+    await asyncio.sleep(0.1)
+    assert storage.passed == []
 
 
 async def test_a_lost_subscription_is_caught_up_from_storage_by_seq_without_duplicates() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import asyncpg
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -259,8 +259,7 @@ async def test_a_process_killed_between_storing_and_publishing_leaves_no_gap_and
               if key in client.arrived and client.sockets]
     assert delays
     assert max(delays) < 1.8, sorted(delays)[-10:]
-    conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"), timeout=10)
-    try:  # the survivors passed over the seqs the victim never published
-        assert await conn.fetch("SELECT metric, first_seq, last_seq FROM passed_seqs")
-    finally:
-        await conn.close()
+    # Each survivor passed over the seqs of the group the victim stored and never published, and
+    # found that group in the database (bus/reorder.py logs each pass).
+    for server in survivors:
+        assert re.search(r"passed over \S+ seqs \d+\.\.\d+ \([1-9]\d* found stored\)", server.tail(200_000))

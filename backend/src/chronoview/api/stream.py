@@ -28,10 +28,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
+from chronoview.bus.hub import Hub
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import METRIC_NAME
 from chronoview.deps import get_services
-from chronoview.points import to_datetime
+from chronoview.points import ScoredPoint, to_datetime
 from chronoview.schemas import parse_timestamp
 from chronoview.storage.base import ReplayCursor, Storage
 
@@ -94,7 +95,7 @@ async def stream(websocket: WebSocket) -> None:
     selfmetrics.WEBSOCKETS.inc()
     code = 1006  # the session ended without a close from either side
     try:
-        code = await _serve(websocket, sub, storage, request)
+        code = await _serve(websocket, sub, hub, storage, request)
     finally:
         hub.unsubscribe(sub)
         selfmetrics.WEBSOCKETS.dec()
@@ -197,12 +198,14 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return (page.hostname, page_port or default) == (server.hostname, server_port or default)
 
 
-async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> int:
+async def _serve(
+    websocket: WebSocket, sub: Subscription, hub: Hub, storage: Storage, request: StreamRequest
+) -> int:
     """Replay, then leave live messages to the hub and read (and ignore) what the client sends, so
     the socket's session ends when the client leaves or the hub closes it; returns the close code."""
     if request.after is not None or request.cursors:
         try:
-            await _replay(websocket, sub, storage, request)
+            await _replay(websocket, sub, hub, storage, request)
         except WebSocketDisconnect as exc:
             return exc.code
         except Exception as exc:
@@ -215,9 +218,15 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
     return int(message.get("code", 1000))
 
 
-async def _replay(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> None:
+async def _replay(
+    websocket: WebSocket, sub: Subscription, hub: Hub, storage: Storage, request: StreamRequest
+) -> None:
     """Send stored points, metric by metric, a page at a time: after the metric's cursor in seq
     order, else after `request.after` in (ts, id) order.
+
+    A seq replay never jumps a missing seq the hub has not resolved yet (its point may be on its
+    way, written by another process, and the live stream brings it in order); it stops there, and
+    the live messages take over after the last seq it sent.
 
     Memory stays bounded whatever the history holds: one page at a time, never more than the
     socket's queue bound (WS_QUEUE_MAX), each message sent (and its page dropped) only as fast as
@@ -232,8 +241,9 @@ async def _replay(websocket: WebSocket, sub: Subscription, storage: Storage, req
         cursor = ReplayCursor.after(to_datetime(request.after or 0.0))
         while sub.closing is None:
             if seq is not None:
+                resolved = hub.resolved(metric)  # read before the query: all below are stored
                 page = await storage.points_after_seq(metric, seq, page_size)
-                seq = page[-1].score.seq if page else seq
+                page = _unbroken(page, seq, seq if resolved is None else resolved)
             else:
                 page, cursor = await storage.replay_page(metric, cursor, page_size)
             for sent, point in enumerate(page, start=1):
@@ -245,8 +255,22 @@ async def _replay(websocket: WebSocket, sub: Subscription, storage: Storage, req
                     # A send into a connection that takes data never suspends: let other requests
                     # in between, or twenty replays keep the loop for a page each.
                     await asyncio.sleep(0)
+            if seq is not None:
+                seq = page[-1].score.seq if page else seq
             if len(page) < page_size:
                 break
+        if seq is not None and sub.closing is None:
+            hub.replayed(sub, metric, seq)
+
+
+def _unbroken(page: list[ScoredPoint], after: int, resolved: int) -> list[ScoredPoint]:
+    """The page up to its first missing seq above `resolved` (below it, a missing seq is gone)."""
+    expected = after + 1
+    for i, point in enumerate(page):
+        if point.score.seq > max(expected, resolved + 1):
+            return page[:i]
+        expected = point.score.seq + 1
+    return page
 
 
 class AsgiSink:

@@ -91,9 +91,9 @@ class Fanout:
         """Whether any socket takes this metric's points."""
         return metric in self._by_metric or bool(self._every or self._latest)
 
-    def listened(self) -> list[str]:
-        """The metrics some socket named."""
-        return list(self._by_metric)
+    def alone(self, sub: Subscription, metric: str) -> bool:
+        """Whether `sub` is the only socket that takes this metric's points."""
+        return self._by_metric.get(metric) == {sub} and not (self._every or self._latest)
 
     def evict(self, closing: Closing, metric: str | None = None) -> None:
         """Close the sockets of `metric` (None: every socket) with this code; also those of

@@ -71,6 +71,17 @@ class Hub:
             if not self._fanout.wants(metric):
                 self._reorder.drop(metric)
 
+    def resolved(self, metric: str) -> int | None:
+        """See Reorder.resolved: a replay may skip a missing seq up to here, never beyond."""
+        return self._reorder.resolved(metric)
+
+    def replayed(self, sub: Subscription, metric: str, seq: int) -> None:
+        """A socket's replay sent the metric's stored points up to `seq`, with no seq missing
+        beyond `resolved`. When no other socket takes the metric, the order goes on after `seq`
+        (else it would wait for those seqs to come live, which they did before the socket came)."""
+        if self._fanout.alone(sub, metric):
+            self._reorder.skip_to(metric, seq)
+
     @property
     def sockets(self) -> int:
         return self._fanout.sockets

@@ -68,6 +68,26 @@ class Reorder:
         elif track.next is None:
             track.next = after + 1
 
+    def resolved(self, metric: str) -> int | None:
+        """The seq up to which every point of the metric was sent or passed over (so is stored, or
+        never will be); None when the metric's stream is not under way."""
+        track = self._tracks.get(metric)
+        return None if track is None or track.next is None else track.next - 1
+
+    def skip_to(self, metric: str, seq: int) -> None:
+        """Every seq up to `seq` is accounted for elsewhere (a replay sent them): the stream goes on
+        after it."""
+        track = self._tracks.get(metric)
+        if track is None or track.next is None or track.next > seq:
+            return
+        for held in [s for s in track.held if s <= seq]:
+            del track.held[held]
+        track.next = seq + 1
+        out: list[Message] = []
+        self._release_held(track, out)
+        if out:
+            self._emit(out)
+
     def next_seqs(self) -> dict[str, int]:
         """The next seq owed, per metric under way."""
         return {metric: t.next for metric, t in self._tracks.items() if t.next is not None}
