@@ -25,9 +25,9 @@ TARGET_RPS = 500_000
 TARGET_RSS_MB = 50.0
 
 FILL = """
-INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
+INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq)
 SELECT 'big', now() - make_interval(secs => ($1 - g) / $2::float8),
-       100 + (g % 97) * 0.25, NULL, false, 100.0, 1.5, 300
+       100 + (g % 97) * 0.25, NULL, false, 100.0, 1.5, 300, g
 FROM generate_series(1, $1) AS g
 """
 
@@ -36,9 +36,9 @@ FROM generate_series(1, $1) AS g
 FILL_SQLITE = """
 WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < :rows),
      t(x, us) AS (SELECT x, :now_us - (:rows - x) * (1000000 / :rate) FROM g)
-INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
+INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq)
 SELECT 'big', strftime('%Y-%m-%d %H:%M:%S', us / 1000000, 'unixepoch') || printf('.%06d', us % 1000000),
-       100 + (x % 97) * 0.25, NULL, 0, 100.0, 1.5, 300
+       100 + (x % 97) * 0.25, NULL, 0, 100.0, 1.5, 300, x
 FROM t
 """
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +37,9 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_POINTS = 10_000
 WRITES_IN_FLIGHT = 4
+# A fault hook for the stream tests (tests/stream/test_offsets.py): the process kills itself with
+# SIGKILL after storing its N-th group and before publishing it, as a crash there would. 0: never.
+KILL_BEFORE_PUBLISH = int(os.environ.get("CHRONOVIEW_FAULT_KILL_BEFORE_PUBLISH", "0"))
 
 
 class WindowUnavailable(Exception):
@@ -75,6 +80,7 @@ class Pipeline:
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(writes_in_flight)
         self._tail: asyncio.Task[None] | None = None  # the newest group still being written
+        self._groups_stored = 0  # for KILL_BEFORE_PUBLISH
         # Told when incident changes were stored (the notification dispatcher: send them now).
         self.on_incidents: Callable[[], None] | None = None
 
@@ -161,6 +167,9 @@ class Pipeline:
             await previous  # never raises: answers and publications keep group order
         if failure is not None:
             await self._fail(group, points, failure)
+            # Their seqs are released, in the group's place in the order: nobody waits for them.
+            await self._publish([Message(item.point.metric, item.score.seq, b"", item.point.ts)
+                                 for item in scored], [])
             return
         start = 0
         for request in group:
@@ -174,7 +183,11 @@ class Pipeline:
         opened = sum(1 for change in changes if change.opened)
         if opened:
             selfmetrics.INCIDENTS_OPENED.inc(opened)
-        await self._publish([(p.metric, data) for p, data in zip(points, encoded, strict=True)], changes)
+        self._groups_stored += 1
+        if self._groups_stored == KILL_BEFORE_PUBLISH:
+            os.kill(os.getpid(), signal.SIGKILL)
+        await self._publish([Message(item.point.metric, item.score.seq, data, item.point.ts)
+                             for item, data in zip(scored, encoded, strict=True)], changes)
 
     async def _publish(self, messages: list[Message], changes: list[IncidentChange]) -> None:
         try:  # the incident events are built in here too: publishing must never raise
@@ -253,7 +266,8 @@ class Pipeline:
         params = self.rules.params(metric)
         history = await self._storage.window_history(metric, params.seconds)
         incident = await self._storage.open_incident(metric)
-        await self._window.rebuild(metric, history, params, incident)
+        last_seq = await self._storage.last_seq(metric)
+        await self._window.rebuild(metric, history, params, incident, last_seq)
         selfmetrics.WINDOW_REBUILDS.inc()
 
     async def expire(self, metric: str, now: float) -> IncidentChange | None:
@@ -279,7 +293,7 @@ class Pipeline:
 
 def incident_messages(changes: list[IncidentChange]) -> list[Message]:
     """The stream's incident events (SPEC §10), under the bus key of `incidents=1` sockets."""
-    return [(STREAM_KEY, orjson.dumps(event.message())) for event in events_of(changes)]
+    return [Message(STREAM_KEY, 0, orjson.dumps(event.message()), 0.0) for event in events_of(changes)]
 
 
 def _required(score: Score | None) -> Score:

@@ -41,6 +41,9 @@ class Score:
     # Not part of equality: two scores are equal when the window's verdicts are (SPEC §4).
     state: str = field(default="normal", compare=False)
     pending: int = field(default=0, compare=False)
+    # The point's place in its metric's stream (SPEC §6), given by the window in the same atomic
+    # step as the score: 1, 2, 3, … per metric, one order across every process.
+    seq: int = field(default=0, compare=False)
 
 
 @dataclass(slots=True)
@@ -65,6 +68,7 @@ class ScoredPoint:
             "std": self.score.std,
             "n": self.score.n,
             "state": self.score.state,
+            "seq": self.score.seq,
         }
         if self.score.pending:
             message["pending"] = self.score.pending

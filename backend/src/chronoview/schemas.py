@@ -112,6 +112,7 @@ class ScoredPointOut(BaseModel):
     std: float | None
     n: int
     state: Literal["normal", "pending", "firing"]
+    seq: int  # SPEC §6: the point's place in its metric's stream (1, 2, 3, …), a `since=` cursor
     # Present only while the state is pending: the alerting points counted so far.
     pending: int | None = Field(default=None, ge=1, exclude_if=lambda value: value is None)
 

@@ -30,7 +30,7 @@ def test_single_point_answers_the_scored_message(client: TestClient) -> None:
     assert body == {"type": "metric",
                     "data": {"metric": "cpu", "value": 1.5, "ts": "2025-09-27T02:33:11.250Z"},
                     "alert": False, "zscore": None, "mean": None, "std": None, "n": 0,
-                    "state": "normal"}
+                    "state": "normal", "seq": 1}
 
 
 @pytest.mark.parametrize(("ts", "expected"), [
@@ -58,6 +58,7 @@ def test_batch_scores_in_order_and_flags_the_outlier(client: TestClient) -> None
     results = body["results"]
     assert [r["data"]["value"] for r in results] == values
     assert [r["n"] for r in results] == [0, 1, 2, 3, 4, 5, 6]
+    assert [r["seq"] for r in results] == [1, 2, 3, 4, 5, 6, 7]
     assert results[4]["zscore"] is None  # n = 4 < ALERT_MIN_POINTS
     assert results[6]["alert"] is True
     assert results[6]["zscore"] == pytest.approx((40 - 10.5) / 0.5477225575051661)

@@ -43,6 +43,9 @@ class ListStorage:
     async def open_incident(self, metric: str) -> None:
         return None
 
+    async def last_seq(self, metric: str) -> int:
+        return 0
+
     async def alert_rules(self) -> list[Rule]:
         return []
 

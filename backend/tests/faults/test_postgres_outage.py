@@ -100,7 +100,8 @@ def test_postgres_stopped_then_back(
 
 
 def test_nothing_is_published_for_a_refused_point(tmp_path: Path, own_postgres: PostgresServer) -> None:
-    """The bus (what every socket is fed from) sees the stored point and never the refused one."""
+    """The bus (what every socket is fed from) sees the stored point and never the refused ones,
+    only the release of their seqs."""
     from fastapi.testclient import TestClient
 
     from chronoview.bus.base import Message
@@ -120,21 +121,25 @@ def test_nothing_is_published_for_a_refused_point(tmp_path: Path, own_postgres: 
 
         bus.publish = recording  # the pipeline publishes through this very object
         assert client.post("/metrics", json={"metric": "pub", "value": 1.0, "ts": T0}).status_code == 201
-        assert [metric for metric, _ in published] == ["pub"]
+        assert [m.metric for m in published] == ["pub"]
         own_postgres.stop("fast")
         assert_clean_error(client.post("/metrics", json={"metric": "pub", "value": 2.0, "ts": T0 + 1}),
                            503, "database")
         assert_clean_error(client.post("/metrics", json=[{"metric": "pub", "value": 3.0, "ts": T0 + 2},
                                                          {"metric": "new", "value": 3.0, "ts": T0 + 2}]),
                            503, "database")
-        assert [metric for metric, _ in published] == ["pub"]
+        # Only the seq of the one that was scored goes out, released (no message), so no socket
+        # waits for it; the next batch could not even be scored (its window's rebuild failed).
+        assert [(m.metric, m.seq, m.released) for m in published] == [("pub", 1, False), ("pub", 2, True)]
         own_postgres.start()
         wait_until(lambda: client.get("/ready").status_code == 200, 60, "/ready after PostgreSQL")
         scored = client.post("/metrics", json={"metric": "pub", "value": 4.0, "ts": T0 + 3})
         assert scored.status_code == 201
         assert scored.json()["n"] == 1  # the refused points are in no baseline
-        assert [metric for metric, _ in published] == ["pub", "pub"]
-        assert b'"value":4.0' in published[-1][1]
+        # seq 3: the counter never goes back, even to a number only released (the window is in
+        # this process: its counter outlived the failed write).
+        assert [(m.metric, m.seq, m.released) for m in published][2:] == [("pub", 3, False)]
+        assert b'"value":4.0' in published[-1].data
 
 
 def test_a_restarted_postgres_costs_at_most_one_refused_write(

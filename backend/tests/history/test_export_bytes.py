@@ -60,7 +60,7 @@ def _points(n: int) -> list[ScoredPoint]:
         zscore = None if i % 5 == 0 else extras[3 * i]
         mean, std = (None, None) if i % 7 == 0 else (extras[3 * i + 1], extras[3 * i + 2])
         scored.append(ScoredPoint(Point("cpu.load" if i % 3 else "host-1:mem", ts, value),
-                                  Score(zscore, i % 4 == 0, mean, std, i)))
+                                  Score(zscore, i % 4 == 0, mean, std, i, seq=i + 1)))
     return scored
 
 

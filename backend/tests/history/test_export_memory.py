@@ -34,9 +34,9 @@ async def _fill(url: str, rows: int = ROWS) -> None:
     conn = await asyncpg.connect(_plain(url), timeout=10)
     try:
         await conn.execute("""
-            INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
+            INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq)
             SELECT 'big', $1::timestamptz + g * interval '1 second', sin(g / 500.0) * 100,
-                   NULL, false, NULL, NULL, 0
+                   NULL, false, NULL, NULL, 0, g + 1
             FROM generate_series(0, $2::int - 1) AS g""", BASE, rows)
         await conn.execute("ANALYZE points")
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
 
@@ -17,8 +18,12 @@ from chronoview.storage.tables import alerts, points, snapshots
 DAY = 86_400.0
 
 
+_SEQS = itertools.count(1)  # unique across metrics, so unique per metric
+
+
 def _scored(metric: str, ts: float, alert: bool) -> ScoredPoint:
-    return ScoredPoint(Point(metric, ts, 1.0), Score(3.0 if alert else None, alert, None, None, 0))
+    score = Score(3.0 if alert else None, alert, None, None, 0, seq=next(_SEQS))
+    return ScoredPoint(Point(metric, ts, 1.0), score)
 
 
 def _snapshot(now: float, expires_at: float | None) -> SnapshotRecord:

@@ -166,8 +166,8 @@ def test_storage_downsample_keeps_its_promises(database_url: str) -> None:
         @given(data=stored_series(), max_points=st.integers(min_value=4, max_value=60))
         def check(data: list[tuple[float, float, bool]], max_points: int) -> None:
             metric = f"p{next(counter)}"
-            scored = [ScoredPoint(Point(metric, ts, v), Score(1.0 if a else None, a, None, None, 0))
-                      for ts, v, a in data]
+            scored = [ScoredPoint(Point(metric, ts, v), Score(1.0 if a else None, a, None, None, 0, seq=seq))
+                      for seq, (ts, v, a) in enumerate(data, start=1)]
             runner.run(storage.write(scored))
             got = runner.run(storage.series(metric, data[0][0], data[-1][0], max_points))
             assert got.downsampled == (len(data) > max_points)
@@ -206,8 +206,9 @@ def test_storage_picks_the_same_points_as_the_reference(database_url: str) -> No
         storage = SqlStorage(database_url)
         try:
             await storage.migrate()
-            await storage.write([ScoredPoint(Point("ref", ts, v), Score(4.0 if a else None, a, None, None, 0))
-                                 for ts, v, a in data])
+            await storage.write([
+                ScoredPoint(Point("ref", ts, v), Score(4.0 if a else None, a, None, None, 0, seq=seq))
+                for seq, (ts, v, a) in enumerate(data, start=1)])
             for max_points in (4, 100, 1_000, 9_999):
                 got = await storage.series("ref", data[0][0], data[-1][0], max_points)
                 ts, values, alert = (list(column) for column in zip(*data, strict=True))

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import AsyncIterator
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
+import chronoview.storage
 from chronoview.alerting.incidents import Incident, IncidentChange
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.storage import SqlStorage, StorageUnavailable
-from chronoview.storage.base import ReplayCursor
+from chronoview.storage.base import ReplayCursor, SeqPassed
 
 T0 = 1_750_000_000.0
+_SEQS = itertools.count(1)  # unique across metrics, so unique per metric
 
 
-def sp(metric: str, ts: float, value: float, alert: bool = False, z: float | None = None) -> ScoredPoint:
-    return ScoredPoint(Point(metric, ts, value), Score(z, alert, 1.0 if z else None, 0.5, 7))
+def sp(metric: str, ts: float, value: float, alert: bool = False, z: float | None = None,
+       seq: int | None = None) -> ScoredPoint:
+    return ScoredPoint(Point(metric, ts, value),
+                       Score(z, alert, 1.0 if z else None, 0.5, 7, seq=next(_SEQS) if seq is None else seq))
 
 
 @pytest.fixture
@@ -32,17 +42,99 @@ async def test_migrate_twice_is_harmless(storage: SqlStorage) -> None:
     await storage.ping()
 
 
-async def test_write_and_read_back_in_time_order(storage: SqlStorage) -> None:
-    await storage.write([sp("cpu", T0 + 2, 2.0), sp("cpu", T0 + 1, 1.0), sp("ram", T0, 9.0)])
-    got = await storage.points_after("cpu", T0, limit=10)
-    assert [(p.point.ts, p.point.value) for p in got] == [(T0 + 1, 1.0), (T0 + 2, 2.0)]
+async def test_write_and_read_back_in_seq_order_late_points_included(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + 2, 2.0, seq=1), sp("cpu", T0 + 1, 1.0, seq=2),
+                         sp("ram", T0, 9.0, seq=1)])
+    got = await storage.points_after_seq("cpu", 0, limit=10)
+    assert [(p.score.seq, p.point.ts, p.point.value) for p in got] == [(1, T0 + 2, 2.0), (2, T0 + 1, 1.0)]
     assert got[0].score == Score(None, False, None, 0.5, 7)
+    assert [p.score.seq for p in await storage.points_after_seq("cpu", 1, limit=10)] == [2]
+    assert await storage.points_after_seq("cpu", 2, limit=10) == []
+    assert [await storage.last_seq(m) for m in ("cpu", "ram", "none")] == [2, 1, 0]
 
 
-async def test_millisecond_timestamps_survive(storage: SqlStorage) -> None:
-    await storage.write([sp("cpu", T0 + 0.25, 1.0)])
-    [got] = await storage.points_after("cpu", T0, limit=1)
-    assert got.point.ts == pytest.approx(T0 + 0.25, abs=1e-6)
+async def test_a_seq_is_stored_once_per_metric(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0, 1.0, seq=1)])
+    with pytest.raises(StorageUnavailable):
+        await storage.write([sp("cpu", T0 + 1, 2.0, seq=1)])
+    await storage.write([sp("ram", T0, 1.0, seq=1)])
+
+
+async def test_a_passed_seq_can_never_be_stored_and_a_stored_one_is_found(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0, 1.0, seq=1), sp("cpu", T0 + 1, 3.0, seq=3)])
+    found = await storage.pass_seqs("cpu", 2, 4)  # 3 was stored: it is handed back
+    assert [(p.score.seq, p.point.value) for p in found] == [(3, 3.0)]
+    with pytest.raises(SeqPassed):  # 2 was passed over: its late write fails, all of its batch
+        await storage.write([sp("cpu", T0 + 2, 2.0, seq=2), sp("cpu", T0 + 3, 5.0, seq=5)])
+    with pytest.raises(SeqPassed):
+        await storage.write([sp("ram", T0, 1.0, seq=1), sp("cpu", T0 + 2, 4.0, seq=4)])
+    assert [p.score.seq for p in await storage.points_after_seq("cpu", 0, 10)] == [1, 3]
+    assert await storage.points_after_seq("ram", 0, 10) == []
+    assert await storage.last_seq("cpu") == 4  # a rebuilt counter resumes above what was passed
+    assert await storage.pass_seqs("cpu", 2, 4) == [found[0]]  # passed again (another process)
+    await storage.write([sp("cpu", T0 + 5, 5.0, seq=5)])
+
+
+async def test_a_long_pass_hands_back_only_the_newest_stored_points(
+    storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("chronoview.storage.sql.PASS_FETCH", 2)
+    await storage.write([sp("cpu", T0 + seq, float(seq), seq=seq) for seq in range(1, 6)])
+
+    async def tombstones() -> list[tuple[int, int]]:
+        async with storage.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT first_seq, last_seq FROM passed_seqs"))
+            return [(first, last) for first, last in rows]
+
+    assert [p.score.seq for p in await storage.pass_seqs("cpu", 1, 5)] == [4, 5]
+    assert await tombstones() == []  # all of 1..5 stored: nothing to keep
+    assert [p.score.seq for p in await storage.pass_seqs("cpu", 1, 6)] == [5]
+    assert await tombstones() == [(1, 6)]  # 6 was missing: passed for good
+    assert await storage.last_seq("cpu") == 6
+    with pytest.raises(SeqPassed):
+        await storage.write([sp("cpu", T0 + 6, 6.0, seq=6)])
+
+
+async def test_a_pass_waits_for_a_write_in_flight_and_then_finds_its_point(storage: SqlStorage) -> None:
+    """Whichever commits first, the write or the pass, the other sees it: never a point stored
+    behind a pass's back."""
+    for seq in range(1, 21):
+        write = asyncio.ensure_future(storage.write([sp("cpu", T0 + seq, float(seq), seq=seq)]))
+        await asyncio.sleep(0.001 * (seq % 4))
+        found = await storage.pass_seqs("cpu", seq, seq)
+        try:
+            await write
+            stored = True
+        except SeqPassed:
+            stored = False
+        assert [p.score.seq for p in found] == ([seq] if stored else [])
+        after = await storage.points_after_seq("cpu", seq - 1, 10)
+        assert [p.score.seq for p in after] == ([seq] if stored else [])
+
+
+async def test_the_migration_numbers_stored_points_by_ts_then_id(database_url: str, tmp_path: Path) -> None:
+    store = SqlStorage(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(Path(chronoview.storage.__file__).parent / "migrations"))
+
+    def upgrade(to: str) -> object:
+        def run(sync_conn: sa.Connection) -> None:
+            config.attributes["connection"] = sync_conn
+            command.upgrade(config, to)
+        return run
+
+    try:
+        async with store.connect(write=True) as conn:
+            await conn.run_sync(upgrade("0004"))
+            for metric, ts, value in [("a", T0 + 1, 1.0), ("a", T0, 0.0), ("b", T0, 5.0), ("a", T0 + 1, 2.0)]:
+                await conn.execute(sa.text("INSERT INTO points (metric, ts, value) VALUES (:m, :t, :v)"),
+                                   {"m": metric, "t": to_datetime(ts), "v": value})
+        await store.migrate()
+        got = [(p.score.seq, p.point.value) for p in await store.points_after_seq("a", 0, 10)]
+        assert got == [(1, 0.0), (2, 1.0), (3, 2.0)]
+        assert [(p.score.seq, p.point.value) for p in await store.points_after_seq("b", 0, 10)] == [(1, 5.0)]
+    finally:
+        await store.close()
 
 
 async def test_alerts_are_recorded_newest_first(storage: SqlStorage) -> None:

@@ -16,7 +16,7 @@ T0 = 1_750_000_000.0
 
 
 def points(metric: str, count: int, start: float = T0) -> list[ScoredPoint]:
-    return [ScoredPoint(Point(metric, start + i, float(i)), Score(None, False, None, None, 0))
+    return [ScoredPoint(Point(metric, start + i, float(i)), Score(None, False, None, None, 0, seq=i + 1))
             for i in range(count)]
 
 
@@ -42,7 +42,7 @@ async def test_sslmode_require_connects_over_tls(tls_postgres: PostgresServer) -
     try:
         await store.migrate()
         await store.write(points("cpu", 5))
-        assert len(await store.points_after("cpu", T0 - 1, 100)) == 5
+        assert len(await store.points_after_seq("cpu", 0, 100)) == 5
         async with store.connect() as conn:
             on_tls = await conn.scalar(
                 sa.text("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
@@ -73,7 +73,7 @@ async def test_transaction_pooler_through_pgbouncer(pgbouncer: PgBouncer) -> Non
         # Many concurrent transactions share few server connections: any statement cache or
         # reused statement name would collide here.
         await asyncio.gather(*(store.write(points(f"m{i}", 20)) for i in range(30)))
-        results = await asyncio.gather(*(store.points_after(f"m{i}", T0 - 1, 100) for i in range(30)))
+        results = await asyncio.gather(*(store.points_after_seq(f"m{i}", 0, 100) for i in range(30)))
         assert [len(r) for r in results] == [20] * 30
         assert {f"m{i}" for i in range(30)} <= {c.metric for c in await store.catalog()}
         for _ in range(3):

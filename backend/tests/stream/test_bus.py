@@ -72,7 +72,8 @@ async def test_batches_reach_every_process_once_and_in_order(
         assert bus.subscribed
     sent: list[Message] = []
     for i in range(50):
-        batch = [(f"m{i % 3}", b'{"i":%d,"j":%d}' % (i, j)) for j in range(i % 4 + 1)]
+        batch = [Message(f"m{i % 3}", i * 4 + j, b'{"i":%d,"j":%d}' % (i, j), 1e9 + i)
+                 for j in range(i % 4 + 1)]
         await buses[i % 2].publish(batch)
         sent += batch
     await eventually(lambda: all(len(r.messages) >= len(sent) for r in recorders), 10, "every batch")
@@ -103,7 +104,7 @@ async def test_a_frozen_redis_is_noticed_and_the_bus_comes_back_by_itself(
     await eventually(lambda: recorder.events[-1:] == ["resuming"], 10, "a new subscription")
     # Published while the listener catches up: delivered only after it has.
     publisher = RedisBus(client_for(own_redis, clients))
-    await publisher.publish([("m", b"{}")])
+    await publisher.publish([Message("m", 1, b"{}", 1.0)])
     await eventually(lambda: recorder.messages, 5, "the batch after the return")
     assert recorder.events[-3:] == ["resuming", "resumed", "deliver"]
     assert recorder.events.count("resumed") >= 2
@@ -119,6 +120,6 @@ async def test_a_batch_that_cannot_be_published_still_reaches_this_process(
     await bus.start(recorder)
     own_redis.kill()
     with pytest.raises(RedisConnectionError):
-        await bus.publish([("m", b'{"stored":true}')])
-    assert recorder.messages == [("m", b'{"stored":true}')]
+        await bus.publish([Message("m", 1, b'{"stored":true}', 1.0)])
+    assert recorder.messages == [Message("m", 1, b'{"stored":true}', 1.0)]
     await bus.close()

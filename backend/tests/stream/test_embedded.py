@@ -52,10 +52,11 @@ async def test_posted_points_arrive_as_the_spec_message(
     assert socket.messages[0] == {
         "type": "metric",
         "data": {"metric": "room.temp", "value": 21.5, "ts": "2025-09-27T02:33:11.250Z"},
-        "alert": False, "zscore": None, "mean": None, "std": None, "n": 0, "state": "normal",
+        "alert": False, "zscore": None, "mean": None, "std": None, "n": 0, "state": "normal", "seq": 1,
     }
     last = socket.messages[-1]
-    assert set(last) == {"type", "data", "alert", "zscore", "mean", "std", "n", "state"}
+    assert set(last) == {"type", "data", "alert", "zscore", "mean", "std", "n", "state", "seq"}
+    assert [m["seq"] for m in socket.messages] == list(range(1, 9))
     assert last["data"] == {"metric": "room.temp", "value": 20.0, "ts": "2025-09-27T02:33:18.000Z"}
     assert last["n"] == 7
     assert isinstance(last["zscore"], float)

@@ -10,7 +10,8 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from chronoview.api.stream import origin_allowed, replay_after
+from chronoview.api.stream import Refused, _unbroken, origin_allowed, parse_since, replay_after
+from chronoview.bus.base import Message
 from chronoview.bus.hub import Hub
 from chronoview.bus.redis import decode_batch, encode_batch
 from chronoview.bus.subscription import (
@@ -25,26 +26,41 @@ from chronoview.bus.subscription import (
 )
 from chronoview.points import Point, Score, ScoredPoint
 
-SCORE = Score(None, False, None, None, 0)
+
+def scored(metric: str, seq: int, ts: float | None = None, value: float | None = None) -> ScoredPoint:
+    point = Point(metric, float(seq) if ts is None else ts, float(seq) if value is None else value)
+    return ScoredPoint(point, Score(None, False, None, None, 0, seq=seq))
 
 
-def scored(metric: str, ts: float, value: float) -> ScoredPoint:
-    return ScoredPoint(Point(metric, ts, value), SCORE)
+def msg(metric: str, seq: int, ts: float | None = None) -> Message:
+    point = scored(metric, seq, ts)
+    return Message(metric, seq, point.encode(), point.point.ts)
+
+
+def text(metric: str, seq: int, ts: float | None = None) -> str:
+    return msg(metric, seq, ts).data.decode()
 
 
 class FakeStorage:
-    """Only what the hub asks of storage: stored points of a metric after a timestamp."""
+    """Only what the hub asks of storage: stored points after a seq, and passing seqs over."""
 
     def __init__(self, points: Sequence[ScoredPoint] = (), fail: bool = False) -> None:
         self.points = list(points)
         self.fail = fail
-        self.asked: list[tuple[str, float]] = []
+        self.asked: list[tuple[str, int]] = []
+        self.passed: list[tuple[str, int, int]] = []
 
-    async def points_after(self, metric: str, after: float, limit: int) -> list[ScoredPoint]:
-        self.asked.append((metric, after))
+    async def points_after_seq(self, metric: str, seq: int, limit: int) -> list[ScoredPoint]:
+        self.asked.append((metric, seq))
         if self.fail:
             raise ConnectionError("database down")
-        return [p for p in self.points if p.point.metric == metric and p.point.ts > after][:limit]
+        return [p for p in self.points if p.point.metric == metric and p.score.seq > seq][:limit]
+
+    async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
+        self.passed.append((metric, first, last))
+        if self.fail:
+            raise ConnectionError("database down")
+        return [p for p in self.points if p.point.metric == metric and first <= p.score.seq <= last]
 
 
 def hub_over(storage: FakeStorage, **options: float) -> Hub:
@@ -118,102 +134,162 @@ async def test_a_batch_reaches_each_socket_as_one_write_of_its_own_messages_in_o
         live(hub, ["a"]), live(hub, ["b"]), live(hub, ["a", "b"]), live(hub, ["b", "a"]))
     (_, paused) = live(hub, ["a"])
     paused.full = True
-    batch = [("a", scored("a", 1, 1).encode()), ("b", scored("b", 1, 2).encode()),
-             ("a", scored("a", 2, 3).encode()), ("c", scored("c", 1, 4).encode())]
+    batch = [msg("a", 1), msg("b", 1), msg("a", 2), msg("c", 1)]
     hub.deliver(batch)
-    texts = {metric: [data.decode() for m, data in batch if m == metric] for metric in "ab"}
+    texts = {metric: [m.data.decode() for m in batch if m.metric == metric] for metric in "ab"}
     assert len(on_a.wire) == 1
     assert on_a.texts() == texts["a"]
     assert on_b.texts() == texts["b"]
     for both in (on_both, also_both):
         assert len(both.wire) == 1
-        assert both.texts() == [data.decode() for m, data in batch if m != "c"]
+        assert both.texts() == [m.data.decode() for m in batch if m.metric != "c"]
     assert on_both.wire[0] is also_both.wire[0]  # joined once for that set of metrics
-    hub.deliver(batch)  # the paused socket queued two, then two more: the bound counts messages
+    hub.deliver([msg("a", 3), msg("a", 4)])  # the paused socket queued two, then two more
     assert paused.closed is None
-    hub.deliver(batch[:1])
+    hub.deliver([msg("a", 5)])  # the bound counts messages
     assert paused.closed == SLOW
 
 
 async def test_every_socket_gets_the_same_frame_object_once_per_message() -> None:
     hub = hub_over(FakeStorage())
     (_, first), (_, second), (_, other) = live(hub, ["a"]), live(hub, ["a"]), live(hub, ["c"])
-    message = scored("a", 1.0, 1.0).encode()
-    hub.deliver([("a", message), ("b", scored("b", 1.0, 2.0).encode())])
+    hub.deliver([msg("a", 1), msg("b", 1)])
     assert first.wire[0] is second.wire[0]  # framed once, shared
-    assert first.texts() == [message.decode()]
+    assert first.texts() == [text("a", 1)]
     assert other.wire == []
 
 
 async def test_a_full_connection_queues_until_it_drains_and_past_the_bound_is_closed() -> None:
     hub = hub_over(FakeStorage(), max_queue=3)
     (_, slow), (_, fast) = live(hub, ["a"]), live(hub, ["a"])
-    points = [scored("a", i, i).encode() for i in range(8)]
     slow.full = True
-    for data in points[:3]:
-        hub.deliver([("a", data)])
+    for seq in range(1, 4):
+        hub.deliver([msg("a", seq)])
     assert slow.wire == []
     assert len(fast.wire) == 3
     slow.drains()  # what queued goes out, in order, in one write
     assert len(slow.wire) == 1
-    assert slow.texts() == [p.decode() for p in points[:3]]
+    assert slow.texts() == [text("a", seq) for seq in range(1, 4)]
     slow.full = True
-    for data in points[3:7]:  # the fourth does not fit in the queue
-        hub.deliver([("a", data)])
+    for seq in range(4, 8):  # the fourth does not fit in the queue
+        hub.deliver([msg("a", seq)])
     assert slow.closed == SLOW
     assert hub.sockets == 1
     slow.drains()  # nothing more for a closed socket
     assert len(slow.texts()) == 3
-    hub.deliver([("a", points[7])])
-    assert fast.texts() == [p.decode() for p in points]
+    hub.deliver([msg("a", 8)])
+    assert fast.texts() == [text("a", seq) for seq in range(1, 9)]
 
 
-async def test_a_replayed_message_that_also_arrives_live_is_sent_once() -> None:
+async def test_what_a_socket_already_has_is_not_sent_again_live() -> None:
     hub = hub_over(FakeStorage())
     connection = Connection()
-    sub = hub.subscribe(["a"], connection)
-    points = [scored("a", i, i).encode() for i in range(5)]
-    hub.deliver([("a", points[1])])  # live while the replay runs: it waits
+    sub = hub.subscribe(["a"], connection, cursors={"a": 2})  # the client has 1 and 2
+    hub.deliver([msg("a", 3)])  # live while the replay runs: it waits
     assert connection.wire == []
-    for data in points[:3]:  # the replay found 0, 1 and 2 in storage
-        sub.remember(data)
+    for seq in (3, 4):  # the replay found 3 and 4 in storage
+        sub.sent("a", seq)
     sub.go_live()
-    hub.deliver([("a", points[2]), ("a", points[3])])  # 2 published after the replay read it
-    assert connection.texts() == [points[3].decode()]
-    sub.go_live(grace=0)  # past the grace period a copy is no longer looked for
-    hub.deliver([("a", points[4])])
-    assert connection.texts() == [points[3].decode(), points[4].decode()]
+    hub.deliver([msg("a", 4), msg("a", 5)])  # 4 published after the replay read it
+    assert connection.texts() == [text("a", 5)]
+    hub.deliver([msg("a", 4), msg("a", 6)])  # a duplicate past the seam is dropped by the order
+    assert connection.texts() == [text("a", 5), text("a", 6)]
 
 
-async def test_a_replayed_copy_is_dropped_even_when_the_connection_is_full() -> None:
+async def test_what_a_socket_already_has_is_dropped_even_when_the_connection_is_full() -> None:
     hub = hub_over(FakeStorage())
     connection = Connection()
-    sub = hub.subscribe(["a"], connection)
-    points = [scored("a", i, i).encode() for i in range(3)]
-    for data in points[:2]:
-        sub.remember(data)
+    sub = hub.subscribe(["a"], connection, cursors={"a": 0})
+    for seq in (1, 2):
+        sub.sent("a", seq)
     sub.go_live()
     connection.full = True
-    hub.deliver([("a", data) for data in points])
+    hub.deliver([msg("a", 1), msg("a", 2), msg("a", 3)])
     connection.drains()
-    assert connection.texts() == [points[2].decode()]
+    assert connection.texts() == [text("a", 3)]
 
 
-async def test_a_lost_subscription_is_caught_up_from_storage_without_duplicates() -> None:
-    stored = [scored("a", 10.0001, 1), scored("a", 10.0004, 2), scored("a", 11, 3), scored("a", 12, 4),
-              scored("b", 12, 5)]
+async def test_points_arriving_out_of_seq_order_are_sent_in_seq_order_and_a_release_is_not_waited_for(
+) -> None:
+    storage = FakeStorage()
+    hub = hub_over(storage, pass_after=0.05)
+    _, connection = live(hub, ["a"])
+    hub.deliver([msg("a", 1, ts=100)])
+    hub.deliver([msg("a", 3, ts=99), msg("a", 5, ts=98)])  # 2 and 4 are late
+    assert connection.texts() == [text("a", 1, ts=100)]
+    hub.deliver([msg("a", 2, ts=101)])
+    assert connection.texts()[1:] == [text("a", 2, ts=101), text("a", 3, ts=99)]
+    hub.deliver([Message("a", 4, b"", 97.0)])  # 4's write failed: 5 goes at once
+    assert connection.texts()[3:] == [text("a", 5, ts=98)]
+    hub.deliver([msg("a", 3, ts=99), msg("a", 6, ts=96)])  # a duplicate, then the next
+    assert connection.texts()[4:] == [text("a", 6, ts=96)]
+    await asyncio.sleep(0.1)
+    assert storage.passed == []  # nothing was missing long enough to be passed over
+
+
+async def test_a_seq_that_never_comes_is_passed_over_and_a_stored_one_is_sent_from_storage() -> None:
+    storage = FakeStorage([scored("a", 3)])  # 3 was stored, its publication lost; 2 never was
+    hub = hub_over(storage, pass_after=0.05)
+    _, connection = live(hub, ["a"])
+    hub.deliver([msg("a", 1), msg("a", 4)])
+    assert connection.texts() == [text("a", 1)]
+    await asyncio.sleep(0.2)
+    assert storage.passed == [("a", 2, 3)]
+    assert connection.texts() == [text("a", seq) for seq in (1, 3, 4)]
+    hub.deliver([msg("a", 2), msg("a", 5)])  # too late for 2: the order is past it
+    assert connection.texts()[3:] == [text("a", 5)]
+
+
+async def test_a_pass_that_cannot_be_done_closes_the_sockets_with_1013() -> None:
+    hub = hub_over(FakeStorage(fail=True), pass_after=0.01)
+    _, connection = live(hub, ["a"])
+    hub.deliver([msg("a", 1), msg("a", 3)])
+    await asyncio.sleep(0.1)
+    assert connection.closed == MISSED
+
+
+def test_a_replay_stops_at_a_missing_seq_the_hub_has_not_resolved() -> None:
+    page = [scored("a", seq) for seq in (3, 4, 6, 9, 10)]
+    seqs = lambda after, resolved: [p.score.seq for p in _unbroken(page, after, resolved)]  # noqa: E731
+    assert seqs(2, 2) == [3, 4]  # 5 may still be on its way: the live stream brings it, in order
+    assert seqs(2, 5) == [3, 4, 6]  # 5 was passed over (or released): 7 is not resolved yet
+    assert seqs(2, 8) == [3, 4, 6, 9, 10]
+    assert seqs(0, 0) == []  # 1 is missing
+
+
+async def test_a_socket_alone_on_a_metric_goes_on_after_its_replay_without_waiting() -> None:
+    storage = FakeStorage()
+    hub = hub_over(storage, pass_after=0.05)
+    connection = Connection()
+    sub = hub.subscribe(["a"], connection, cursors={"a": 2})
+    assert hub.resolved("a") == 2
+    for seq in (3, 4):  # the replay found 3 and 4, published before the socket came
+        sub.sent("a", seq)
+    hub.replayed(sub, "a", 4)
+    sub.go_live()
+    hub.deliver([msg("a", 5)])
+    assert connection.texts() == [text("a", 5)]  # no wait for 3 and 4, no pass
+    other = Connection()
+    other_sub = hub.subscribe(["a"], other, cursors={"a": 1})
+    other_sub.go_live()
+    hub.replayed(other_sub, "a", 9)  # not alone: the order stays where it is
+    assert hub.resolved("a") == 5
+    await asyncio.sleep(0.1)
+    assert storage.passed == []
+
+
+async def test_a_lost_subscription_is_caught_up_from_storage_by_seq_without_duplicates() -> None:
+    stored = [scored("a", seq, ts=20 - seq) for seq in range(1, 5)] + [scored("b", 1)]
     storage = FakeStorage(stored)
     hub = hub_over(storage)
     _, connection = live(hub, ["a"])
-    hub.deliver([("a", stored[0].encode())])  # seen: the first point of millisecond 10.000
+    hub.deliver([msg("a", 1, ts=19)])
     hub.lost()
     await hub.resumed()
-    # The newest millisecond delivered is asked again; only what was not delivered comes back.
-    assert [metric for metric, _ in storage.asked] == ["a"]
-    assert storage.asked[0][1] == pytest.approx(10.0 - 1e-6)
+    assert storage.asked == [("a", 1)]  # after the last seq sent, whatever the timestamps
     assert connection.texts() == [p.encode().decode() for p in stored[:4]]
-    hub.deliver([("a", stored[3].encode()), ("a", scored("a", 13, 6).encode())])  # 12 arrives late
-    assert connection.texts()[4:] == [scored("a", 13, 6).encode().decode()]
+    hub.deliver([msg("a", 4, ts=16), msg("a", 5)])  # 4 arrives late
+    assert connection.texts()[4:] == [text("a", 5)]
     await hub.resumed()  # not lost: nothing to do
     assert len(storage.asked) == 1
 
@@ -221,6 +297,7 @@ async def test_a_lost_subscription_is_caught_up_from_storage_without_duplicates(
 async def test_a_catch_up_that_cannot_be_done_closes_the_sockets_with_1013() -> None:
     hub = hub_over(FakeStorage(fail=True))
     _, connection = live(hub, ["a"])
+    hub.deliver([msg("a", 1)])
     hub.lost()
     await hub.resumed()
     assert connection.closed == MISSED
@@ -250,10 +327,25 @@ async def test_close_asks_every_socket_to_go_away_with_1001() -> None:
 
 
 def test_a_batch_frame_round_trips() -> None:
-    messages = [("a.b:c-d_e", b'{"x":1}'), ("z", b'{"y":"\\n\\t"}')]
+    messages = [Message("a.b:c-d_e", 7, b'{"x":1}', 1.5), Message("z", 0, b'{"y":"\\n\\t"}', 0.1),
+                Message("z", 8, b"", 1e9 + 0.123)]
     assert decode_batch(encode_batch(messages)) == messages
     with pytest.raises(ValueError, match="version"):
         decode_batch(b"cv9\nz\t{}\n")
+
+
+def test_since_cursors_are_told_from_timestamps_by_the_subscribed_metrics() -> None:
+    metrics = ("cpu", "host:1")
+    assert parse_since(["cpu:5", "host:1:0"], metrics) == ({"cpu": 5, "host:1": 0}, None)
+    cursors, after = parse_since(["cpu:3", "2025-09-27T02:33:11Z"], metrics)
+    assert cursors == {"cpu": 3}
+    assert after == pytest.approx(1758940391.000999, abs=1e-7)
+    # "host" is not subscribed, so "host:12" is read as a timestamp, and is not one.
+    bad_values = (["host:12"], ["cpu:x"], ["cpu:1", "cpu:2"], ["cpu:-1"],
+                  ["2025-09-27T02:33:11Z", "1758940391"])
+    for bad in bad_values:
+        with pytest.raises(Refused):
+            parse_since(bad, metrics)
 
 
 def test_since_in_whole_milliseconds_skips_that_millisecond() -> None:
@@ -289,7 +381,7 @@ async def test_latest_mode_sends_each_metrics_newest_message_once_per_tick_in_on
 ) -> None:
     """`mode=latest`: nothing per point; one hub timer sends the newest message of each metric that
     moved, the same frames to every `metric=*` socket, only their metrics to the others."""
-    monkeypatch.setattr("chronoview.bus.hub.LATEST_PERIOD", 0.05)
+    monkeypatch.setattr("chronoview.bus.fanout.LATEST_PERIOD", 0.05)
     hub = hub_over(FakeStorage())
     everything = [Connection() for _ in range(200)]
     for connection in everything:
@@ -298,27 +390,27 @@ async def test_latest_mode_sends_each_metrics_newest_message_once_per_tick_in_on
     hub.subscribe(["b"], named, latest=True).go_live()
     every_point = Connection()
     hub.subscribe(None, every_point).go_live()
-    timers = [hub._latest_timer]
+    timers = [hub._fanout._latest_timer]
 
-    points = [("a", scored("a", 10 + i, i).encode()) for i in range(50)]
-    points += [("b", scored("b", 5, 1).encode()), ("a", scored("a", 1, -1).encode())]  # a late point of a
+    points = [msg("a", i + 1, ts=10 + i) for i in range(50)]
+    points += [msg("b", 1, ts=5), msg("a", 51, ts=1)]  # a late point of a
     hub.deliver(points)
     assert all(not c.wire for c in everything)  # nothing per point
     assert not named.wire
     assert len(every_point.texts()) == 52  # metric=* without mode: every point, in order
     await asyncio.sleep(0.08)
-    newest = {"a": scored("a", 59, 49).encode().decode(), "b": scored("b", 5, 1).encode().decode()}
+    newest = {"a": text("a", 50, ts=59), "b": text("b", 1, ts=5)}
     assert sorted(everything[0].texts()) == sorted(newest.values())
     assert len({id(c.wire[0]) for c in everything}) == 1  # one batch, built once, shared
     assert named.texts() == [newest["b"]]
 
     await asyncio.sleep(0.1)  # no new point: nothing more is sent
     assert len(everything[0].texts()) == 2
-    hub.deliver([("b", scored("b", 6, 2).encode())])
+    hub.deliver([msg("b", 2, ts=6)])
     await asyncio.sleep(0.08)
-    assert everything[0].texts()[2:] == [scored("b", 6, 2).encode().decode()]
-    assert named.texts()[1:] == [scored("b", 6, 2).encode().decode()]
-    timers.append(hub._latest_timer)
+    assert everything[0].texts()[2:] == [text("b", 2, ts=6)]
+    assert named.texts()[1:] == [text("b", 2, ts=6)]
+    timers.append(hub._fanout._latest_timer)
     assert None not in timers  # one timer for the hub, re-armed each tick, whatever the sockets
 
     await hub.close(0.01)

@@ -15,7 +15,7 @@ optional = st.none() | finite
 names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}", fullmatch=True)
 scores = st.builds(Score, optional, st.booleans(), optional, optional | st.floats(0, 1e75),
                    st.integers(0, 2**31), st.sampled_from(["normal", "pending", "firing"]),
-                   st.integers(0, 1000))
+                   st.integers(0, 1000), st.integers(1, 2**53))
 points = st.builds(Point, names, st.floats(0.0, END_TS - 1.0), finite)
 
 
@@ -25,7 +25,7 @@ def modelled(scored: ScoredPoint) -> ScoredPointOut:
     return ScoredPointOut(
         data=PointData(metric=point.metric, value=point.value, ts=format_ts(point.ts)),
         alert=score.alert, zscore=score.zscore, mean=score.mean, std=score.std, n=score.n,
-        state=score.state, pending=score.pending or None,  # type: ignore[arg-type]
+        state=score.state, seq=score.seq, pending=score.pending or None,  # type: ignore[arg-type]
     )
 
 

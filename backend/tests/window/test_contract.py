@@ -333,3 +333,26 @@ async def test_past_the_point_cap_the_oldest_points_leave_first(make_window: Win
     late = await checked.score([Point("cpu", T0 + 1, 5.0), Point("cpu", T0 + 24.5, 7.0)])
     assert [s.n for s in late if s] == [8, 8]
     assert checked.reference.values("cpu") == [2.0, 3.0, 4.0, 10.0, 11.0, 12.0, 1e3, 7.0]
+
+
+async def test_each_metric_numbers_its_points_densely_and_never_reuses_a_number(
+    make_window: WindowFactory,
+) -> None:
+    """SPEC §6: the seq is handed out with the score, 1, 2, 3, … per metric; a failed write's
+    numbers (forgotten window) are not handed out again, and a rebuild resumes above the stored
+    maximum."""
+    window = make_window(SPEC)
+    await window.rebuild("a", [])
+    await window.rebuild("b", [])
+    batch = series("a", [1.0, 2.0]) + series("b", [5.0]) + series("a", [3.0], start=T0 + 5)
+    scores = await window.score(batch)
+    assert [(s.seq if s else None) for s in scores] == [1, 2, 1, 3]
+    await window.forget(["a"])
+    await window.rebuild("a", history([1.0, 2.0]), last_seq=2)  # 3 was released, not stored
+    [again] = await window.score(series("a", [4.0], start=T0 + 6))
+    assert again is not None
+    assert again.seq == 4
+    await window.rebuild("b", [], last_seq=10)  # present already: only the counter is raised
+    [raised] = await window.score(series("b", [6.0], start=T0 + 1))
+    assert raised is not None
+    assert raised.seq == 11

@@ -7,8 +7,7 @@ import itertools
 import random
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -16,7 +15,7 @@ from redis.crc import key_slot
 
 from chronoview.points import Point, Score
 from chronoview.window import MemoryWindow, WindowParams, create_window
-from chronoview.window.redis import RedisWindow
+from chronoview.window.redis import SEQ_MARGIN, RedisWindow
 from tests.window.owned import OwnedRedisWindow
 from tests.window.reference import ReferenceWindow, assert_all_match
 
@@ -47,20 +46,20 @@ def steady(metric: str, count: int, start: float = T0, seed: int = 0) -> list[Po
 async def test_keys_of_a_metric_share_one_hash_slot_and_expire(window: RedisWindow, client: Redis) -> None:
     await window.rebuild("traffic", [])
     await window.score(steady("traffic", 3))
-    wkey, skey = RedisWindow.keys("traffic")
-    assert "{traffic}" in wkey
-    assert "{traffic}" in skey
-    assert key_slot(wkey.encode()) == key_slot(skey.encode())
+    wkey, skey, qkey = RedisWindow.keys("traffic")
+    assert all("{traffic}" in key for key in (wkey, skey, qkey))
+    assert key_slot(wkey.encode()) == key_slot(skey.encode()) == key_slot(qkey.encode())
     for key in (wkey, skey):
         ttl = await client.pttl(key)
         assert PARAMS.seconds * 1000 < ttl <= (PARAMS.seconds + 61) * 1000
-    assert sorted(k.decode() for k in await client.keys("*")) == sorted([wkey, skey])
+    assert await client.pttl(qkey) == -1  # the seq counter never expires
+    assert sorted(k.decode() for k in await client.keys("*")) == sorted([wkey, skey, qkey])
 
 
 async def test_every_write_refreshes_the_expiry(window: RedisWindow, client: Redis) -> None:
     await window.rebuild("cpu", [])
     await window.score(steady("cpu", 2))
-    wkey, skey = RedisWindow.keys("cpu")
+    wkey, skey, _ = RedisWindow.keys("cpu")
     await client.pexpire(wkey, 5000)
     await client.pexpire(skey, 5000)
     await window.score([Point("cpu", T0 + 10, 1.0)])
@@ -71,11 +70,11 @@ async def test_every_write_refreshes_the_expiry(window: RedisWindow, client: Red
 async def test_an_expired_metric_scores_none_and_rebuilds(window: RedisWindow, client: Redis) -> None:
     await window.rebuild("cpu", [])
     await window.score(steady("cpu", 10))
-    for key in RedisWindow.keys("cpu"):
+    for key in RedisWindow.keys("cpu")[:2]:
         await client.pexpire(key, 1)
     await asyncio.sleep(0.05)
     assert await window.score([Point("cpu", T0 + 100, 1.0)]) == [None]
-    assert await client.keys("*") == []  # nothing was written for the refused point
+    assert await client.keys("*") == [RedisWindow.keys("cpu")[2].encode()]  # nothing written but the counter
     await window.rebuild("cpu", [(T0, 1.0), (T0 + 1, 2.0)])
     [score] = await window.score([Point("cpu", T0 + 2, 3.0)])
     assert score == Score(None, False, 1.5, pytest.approx(0.5**0.5), 2)
@@ -92,7 +91,7 @@ async def test_half_a_state_is_dropped_whole(window: RedisWindow, client: Redis)
     await window.score(steady("cpu", 10))
     await client.delete(RedisWindow.keys("cpu")[0])  # as maxmemory eviction might
     assert await window.score([Point("cpu", T0 + 100, 1.0)]) == [None]
-    assert await client.keys("*") == []
+    assert await client.keys("*") == [RedisWindow.keys("cpu")[2].encode()]
 
 
 async def test_the_script_is_reloaded_after_script_flush(window: RedisWindow, client: Redis) -> None:
@@ -194,18 +193,6 @@ async def test_racing_rebuilds_install_once(redis_url: str, client: Redis) -> No
             await w.close()
 
 
-class SequencedWindow(RedisWindow):
-    """Keeps the sequence number window.lua gave each metric's last batch (its reply's second item)."""
-
-    sequences: dict[str, int]
-
-    async def _run(self, commands: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[Any]:
-        replies = await super()._run(commands)
-        self.sequences = {keys[0]: int(reply[1]) for (keys, _), reply in zip(commands, replies, strict=True)
-                          if int(reply[0]) == 1}
-        return replies
-
-
 async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: str) -> None:
     """Two connections race on one metric; Redis applies whole batches, in the order it numbers them."""
     clients = [Redis.from_url(redis_url) for _ in range(2)]
@@ -217,13 +204,13 @@ async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: s
         for _ in range(80)
     ]
     applied: list[tuple[int, int, list[Point], list[Score | None]]] = []
-    key = RedisWindow.keys("shared")[0]
 
     async def write(number: int, mine: list[list[Point]]) -> None:
-        writer = SequencedWindow(clients[number], PARAMS)
+        writer = RedisWindow(clients[number], PARAMS)
         for batch in mine:
-            scores = await writer.score(batch)
-            applied.append((writer.sequences[key], number, batch, scores))
+            scores = (await writer.assess(batch)).scores
+            assert scores[0] is not None
+            applied.append((scores[0].seq, number, batch, scores))
 
     try:
         await asyncio.gather(*(write(i % 2, batches[i::4]) for i in range(4)))
@@ -231,7 +218,9 @@ async def test_many_writers_agree_with_the_reference_in_redis_order(redis_url: s
         for client in clients:
             await client.aclose()
     applied.sort(key=lambda entry: entry[0])
-    assert [entry[0] for entry in applied] == list(range(1, len(batches) + 1))
+    # Each batch got the next 25 seqs, in the order Redis applied the batches.
+    seqs = [s.seq for entry in applied for s in entry[3] if s is not None]
+    assert seqs == list(range(1, 25 * len(batches) + 1))
     order = [entry[1] for entry in applied]
     assert sum(a != b for a, b in itertools.pairwise(order)) > 5  # the writers really interleaved
     reference = ReferenceWindow(PARAMS)
@@ -266,7 +255,8 @@ async def test_create_window_chooses_the_backend(client: Redis) -> None:
     shared = create_window(client, PARAMS)
     assert isinstance(shared, RedisWindow)
     await shared.rebuild("chosen", [])
-    assert await client.exists(*RedisWindow.keys("chosen")) == 1  # the window lives in this server
+    # The window's state and its seq counter live in this server (the ZSET is empty, so absent).
+    assert await client.exists(*RedisWindow.keys("chosen")[1:]) == 2
 
 
 def test_the_redis_driver_is_imported_only_when_used() -> None:
@@ -275,3 +265,22 @@ def test_the_redis_driver_is_imported_only_when_used() -> None:
         "assert 'redis' not in sys.modules and 'chronoview.window.redis' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_seqs_are_dense_survive_rebuilds_and_restart_above_what_is_stored_after_a_flush(
+    window: RedisWindow, client: Redis
+) -> None:
+    await window.rebuild("cpu", [])
+    scores = await window.score(steady("cpu", 3)) + await window.score(steady("cpu", 2, start=T0 + 2))
+    assert [s.seq for s in scores if s is not None] == [1, 2, 3, 4, 5]
+    await window.forget(["cpu"])  # a failed write: 4 and 5 were released, never handed out again
+    assert await window.score([Point("cpu", T0 + 3, 1.0)]) == [None]
+    await window.rebuild("cpu", [(T0, 1.0)], last_seq=3)
+    assert [s.seq for s in await window.score([Point("cpu", T0 + 3, 1.0)]) if s is not None] == [6]
+    await window.forget(["cpu"])
+    await window.rebuild("cpu", [(T0, 1.0)], last_seq=40)  # a counter below the stored maximum is raised
+    assert [s.seq for s in await window.score([Point("cpu", T0 + 3, 1.0)]) if s is not None] == [41]
+    await client.flushdb()  # the counter is gone: numbers above 41 may still be held elsewhere
+    await window.rebuild("cpu", [(T0, 1.0)], last_seq=41)
+    assert [s.seq for s in await window.score([Point("cpu", T0 + 4, 1.0)]) if s is not None] == [
+        41 + SEQ_MARGIN + 1]

@@ -1,10 +1,11 @@
 """WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay;
 with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10).
 
-`since=` replays stored points after that timestamp and then continues live with no gap and no
-duplicate: the socket subscribes first (live messages wait in its bounded queue), replays from
-storage page by page (keyset-paged by (ts, id)), and then drops the queued messages the replay
-already sent.
+`since=<metric>:<seq>` (one per metric) replays the metric's stored points after that seq, in seq
+order, late points included; `since=<ts>` those stored with a later timestamp. Either way the socket
+then continues live with no gap and no duplicate: it subscribes first (live messages wait in its
+bounded queue), replays from storage page by page, and then drops the queued messages at or below
+the last seq it sent (see Subscription's floors); the live stream is in seq order (bus/reorder.py).
 
 A socket costs one task, its ASGI session, which only reads from the client: live messages are
 written by the hub itself into the connection's `Sink` (offered by our uvicorn protocol, see
@@ -22,7 +23,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -30,10 +31,11 @@ from fastapi import WebSocket, WebSocketDisconnect
 from chronoview import selfmetrics
 from chronoview.alerting.incidents import STREAM_KEY
 from chronoview.bus.base import cancel_and_wait
+from chronoview.bus.hub import Hub
 from chronoview.bus.subscription import SINK_EXTENSION, Batch, Closing, Outgoing, Sink, Subscription
 from chronoview.config import MAX_METRICS, is_metric_name
 from chronoview.deps import get_services
-from chronoview.points import to_datetime
+from chronoview.points import ScoredPoint, to_datetime
 from chronoview.schemas import parse_timestamp
 from chronoview.storage.base import ReplayCursor, Storage
 
@@ -62,9 +64,10 @@ LATEST = "latest"
 @dataclass(frozen=True, slots=True)
 class StreamRequest:
     metrics: tuple[str, ...] | None  # None: every metric (`metric=*`)
-    after: float | None  # replay stored points with ts > after
+    after: float | None  # replay stored points with ts > after (of the metrics without a cursor)
     latest: bool = False  # `mode=latest`: each metric's newest point, at most once a second
     incidents: bool = False  # `incidents=1`: incident events of every metric too (SPEC §10)
+    cursors: dict[str, int] = field(default_factory=dict)  # metric -> the last seq the client has
 
     @property
     def keys(self) -> tuple[str, ...] | None:
@@ -89,11 +92,11 @@ async def stream(websocket: WebSocket) -> None:
     if sink is None:
         sink = AsgiSink(websocket)
         writer = asyncio.create_task(sink.run())
-    sub = hub.subscribe(request.keys, sink, latest=request.latest)
+    sub = hub.subscribe(request.keys, sink, latest=request.latest, cursors=request.cursors)
     selfmetrics.WEBSOCKETS.inc()
     code = 1006  # the session ended without a close from either side
     try:
-        code = await _serve(websocket, sub, storage, request)
+        code = await _serve(websocket, sub, hub, storage, request)
     finally:
         hub.unsubscribe(sub)
         selfmetrics.WEBSOCKETS.dec()
@@ -119,7 +122,7 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     mode = params.get("mode")
     if mode not in (None, LATEST):
         raise Refused(f"unknown mode: {mode[:40]!r} (only mode=latest)")
-    since = params.get("since")
+    since = params.getlist("since")
     metrics: tuple[str, ...] | None = names
     if EVERY_METRIC in names:
         metrics = None
@@ -128,10 +131,31 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     for metric in names:
         if metric != EVERY_METRIC and not is_metric_name(metric):
             raise Refused(f"invalid metric name: {metric[:60]!r}")
-    if since is not None and (metrics is None or mode is not None):
+    if since and (metrics is None or mode is not None):
         # No replay of every metric, nor of a sampled stream: such clients reload the catalog.
         raise Refused("since= needs named metrics and no mode")
-    return StreamRequest(metrics, None if since is None else replay_after(since), mode == LATEST, incidents)
+    cursors, after = parse_since(since, names)
+    return StreamRequest(metrics, after, mode == LATEST, incidents, cursors)
+
+
+def parse_since(values: list[str], metrics: tuple[str, ...]) -> tuple[dict[str, int], float | None]:
+    """The `since=` values: `<metric>:<seq>` cursors (a value is one only when the text before its
+    last `:` is a subscribed metric), and at most one timestamp."""
+    cursors: dict[str, int] = {}
+    after: float | None = None
+    for value in values:
+        metric, colon, seq = value.rpartition(":")
+        if colon and metric in metrics:
+            if not seq.isdigit() or len(seq) > 18:
+                raise Refused(f"bad since cursor: {value[:90]!r}")
+            if metric in cursors:
+                raise Refused(f"one since cursor per metric: {metric[:60]!r}")
+            cursors[metric] = int(seq)
+        elif after is not None:
+            raise Refused("at most one since=<timestamp>")
+        else:
+            after = replay_after(value)
+    return cursors, after
 
 
 def replay_after(since: str) -> float:
@@ -170,12 +194,14 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return (page.hostname, page_port or default) == (server.hostname, server_port or default)
 
 
-async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, request: StreamRequest) -> int:
+async def _serve(
+    websocket: WebSocket, sub: Subscription, hub: Hub, storage: Storage, request: StreamRequest
+) -> int:
     """Replay, then leave live messages to the hub and read (and ignore) what the client sends, so
     the socket's session ends when the client leaves or the hub closes it; returns the close code."""
-    if request.after is not None:
+    if request.after is not None or request.cursors:
         try:
-            await _replay(websocket, sub, storage, request.metrics or (), request.after)
+            await _replay(websocket, sub, hub, storage, request)
         except WebSocketDisconnect as exc:
             return exc.code
         except Exception as exc:
@@ -189,9 +215,14 @@ async def _serve(websocket: WebSocket, sub: Subscription, storage: Storage, requ
 
 
 async def _replay(
-    websocket: WebSocket, sub: Subscription, storage: Storage, metrics: tuple[str, ...], after: float
+    websocket: WebSocket, sub: Subscription, hub: Hub, storage: Storage, request: StreamRequest
 ) -> None:
-    """Send stored points after `after`, metric by metric, a page at a time in (ts, id) order.
+    """Send stored points, metric by metric, a page at a time: after the metric's cursor in seq
+    order, else after `request.after` in (ts, id) order.
+
+    A seq replay never jumps a missing seq the hub has not resolved yet (its point may be on its
+    way, written by another process, and the live stream brings it in order); it stops there, and
+    the live messages take over after the last seq it sent.
 
     Memory stays bounded whatever the history holds: one page at a time, never more than the
     socket's queue bound (WS_QUEUE_MAX), each message sent (and its page dropped) only as fast as
@@ -199,22 +230,43 @@ async def _replay(
     closes it with 1013 past that bound, as for any slow reader.
     """
     page_size = min(REPLAY_PAGE, sub.max_queue)
-    for metric in metrics:
-        cursor = ReplayCursor.after(to_datetime(after))
+    for metric in request.metrics or ():
+        seq = request.cursors.get(metric)
+        if seq is None and request.after is None:
+            continue
+        cursor = ReplayCursor.after(to_datetime(request.after or 0.0))
         while sub.closing is None:
-            page, cursor = await storage.replay_page(metric, cursor, page_size)
+            if seq is not None:
+                resolved = hub.resolved(metric)  # read before the query: all below are stored
+                page = await storage.points_after_seq(metric, seq, page_size)
+                page = _unbroken(page, seq, seq if resolved is None else resolved)
+            else:
+                page, cursor = await storage.replay_page(metric, cursor, page_size)
             for sent, point in enumerate(page, start=1):
                 if sub.closing is not None:
                     return
-                data = point.encode()
-                await websocket.send_text(data.decode())
-                sub.remember(data)
+                await websocket.send_text(point.encode().decode())
+                sub.sent(metric, point.score.seq)
                 if sent % REPLAY_TURN == 0:
                     # A send into a connection that takes data never suspends: let other requests
                     # in between, or twenty replays keep the loop for a page each.
                     await asyncio.sleep(0)
+            if seq is not None:
+                seq = page[-1].score.seq if page else seq
             if len(page) < page_size:
                 break
+        if seq is not None and sub.closing is None:
+            hub.replayed(sub, metric, seq)
+
+
+def _unbroken(page: list[ScoredPoint], after: int, resolved: int) -> list[ScoredPoint]:
+    """The page up to its first missing seq above `resolved` (below it, a missing seq is gone)."""
+    expected = after + 1
+    for i, point in enumerate(page):
+        if point.score.seq > max(expected, resolved + 1):
+            return page[:i]
+        expected = point.score.seq + 1
+    return page
 
 
 class AsgiSink:

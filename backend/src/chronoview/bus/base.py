@@ -4,11 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-# (metric, the point's WebSocket message already encoded once)
-Message = tuple[str, bytes]
+from chronoview.points import ScoredPoint
+
+
+class Message(NamedTuple):
+    """One point on its way to sockets: what the hub needs to order and route it, beside its
+    WebSocket message encoded once (`data`), which nothing parses again.
+
+    `data` empty is a release: the point with this seq was not stored (its write failed), so
+    nobody waits for it. Streams of their own (incident events, `!…` keys) carry seq 0.
+    """
+
+    metric: str
+    seq: int
+    data: bytes
+    ts: float  # seconds since the epoch: `mode=latest` keeps the newest by ts
+
+    @property
+    def released(self) -> bool:
+        return not self.data
+
+
 Deliver = Callable[[Sequence[Message]], None]
+
+
+def messages_of(points: Sequence[ScoredPoint]) -> list[Message]:
+    """Stored points as the messages their publication carried."""
+    return [Message(p.point.metric, p.score.seq, p.encode(), p.point.ts) for p in points]
 
 
 class Listener(Protocol):

@@ -1,8 +1,9 @@
 """The bus over Redis pub/sub: one PUBLISH per batch, one subscription per process.
 
-A batch travels as one frame: a version line, then `metric<TAB>message<LF>` per point (metric names
-cannot hold a tab or a newline, and an encoded message holds neither). Every process, the publisher
-included, receives batches from the subscription, so all of them see one order.
+A batch travels as one frame: a version line, then `metric<TAB>seq<TAB>ts<TAB>message<LF>` per
+point (metric names cannot hold a tab or a newline, and an encoded message holds neither). Every
+process, the publisher included, receives batches from the subscription, so all of them see one
+order of batches (each hub still puts every metric back in seq order: see reorder.py).
 
 The subscription is a reader task that never hangs on a dead connection (encode/broadcaster #144):
 it pings Redis when the channel is quiet and gives up on an unanswered ping, and a dropped
@@ -30,15 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL = "chronoview:points"
-_VERSION = b"cv1\n"
+_VERSION = b"cv2\n"
 _PING = b"chronoview-bus"
 
 
 def encode_batch(messages: Sequence[Message]) -> bytes:
-    """One frame for a batch of (metric, message) pairs."""
+    """One frame for a batch of messages."""
     parts = [_VERSION]
-    for metric, data in messages:
-        parts += (metric.encode(), b"\t", data, b"\n")
+    for metric, seq, data, ts in messages:
+        parts += (f"{metric}\t{seq}\t{ts!r}\t".encode(), data, b"\n")
     return b"".join(parts)
 
 
@@ -48,8 +49,8 @@ def decode_batch(frame: bytes) -> list[Message]:
     messages: list[Message] = []
     for line in frame[len(_VERSION):].split(b"\n"):
         if line:
-            metric, _, data = line.partition(b"\t")
-            messages.append((metric.decode(), data))
+            metric, seq, ts, data = line.split(b"\t", 3)
+            messages.append(Message(metric.decode(), int(seq), data, float(ts)))
     return messages
 
 

@@ -5,19 +5,20 @@ Nothing here waits and no task runs per socket: the hub hands each batch of mess
 which writes their frames straight into the connection (a `Sink`) while it takes data, and queues
 them only while the connection's buffer is full; the sink calls back when it drains. Past the bound
 (in messages) the socket is closed with 1013.
+
+A socket that resumes (SPEC §6 `since=`) has, per metric, a floor: the last seq it already has
+(its cursor, then each point its replay sent). Live messages at or below it are dropped; as each
+metric's live messages come in seq order, the floor is forgotten at the first one above it, and
+with no floor left a batch goes out untouched.
 """
 
 from __future__ import annotations
 
 import struct
-import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-
-# Replayed messages remembered per socket, to drop them if they also arrive live just after.
-REPLAY_MEMORY = 10_000
 
 # The ASGI scope extension under which a server offers a `Sink` for each WebSocket (see serving/protocol.py).
 SINK_EXTENSION = "chronoview.sink"
@@ -41,12 +42,15 @@ SHUTDOWN = Closing(GOING_AWAY, "server shutting down")
 
 
 class Outgoing:
-    """One message as every socket sends it: the JSON text, and the whole WebSocket frame built once."""
+    """One message as every socket sends it: the JSON text, and the whole WebSocket frame built
+    once; with its metric and seq (0 for streams without one)."""
 
-    __slots__ = ("data", "wire")
+    __slots__ = ("data", "metric", "seq", "wire")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, metric: str = "", seq: int = 0) -> None:
         self.data = data
+        self.metric = metric
+        self.seq = seq
         self.wire = text_frame(data)
 
 
@@ -92,10 +96,11 @@ class Sink(Protocol):
 class Subscription:
     """One socket's interest: its metrics, its sink, and a bounded queue of messages waiting for it."""
 
-    __slots__ = ("_live", "_max", "_queue", "_sink", "_skip", "_skip_until", "closing", "max_queue",
-                 "metrics", "single")
+    __slots__ = ("_floors", "_live", "_max", "_queue", "_sink", "closing", "max_queue", "metrics", "single")
 
-    def __init__(self, metrics: frozenset[str], max_queue: int, sink: Sink) -> None:
+    def __init__(
+        self, metrics: frozenset[str], max_queue: int, sink: Sink, floors: Mapping[str, int] | None = None
+    ) -> None:
         self.metrics = metrics
         self.single = len(metrics) == 1
         self.closing: Closing | None = None
@@ -103,14 +108,13 @@ class Subscription:
         self._queue: deque[Outgoing] | None = None  # only while something waits: ~600 bytes idle
         self._sink = sink
         self._live = False  # until `go_live`, messages wait in the queue (a replay is being sent)
-        self._skip: dict[bytes, None] = {}
-        self._skip_until = float("inf")
+        self._floors: dict[str, int] = dict(floors or {})
         sink.watch(self._flush)
 
     def offer(self, batch: Batch) -> bool:
         """Send or queue messages; False once, when the queue overflows and the socket must go."""
         if self._live and self._queue is None:
-            unsent = self._unreplayed(batch) if self._skip else batch
+            unsent = self._above_floors(batch) if self._floors else batch
             if unsent is None or self._sink.write(unsent):
                 return True
             batch = unsent
@@ -135,20 +139,15 @@ class Subscription:
             self._queue = None
             self._sink.close(closing.code, closing.reason)
 
-    def remember(self, data: bytes) -> None:
-        """A message replayed from storage: if it also arrives live, that copy is dropped."""
-        skip = self._skip
-        skip[data] = None
-        if len(skip) > REPLAY_MEMORY:
-            del skip[next(iter(skip))]
+    def sent(self, metric: str, seq: int) -> None:
+        """The replay sent this point: live messages of the metric up to its seq are not sent."""
+        if seq > self._floors.get(metric, 0):
+            self._floors[metric] = seq
 
-    def go_live(self, grace: float = 10.0) -> None:
-        """The replay (if any) is over: send what queued meanwhile, then every message as it comes.
-
-        A live copy of a replayed message can only arrive within `grace` seconds of the replay."""
+    def go_live(self) -> None:
+        """The replay (if any) is over: send what queued meanwhile, then every message as it comes."""
         if self.closing is not None:
             return
-        self._skip_until = time.monotonic() + grace
         self._live = True
         self._flush()
 
@@ -157,21 +156,23 @@ class Subscription:
         if not self._live or self._queue is None:
             return
         waiting = Batch(tuple(self._queue))
-        unsent = self._unreplayed(waiting) if self._skip else waiting
+        unsent = self._above_floors(waiting) if self._floors else waiting
         if unsent is None or self._sink.write(unsent):
             self._queue = None
 
-    def _unreplayed(self, batch: Batch) -> Batch | None:
-        """The batch without the messages the replay already sent (None if nothing is left)."""
-        skip = self._skip
-        if time.monotonic() > self._skip_until:
-            skip.clear()
-            return batch
+    def _above_floors(self, batch: Batch) -> Batch | None:
+        """The batch without the messages the socket already has (None if nothing is left)."""
+        floors = self._floors
         kept: list[Outgoing] = []
         for message in batch.messages:
-            if message.data in skip:
-                del skip[message.data]
+            floor = floors.get(message.metric)
+            if floor is None:
+                kept.append(message)
+            elif message.seq <= floor:
+                continue
             else:
+                if self._live:
+                    del floors[message.metric]  # in seq order from here on: no more to drop
                 kept.append(message)
         if len(kept) == len(batch.messages):
             return batch

@@ -19,6 +19,10 @@ class StorageUnavailable(Exception):
     """The database cannot be reached or failed; the request gets a 503."""
 
 
+class SeqPassed(StorageUnavailable):
+    """A point's seq was passed over by a reader (SPEC §6): it may never be stored; retry."""
+
+
 class RuleConflict(Exception):
     """An alert rule with this `match` exists already (409)."""
 
@@ -138,8 +142,19 @@ class Storage(Protocol):
         """(ts, value) of the metric's points newer than its newest ts minus `seconds`, oldest first."""
         ...
 
-    async def points_after(self, metric: str, after: float, limit: int) -> list[ScoredPoint]:
-        """Stored points of a metric with ts > after, oldest first (WebSocket `since=` replay)."""
+    async def points_after_seq(self, metric: str, seq: int, limit: int) -> list[ScoredPoint]:
+        """Up to `limit` stored points of a metric with a greater seq, in seq order (SPEC §6)."""
+        ...
+
+    async def last_seq(self, metric: str) -> int:
+        """The highest seq of the metric stored or passed over (0 if none): where its seq counter
+        resumes after a rebuild."""
+        ...
+
+    async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
+        """Pass over the seqs first..last of a metric whose points never arrived (SPEC §6): those
+        already stored are returned in seq order, and none of the others can ever be stored (their
+        late write raises SeqPassed, a StorageUnavailable: 503, the client retries)."""
         ...
 
     async def replay_page(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +17,25 @@ import asyncpg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chronoview.alerting.incidents import IncidentChange
 from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
 from chronoview.storage.alerting import AlertingQueries, store_incident_changes
-from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, StorageUnavailable
+from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, SeqPassed, StorageUnavailable
 from chronoview.storage.bulk import BulkReads
 from chronoview.storage.engine import create_engine
 from chronoview.storage.retention import RetentionQueries
 from chronoview.storage.series import SeriesQueries
 from chronoview.storage.snapshots import SnapshotQueries
 from chronoview.storage.stamps import to_epoch
-from chronoview.storage.tables import alerts, incidents, metrics, points
+from chronoview.storage.tables import alerts, incidents, metrics, passed_seqs, points
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# The most stored points a pass over a range of seqs hands back (see `pass_seqs`).
+PASS_FETCH = 10_000
 # Room a full batch of 10,000 points needs in SQLite's write-ahead log, with a margin.
 MIN_FREE_BYTES = 8 * 1024 * 1024
 _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
@@ -43,11 +47,12 @@ _CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
 _PG_WRITE = """
 WITH batch AS (
     SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[], $5::bool[],
-                         $6::float8[], $7::float8[], $8::int4[])
-        WITH ORDINALITY AS b(metric, ts, value, zscore, alert, mean, std, n, arrival)
+                         $6::float8[], $7::float8[], $8::int4[], $10::int8[])
+        WITH ORDINALITY AS b(metric, ts, value, zscore, alert, mean, std, n, seq, arrival)
 ), stored AS (
-    INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n)
-    SELECT metric, to_timestamp(ts), value, zscore, alert, mean, std, n FROM batch
+    INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq)
+    SELECT metric, to_timestamp(ts), value, zscore, alert, mean, std, n, seq FROM batch
+    WHERE (SELECT chronoview_claim_seqs($1::text[], $10::int8[]))
 ), alerted AS (
     INSERT INTO alerts (metric, ts, value, zscore, mean, std, n)
     SELECT metric, to_timestamp(ts), value, zscore, mean, std, n FROM batch WHERE alert
@@ -63,8 +68,8 @@ ON CONFLICT (metric) DO UPDATE SET
 """
 
 
-_SQLITE_POINTS = ("INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_SQLITE_POINTS = ("INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _SQLITE_ALERTS = "INSERT INTO alerts (metric, ts, value, zscore, mean, std, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
 # The newest point per metric wins, whatever order batches arrive in (as in _PG_WRITE).
 _SQLITE_CATALOG = """
@@ -81,7 +86,7 @@ def _scored(row: sa.Row[Any]) -> ScoredPoint:
     m = row._mapping
     return ScoredPoint(
         Point(m["metric"], to_epoch(m["ts"]), m["value"]),
-        Score(m["zscore"], bool(m["alert"]), m["mean"], m["std"], m["n"]),
+        Score(m["zscore"], bool(m["alert"]), m["mean"], m["std"], m["n"], seq=m["seq"]),
     )
 
 
@@ -172,15 +177,17 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         latest: dict[str, Point] = {}
         for item in scored:
             p, s = item.point, item.score
-            row = (p.metric, sqlite_ts(p.ts), p.value, s.zscore, s.alert, s.mean, s.std, s.n)
+            row = (p.metric, sqlite_ts(p.ts), p.value, s.zscore, s.alert, s.mean, s.std, s.n, s.seq)
             rows.append(row)
             if s.alert:
-                alert_rows.append(row[:4] + row[5:])
+                alert_rows.append(row[:4] + row[5:8])
             newest = latest.get(p.metric)
             if newest is None or p.ts >= newest.ts:
                 latest[p.metric] = p
         async with self.connect(write=True) as conn:
             await conn.exec_driver_sql(_SQLITE_POINTS, rows)
+            # After the insert, which took the database's write lock: no pass can slip in between.
+            await _check_unpassed(conn, scored)
             if alert_rows:
                 await conn.exec_driver_sql(_SQLITE_ALERTS, alert_rows)
             await conn.exec_driver_sql(_SQLITE_CATALOG, [
@@ -195,6 +202,7 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         A batch that changed incidents is a transaction of that statement and their upserts."""
         columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
         metric, ts, value, zscore, alert, mean, std, n = columns
+        seq: list[int] = []
         for item in scored:
             p, s = item.point, item.score
             metric.append(p.metric)
@@ -205,6 +213,7 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             mean.append(s.mean)
             std.append(s.std)
             n.append(s.n)
+            seq.append(s.seq)
         async with self.connect(write=bool(incidents)) as conn:
             # Incidents (and their notification outbox rows) first: SQLAlchemy begins the
             # transaction lazily, at its first statement, and the driver's own execute below begins
@@ -212,7 +221,13 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             # the single statement is its own transaction, with no BEGIN/COMMIT round trips.
             await store_incident_changes(conn, self.dialect, incidents, scored)
             raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute(_PG_WRITE, *columns, list(simulated))  # type: ignore[union-attr]
+            try:
+                await raw.driver_connection.execute(  # type: ignore[union-attr]
+                    _PG_WRITE, *columns, list(simulated), seq)
+            except asyncpg.PostgresError as exc:
+                if exc.sqlstate == "CV001":
+                    raise SeqPassed(str(exc)) from exc
+                raise
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         async with self.connect() as conn:
@@ -229,15 +244,52 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             )
             return [(to_epoch(ts), value) for ts, value in result]
 
-    async def points_after(self, metric: str, after: float, limit: int) -> list[ScoredPoint]:
+    async def points_after_seq(self, metric: str, seq: int, limit: int) -> list[ScoredPoint]:
         async with self.connect() as conn:
             result = await conn.execute(
-                sa.select(points)
-                .where(points.c.metric == metric, points.c.ts > to_datetime(after))
-                .order_by(points.c.ts, points.c.id)
-                .limit(limit)
+                sa.select(points).where(points.c.metric == metric, points.c.seq > seq)
+                .order_by(points.c.seq).limit(limit)
             )
             return [_scored(row) for row in result]
+
+    async def last_seq(self, metric: str) -> int:
+        async with self.connect() as conn:
+            stored = await conn.scalar(sa.select(sa.func.max(points.c.seq)).where(points.c.metric == metric))
+            passed = await conn.scalar(
+                sa.select(sa.func.max(passed_seqs.c.last_seq)).where(passed_seqs.c.metric == metric))
+        return max(stored or 0, passed or 0)
+
+    async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
+        """The range is recorded first, under a lock no write of this metric holds (PostgreSQL: an
+        exclusive advisory lock, where writes take it shared; SQLite: the database's write lock),
+        then the points of the range already stored are read: a write either committed before
+        (its point is returned) or checks after and finds the range (`chronoview_claim_seqs`,
+        `_check_unpassed`). A range may cover stored seqs: no write will ever carry them again; one
+        that only covers stored seqs is not kept. Only the newest PASS_FETCH stored points are
+        returned: a range that long starts at a stale cursor, and the sockets that want older
+        points replay them themselves."""
+        async with self.connect(write=True) as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('chronoview.seq:' || :m))"),
+                                   {"m": metric})
+            insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+            await conn.execute(insert(passed_seqs).values(  # another process may pass it too
+                metric=metric, first_seq=first, last_seq=last, passed_at=datetime.now(UTC)
+            ).on_conflict_do_nothing())
+            newest = max(first, last - PASS_FETCH + 1)
+            result = await conn.execute(
+                sa.select(points).where(points.c.metric == metric, points.c.seq.between(newest, last))
+                .order_by(points.c.seq)
+            )
+            found = [_scored(row) for row in result]
+            stored = len(found) if newest == first else await conn.scalar(
+                sa.select(sa.func.count()).select_from(points)
+                .where(points.c.metric == metric, points.c.seq.between(first, last)))
+            if stored == last - first + 1:  # all stored (a socket resumed on a quiet process)
+                await conn.execute(passed_seqs.delete().where(
+                    passed_seqs.c.metric == metric, passed_seqs.c.last_seq == last,
+                    passed_seqs.c.first_seq == first))
+            return found
 
     async def replay_page(
         self, metric: str, cursor: ReplayCursor, limit: int
@@ -287,7 +339,7 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
     async def alerts(
         self, metric: str | None, start: float, end: float, limit: int
     ) -> list[ScoredPoint]:
-        query = sa.select(alerts, sa.true().label("alert")).where(
+        query = sa.select(alerts, sa.true().label("alert"), sa.literal(0).label("seq")).where(
             alerts.c.ts >= to_datetime(start), alerts.c.ts <= to_datetime(end)
         )
         if metric is not None:
@@ -300,3 +352,21 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def _check_unpassed(conn: AsyncConnection, scored: Sequence[ScoredPoint]) -> None:
+    """Raise SeqPassed when a point's seq lies in a range a reader passed over (SQLite)."""
+    spans: dict[str, tuple[int, int]] = {}
+    for item in scored:
+        seq = item.score.seq
+        lo, hi = spans.get(item.point.metric, (seq, seq))
+        spans[item.point.metric] = (min(lo, seq), max(hi, seq))
+    for metric, (lo, hi) in spans.items():
+        result = await conn.execute(
+            sa.select(passed_seqs.c.first_seq, passed_seqs.c.last_seq)
+            .where(passed_seqs.c.metric == metric, passed_seqs.c.last_seq >= lo,
+                   passed_seqs.c.first_seq <= hi))
+        ranges = [(first, last) for first, last in result]
+        if ranges and any(first <= item.score.seq <= last for item in scored if item.point.metric == metric
+                          for first, last in ranges):
+            raise SeqPassed(f"a seq of {metric} was passed over by a reader; retry")

@@ -51,7 +51,21 @@ points = sa.Table(
     metadata,
     *_scored_point(sa.Column("alert", sa.Boolean, nullable=False, server_default=sa.false())),
     sa.Column("n", sa.Integer, nullable=False, server_default="0"),
+    # SPEC §6: the point's place in its metric's stream, handed out by the window with the score.
+    sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Index("ix_points_metric_ts", "metric", "ts"),
+    sa.Index("ux_points_metric_seq", "metric", "seq", unique=True),
+)
+
+# Seqs a reader passed over because their points never arrived (SPEC §6): a later write of one of
+# them fails. One row per passed range.
+passed_seqs = sa.Table(
+    "passed_seqs",
+    metadata,
+    sa.Column("metric", sa.String(100), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, primary_key=True),
+    sa.Column("first_seq", sa.BigInteger, nullable=False),
+    sa.Column("passed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 alerts = sa.Table(

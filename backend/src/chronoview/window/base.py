@@ -46,8 +46,8 @@ class Window(Protocol):
     params: WindowParams  # the settings' defaults, for metrics the caller gives no parameters
 
     async def assess(self, points: Sequence[Point], params: ParamsOf | None = None) -> Assessment:
-        """Score points in order, add them to their windows and step their incident state
-        machines, atomically per metric.
+        """Score points in order, give each the next seq of its metric (Score.seq), add them
+        to their windows and step their incident state machines, atomically per metric.
 
         A metric with no state yet (start-up, Redis flushed or evicted), or whose window length
         changed, is left untouched and its points come back as None: the caller rebuilds it from
@@ -61,11 +61,12 @@ class Window(Protocol):
 
     async def rebuild(
         self, metric: str, history: Sequence[tuple[float, float]],
-        params: WindowParams | None = None, incident: OpenIncident | None = None,
+        params: WindowParams | None = None, incident: OpenIncident | None = None, last_seq: int = 0,
     ) -> None:
         """Install a metric's window from stored (ts, value) pairs in arrival order, unless
         present. Its incident state is kept when the backend still has it, else `incident` (the
-        open incident stored in the database) is installed."""
+        open incident stored in the database) is installed. The metric's seq counter is raised to
+        at least `last_seq` (`Storage.last_seq`: the highest seq stored or passed), never lowered."""
         ...
 
     async def expire(self, metric: str, now: float, params: WindowParams) -> IncidentChange | None:

@@ -206,13 +206,15 @@ class MemoryWindow:
     """Windows held in this process (the embedded shape); a metric has state once rebuilt.
 
     Incident trackers live beside the windows: a window rebuilt for a new length keeps its metric's
-    incident state, as the Redis backend does.
+    incident state, as the Redis backend does. So do the seq counters, which `forget` keeps too: a
+    number handed out once (even to a point whose write then failed) is never handed out again.
     """
 
     def __init__(self, params: WindowParams | None = None) -> None:
         self.params = params or WindowParams()
         self._series: dict[str, _Series] = {}
         self._trackers: dict[str, Tracker] = {}
+        self._seqs: dict[str, int] = {}  # metric -> the last seq handed out
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
         return (await self.assess(points)).scores
@@ -240,15 +242,23 @@ class MemoryWindow:
                     tracker = trackers[metric] = Tracker()
                 run = points[start:stop]
                 times, values = [p.ts for p in run], [p.value for p in run]
-                scores.extend(state.run(metric, times, values, rule, tracker, touched))
+                scored = state.run(metric, times, values, rule, tracker, touched)
+                seq = self._seqs.get(metric, 0)
+                for score in scored:
+                    seq += 1
+                    score.seq = seq
+                self._seqs[metric] = seq
+                scores.extend(scored)
             start = stop
         return Assessment(scores, touched.changes() if touched else [])
 
     async def rebuild(
         self, metric: str, history: Sequence[tuple[float, float]],
-        params: WindowParams | None = None, incident: OpenIncident | None = None,
+        params: WindowParams | None = None, incident: OpenIncident | None = None, last_seq: int = 0,
     ) -> None:
         params = params or self.params
+        if last_seq > self._seqs.get(metric, 0):
+            self._seqs[metric] = last_seq
         seconds, max_points = params.seconds, params.max_points
         if metric not in self._series:
             self._series[metric] = _Series(seconds, *latest_window(history, seconds, max_points))

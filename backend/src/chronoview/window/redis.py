@@ -1,10 +1,13 @@
 """Rolling windows in Redis (SPEC §4), shared by every API process.
 
-Each metric lives in two keys with the `{metric}` hash tag, so one script call can touch both on
-Redis Cluster: `cv:{m}:w` (a ZSET of the window) and `cv:{m}:s` (a HASH of the running sums). A
-batch is one atomic call of window.lua per metric, pipelined into one round trip. Both keys expire a
+Each metric lives in keys with the `{metric}` hash tag, so one script call can touch them all on
+Redis Cluster: `cv:{m}:w` (a ZSET of the window), `cv:{m}:s` (a HASH of the running sums) and
+`cv:{m}:q` (the metric's seq counter, SPEC §6). A batch is one atomic call of window.lua per metric,
+pipelined into one round trip, which also hands out the points' seqs. The window keys expire a
 little after the window would have emptied, so dead metrics do not leak; an expired or flushed
-metric scores None and the caller rebuilds it from the database.
+metric scores None and the caller rebuilds it from the database. The counter never expires: a
+rebuild raises it to at least the highest seq stored, and after a flush (counter gone) to
+SEQ_MARGIN above it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import struct
 import uuid
 from collections.abc import Iterator, Sequence
 from importlib import resources
+from itertools import count
 from typing import Any
 
 from redis.asyncio import Redis
@@ -32,6 +36,11 @@ SCRIPT_SHA = hashlib.sha1(SCRIPT.encode(), usedforsecurity=False).hexdigest()
 MAX_POINTS_PER_CALL = 10_000
 # Expiry beyond the window itself: a metric quiet for this long is rebuilt from the database.
 EXPIRY_MARGIN_SECONDS = 60.0
+# After a flush, the counter restarts this far above the highest seq stored or passed: numbers the
+# lost counter handed out may still be held, unwritten, by other processes (at most
+# WRITES_IN_FLIGHT groups of MAX_BATCH_POINTS each, 40,000 per process), and must not be handed out
+# twice. Readers pass the gap this leaves in one step (one tombstone range).
+SEQ_MARGIN = 1_000_000
 
 
 # window.lua answers one record per point: z, mean, std (NaN for none), n, alert, state, pending.
@@ -111,9 +120,9 @@ class RedisWindow:
         return head
 
     @staticmethod
-    def keys(metric: str) -> tuple[str, str]:
-        """The window ZSET and the state HASH of a metric, in one hash slot."""
-        return f"cv:{{{metric}}}:w", f"cv:{{{metric}}}:s"
+    def keys(metric: str) -> tuple[str, str, str]:
+        """The window ZSET, the state HASH and the seq counter of a metric, in one hash slot."""
+        return f"cv:{{{metric}}}:w", f"cv:{{{metric}}}:s", f"cv:{{{metric}}}:q"
 
     async def score(self, points: Sequence[Point]) -> list[Score | None]:
         return (await self.assess(points)).scores
@@ -142,7 +151,8 @@ class RedisWindow:
         for (metric, indices), reply in zip(calls, replies, strict=True):
             if int(reply[0]) == 0:
                 continue  # no state: nothing applied, the caller rebuilds this metric
-            for i, score in zip(indices, _decode(reply[2]), strict=True):
+            for seq, i, score in zip(count(int(reply[1])), indices, _decode(reply[2]), strict=False):
+                score.seq = seq
                 scores[i] = score
             if reply[3]:
                 changes += _changes(metric, reply[3])
@@ -150,7 +160,7 @@ class RedisWindow:
 
     async def rebuild(
         self, metric: str, history: Sequence[tuple[float, float]],
-        params: WindowParams | None = None, incident: OpenIncident | None = None,
+        params: WindowParams | None = None, incident: OpenIncident | None = None, last_seq: int = 0,
     ) -> None:
         params = params or self.params
         ttl_ms = _ttl_ms(params)
@@ -167,7 +177,8 @@ class RedisWindow:
         tail = pairs[len(commands) * step :]
         newest_arg = "none" if newest == -math.inf else repr(float(newest))
         commands.append((keys, ["install", ttl_ms, repr(float(params.seconds)), newest_arg,
-                                str(len(window)), _incident_spec(incident), *tail]))
+                                str(len(window)), _incident_spec(incident), str(int(last_seq)),
+                                str(SEQ_MARGIN), *tail]))
         # Staged chunks are not atomic with the install, but the install is: if another process
         # installed the metric in between, ours is dropped whole.
         await self._run(commands)
@@ -185,7 +196,7 @@ class RedisWindow:
             return
         async with self._client.pipeline(transaction=False) as pipe:
             for metric in metrics:
-                pipe.delete(*self.keys(metric))
+                pipe.delete(*self.keys(metric)[:2])  # never the seq counter: see SEQ_MARGIN
             await pipe.execute()
 
     async def close(self) -> None:

@@ -6,23 +6,28 @@
 -- KEYS[1]  cv:{metric}:w  ZSET, the window: score = ts, member = "<id>:<value>" (unique per point)
 -- KEYS[2]  cv:{metric}:s  HASH: the window: W (the length it was built for), T (newest ts or
 --                          "none"), a, s1 = Σd, s2 = Σd², e1, e2 (their rounding bounds), n
---                          (members), id (last member id), seq (batches applied);
+--                          (members), id (last member id);
 --                          the incident state machine (SPEC §10, see "Incidents" below): ic, is,
 --                          il, iv, iz, ia (pending count, first and last ts, peak value, z, |z|)
 --                          and, while firing, oid, os, ol, ov, oz, on (the open incident)
--- KEYS[3]  a staging ZSET for a rebuild (same hash tag)
+-- KEYS[3]  cv:{metric}:q  STRING, the last seq handed out (SPEC §6); it never expires, and a
+--                          rebuild raises it to at least the stored maximum (see `install`)
+-- KEYS[4]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
 --   score    W k m cap ttl_ms direction for_points resolve_after enabled id_prefix "ts,x ts,x ..."
 --            → {0} when the metric has no window, or one built for another W (nothing applied),
---              else {1, seq, records, changes}: records per point, packed little-endian z, mean,
+--              else {1, first_seq, records, changes}: the points' seqs are first_seq, first_seq + 1,
+--              …, handed out in this same atomic call; records per point, packed little-endian z, mean,
 --              std (NaN: none), n, alert, state (0 normal, 1 pending, 2 firing), pending count;
 --              changes: one line per incident touched (see `change_line`); past `cap` members
 --              (ALERT_WINDOW_MAX_POINTS) the oldest leave the window
 --   stage    ttl_ms ts1 member1 ts2 member2 ...  → 0 when the window exists already, else 1
---   install  ttl_ms W T last_id incident ts1 member1 ...
---            → 0 when the window exists already, else 1; `incident` ("none" or the fields of
---              `change_line` up to alert points) is installed only when the hash has no
+--   install  ttl_ms W T last_id incident last_seq margin ts1 member1 ...
+--            → 0 when the window exists already, else 1; the seq counter becomes at least
+--              last_seq, and last_seq + margin when it was gone (a flush: see `restore_seq`);
+--              `incident` ("none" or the fields of `change_line` up to alert points) is
+--              installed only when the hash has no
 --              incident state of its own (a window rebuilt for a new W keeps it)
 --   expire   ttl_ms now resolve_after → {0} when the hash has no state at all, else {1, changes}
 -- Floats go back packed as binary doubles (a Lua number in a reply would become an integer), and
@@ -44,7 +49,7 @@ local CHUNK = 64 -- members read ahead for eviction
 local NAN = 0 / 0 -- "none" in a reply record
 local RECORD = '<dddIBBB' -- a reply record: z, mean, std, n, alert, state, pending (as window/redis.py)
 
-local wkey, skey = KEYS[1], KEYS[2]
+local wkey, skey, qkey = KEYS[1], KEYS[2], KEYS[3]
 
 local function fmt(x)
   return string.format('%.17g', x)
@@ -57,11 +62,16 @@ end
 local WINDOW_FIELDS = {'W', 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id'}
 
 local function load(W)
-  local h = redis.call('HMGET', skey, 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id', 'seq', 'W')
+  local h = redis.call('HMGET', skey, 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id', 'W')
   if not h[7] then
     return nil
   end
-  if tonumber(h[10]) ~= W then
+  if redis.call('EXISTS', qkey) == 0 then
+    -- The seq counter alone was evicted: a rebuild restores it above what is stored.
+    redis.call('DEL', wkey, skey)
+    return nil
+  end
+  if tonumber(h[9]) ~= W then
     -- A rule changed the window's length: the caller rebuilds it from the database; the
     -- incident state stays.
     redis.call('DEL', wkey)
@@ -71,7 +81,7 @@ local function load(W)
   local st = {
     T = tonumber(h[1]) or NONE, a = tonumber(h[2]), s1 = tonumber(h[3]), s2 = tonumber(h[4]),
     e1 = tonumber(h[5]), e2 = tonumber(h[6]), n = tonumber(h[7]), id = tonumber(h[8]),
-    seq = tonumber(h[9]), W = W, fresh = false,
+    W = W, fresh = false,
   }
   if redis.call('ZCARD', wkey) ~= st.n then
     -- Half the state is gone (evicted under maxmemory): let the caller rebuild it.
@@ -84,7 +94,7 @@ end
 local function save(st, ttl)
   redis.call('HSET', skey, 'W', fmt(st.W), 'T', st.T == NONE and 'none' or fmt(st.T), 'a', fmt(st.a),
     's1', fmt(st.s1), 's2', fmt(st.s2), 'e1', fmt(st.e1), 'e2', fmt(st.e2),
-    'n', string.format('%d', st.n), 'id', string.format('%d', st.id), 'seq', string.format('%d', st.seq))
+    'n', string.format('%d', st.n), 'id', string.format('%d', st.id))
   redis.call('PEXPIRE', skey, ttl)
   if st.n > 0 then
     redis.call('PEXPIRE', wkey, ttl)
@@ -380,7 +390,6 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   elseif direction == 'below' then
     sign = -1
   end
-  st.seq = st.seq + 1
   st.gone, st.ahead, st.head = 0, {}, 1
   local out = {}
   for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
@@ -452,7 +461,8 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   end
   save(st, ttl)
   save_incident(inc)
-  return {1, st.seq, table.concat(out), changes_text(inc)}
+  local last_seq = redis.call('INCRBY', qkey, #out)
+  return {1, last_seq - #out + 1, table.concat(out), changes_text(inc)}
 end
 
 local function expire(ttl, now, resolve_after)
@@ -489,8 +499,8 @@ local function stage(ttl)
   if redis.call('HEXISTS', skey, 'n') == 1 then
     return 0
   end
-  zadd_pairs(KEYS[3], 3)
-  redis.call('PEXPIRE', KEYS[3], ttl)
+  zadd_pairs(KEYS[4], 3)
+  redis.call('PEXPIRE', KEYS[4], ttl)
   return 1
 end
 
@@ -512,18 +522,35 @@ local function install_incident(spec)
   save_incident(inc)
 end
 
-local function install(ttl, W, newest, last_id, incident)
+-- The seq counter after a rebuild: never below last_seq (the highest seq stored or passed). When
+-- the counter itself is gone (Redis flushed), other processes may still hold numbers it handed out
+-- that are not stored yet; restarting at last_seq would hand them out twice, so it restarts
+-- `margin` above (the gap is released as any missing seq is: readers pass it).
+local function restore_seq(last_seq, margin)
+  local q = tonumber(redis.call('GET', qkey))
+  if q == nil then
+    if last_seq > 0 then
+      last_seq = last_seq + margin
+    end
+    redis.call('SET', qkey, string.format('%d', last_seq))
+  elseif q < last_seq then
+    redis.call('SET', qkey, string.format('%d', last_seq))
+  end
+end
+
+local function install(ttl, W, newest, last_id, incident, last_seq, margin)
+  restore_seq(last_seq, margin)
   if redis.call('HEXISTS', skey, 'n') == 1 then -- another process rebuilt it first
-    redis.call('DEL', KEYS[3])
+    redis.call('DEL', KEYS[4])
     return 0
   end
-  zadd_pairs(KEYS[3], 7)
+  zadd_pairs(KEYS[4], 9)
   redis.call('DEL', wkey)
-  local n = redis.call('ZCARD', KEYS[3])
+  local n = redis.call('ZCARD', KEYS[4])
   if n > 0 then
-    redis.call('RENAME', KEYS[3], wkey)
+    redis.call('RENAME', KEYS[4], wkey)
   end
-  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), seq = 0, gone = 0,
+  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), gone = 0,
     W = tonumber(W)}
   zero(st)
   if n > 0 then
@@ -541,7 +568,7 @@ if op == 'score' then
 elseif op == 'stage' then
   return stage(ARGV[2])
 elseif op == 'install' then
-  return install(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+  return install(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]))
 elseif op == 'expire' then
   return expire(ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]))
 end
