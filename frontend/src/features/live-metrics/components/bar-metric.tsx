@@ -1,12 +1,11 @@
 import { memo, useCallback, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
-import { useColorScheme } from '@/lib/theme';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { distribution } from '@/lib/histogram';
 import { niceScale } from '@/lib/ticks';
 import { useI18n } from '@/lib/i18n';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { ALERT_SIGMA, useChartTheme } from './chart-colors';
 import { ThresholdLines } from './chart-overlays';
 
 export interface BarMetricProps {
@@ -29,7 +28,7 @@ const EMPTY_DOMAIN: [number, number] = [0, 1];
 /** The distribution of the visible values with the alert thresholds marked. */
 function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240, label }: BarMetricProps) {
   const { fmt, t } = useI18n();
-  const colors = chartColors(useColorScheme());
+  const { colors, axis, tooltip } = useChartTheme();
   const thresholds = useMemo(
     () => (mean !== null && std !== null ? [mean - k * std, mean + k * std] : []),
     [mean, std, k],
@@ -49,11 +48,6 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
   const yDomain = useStableArray(scales.yScale.domain);
   const yTicks = useStableArray(scales.yScale.ticks);
   const xTick = useCallback((value: number) => fmt.number(value), [fmt]);
-  const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
-  const tooltipStyle = useMemo(
-    () => ({ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }),
-    [colors],
-  );
   // From the extent, not the bins: the formatter keeps its identity while the counts change.
   const tooltipLabel = useCallback(
     (mid: unknown) => {
@@ -89,26 +83,22 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
           type="number"
           domain={xDomain}
           ticks={xTicks}
-          interval={0}
           tickFormatter={xTick}
-          stroke={colors.axis}
-          tick={tickStyle}
+          {...axis}
         />
         <YAxis
           domain={yDomain}
           ticks={yTicks}
-          interval={0}
           allowDecimals={false}
-          stroke={colors.axis}
-          tick={tickStyle}
           width={40}
+          {...axis}
         />
         <Tooltip
           isAnimationActive={false}
           cursor={CURSOR}
           labelFormatter={tooltipLabel}
           formatter={tooltipValue as never}
-          contentStyle={tooltipStyle}
+          contentStyle={tooltip}
         />
         <Bar dataKey="count" isAnimationActive={false} name={t('count')}>
           {data.map((bin) => (

@@ -1,6 +1,5 @@
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, ComposedChart, XAxis, YAxis, type NumberDomain } from 'recharts';
-import { useColorScheme } from '@/lib/theme';
 import { useMediaQuery } from '@/hooks/use-media-query';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
@@ -9,7 +8,7 @@ import { breaksIn, gapSpans, type Outage } from '@/lib/gaps';
 import { formatNumber, NO_META, type MetricMeta } from '@/lib/metric-format';
 import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { ALERT_SIGMA, useChartTheme } from './chart-colors';
 import { AlertMarks, BandLayer, DrawnSignal, LinePath } from './chart-overlays';
 import { ChartReadout } from './chart-readout';
 import type { TooltipRow } from './chart-tooltip';
@@ -60,7 +59,7 @@ function LineMetricChart({
   meta = NO_META,
 }: LineMetricProps) {
   const { fmt } = useI18n();
-  const colors = chartColors(useColorScheme());
+  const { colors, axis, readout } = useChartTheme();
   const { rows, alerts, yScale } = useMemo(() => {
     const rows: Row[] = [];
     const alerts: { ts: number; value: number }[] = [];
@@ -107,16 +106,11 @@ function LineMetricChart({
   const yTicks = useStableArray(yScale?.ticks ?? NONE);
   const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
   const yTick = useCallback((value: number) => formatNumber(fmt, value, meta), [fmt, meta]);
-  const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
   const yLabel = useMemo(
     () => (meta.unit ? { value: meta.unit, angle: -90, position: 'insideLeft' as const, fill: colors.axis, fontSize: 12 } : undefined),
     [meta.unit, colors],
   );
   const size = useMemo(() => ({ width: '100%', height: height ?? (narrow ? 240 : 320) }), [height, narrow]);
-  const readoutColors = useMemo(
-    () => ({ cursor: colors.axis, dot: colors.line, bg: colors.tooltipBg, text: colors.tooltipText }),
-    [colors],
-  );
 
   return (
     // Focusable (Recharts' keyboard layer: arrow keys move the readout), so it is named.
@@ -137,27 +131,23 @@ function LineMetricChart({
         domain={followsData ? followDomain : fixedDomain}
         allowDataOverflow
         ticks={xTicks}
-        interval={0}
         tickFormatter={xTick}
-        stroke={colors.axis}
-        tick={tickStyle}
+        {...axis}
       />
       {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
       <YAxis
         allowDataOverflow
         domain={yDomain.length ? yDomain : AUTO_DOMAIN}
         ticks={yTicks.length ? yTicks : undefined}
-        interval={0}
         tickFormatter={yTick}
-        stroke={colors.axis}
-        tick={tickStyle}
         width={64}
+        {...axis}
         label={yLabel}
       />
       <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
       <LinePath rows={rows} stroke={colors.line} />
       <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
-      <ChartReadout rows={rows} meta={meta} colors={readoutColors} />
+      <ChartReadout rows={rows} meta={meta} colors={readout} />
       <DrawnSignal onDrawn={onDrawn} />
     </ComposedChart>
   );
