@@ -5,7 +5,7 @@ import { distribution } from '@/lib/histogram';
 import { niceScale } from '@/lib/ticks';
 import { useI18n } from '@/lib/i18n';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, useChartTheme } from './chart-colors';
+import { useChartTheme } from './chart-colors';
 import { ThresholdLines } from './chart-overlays';
 
 export interface BarMetricProps {
@@ -13,7 +13,8 @@ export interface BarMetricProps {
   /** The current baseline; thresholds are mean ± k·std. */
   mean: number | null;
   std: number | null;
-  k?: number;
+  /** The metric's alert threshold k (its effective rule, from the server); null: none drawn yet. */
+  k: number | null;
   bins?: number;
   height?: number;
   /** The chart's accessible name. */
@@ -26,11 +27,11 @@ const EMPTY_DOMAIN: [number, number] = [0, 1];
 
 
 /** The distribution of the visible values with the alert thresholds marked. */
-function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240, label }: BarMetricProps) {
+function BarMetricChart({ points, mean, std, k, bins = 24, height = 240, label }: BarMetricProps) {
   const { fmt, t } = useI18n();
   const { colors, axis, tooltip } = useChartTheme();
   const thresholds = useMemo(
-    () => (mean !== null && std !== null ? [mean - k * std, mean + k * std] : []),
+    () => (mean !== null && std !== null && k !== null ? [mean - k * std, mean + k * std] : []),
     [mean, std, k],
   );
   const [low, high] = thresholds;
@@ -59,7 +60,7 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
   const tooltipValue = useCallback((value: unknown) => [fmt.integer(Number(value)), t('count')], [fmt, t]);
   const size = useMemo(() => ({ width: '100%', height }), [height]);
   const lines = useMemo(
-    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${fmt.number(k)}σ` }, { x: high, label: `+${fmt.number(k)}σ` }] : []),
+    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${fmt.number(k ?? 0)}σ` }, { x: high, label: `+${fmt.number(k ?? 0)}σ` }] : []),
     [low, high, k, fmt],
   );
   const outside = (mid: number) => low !== undefined && high !== undefined && (mid < low || mid > high);

@@ -65,6 +65,3 @@ const THEMES: Record<ColorScheme, ChartTheme> = { light: chartTheme(LIGHT), dark
 export function useChartTheme(): ChartTheme {
   return THEMES[useColorScheme()];
 }
-
-/** The alert threshold multiplier k of μ ± kσ (the server's ALERT_SIGMA default). */
-export const ALERT_SIGMA = Number(import.meta.env.VITE_ALERT_SIGMA ?? 2.5) || 2.5;

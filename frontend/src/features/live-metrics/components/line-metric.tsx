@@ -8,7 +8,7 @@ import { breaksIn, gapSpans, type Outage } from '@/lib/gaps';
 import { formatNumber, NO_META, type MetricMeta } from '@/lib/metric-format';
 import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, useChartTheme } from './chart-colors';
+import { useChartTheme } from './chart-colors';
 import { AlertMarks, BandLayer, DrawnSignal, LinePath } from './chart-overlays';
 import { ChartReadout } from './chart-readout';
 import type { TooltipRow } from './chart-tooltip';
@@ -24,7 +24,8 @@ export interface LineMetricProps {
   /** The visible window is [end − rangeMs, end]. */
   rangeMs: number;
   end: number;
-  k?: number;
+  /** The metric's alert threshold k (its effective rule, from the server); null: no band yet. */
+  k: number | null;
   height?: number;
   /** Drawn points at most (min/max per time bucket beyond that): more than the pixels is waste. */
   maxDrawn?: number;
@@ -45,12 +46,50 @@ const NONE: readonly number[] = [];
 const IGNORE = () => {};
 const NO_OUTAGES: readonly Outage[] = [];
 
+/** The drawn rows (min/max-reduced, a null row at each gap) with the μ ± kσ band of each point's
+ * stored baseline, the alert points, and a y scale that holds the band. */
+export function chartRows(points: readonly SeriesPoint[], k: number | null, maxDrawn: number, outages: readonly Outage[]) {
+  const rows: Row[] = [];
+  const alerts: { ts: number; value: number }[] = [];
+  let min = Infinity;
+  let max = -Infinity;
+  const drawn = downsampleMinMax(points, maxDrawn);
+  // Gaps are judged on the series as held, then placed between the drawn points (SPEC §8).
+  const spans = gapSpans(points.map((point) => point.ts), outages);
+  const breaks = new Set(breaksIn(drawn.map((point) => point.ts), spans));
+  drawn.forEach((point, index) => {
+    if (breaks.has(index)) {
+      const before = drawn[index - 1]!.ts;
+      rows.push({ ts: before + (point.ts - before) / 2, value: null, band: null });
+    }
+    const { mean, std } = point;
+    const band: [number, number] | null =
+      k !== null && typeof mean === 'number' && typeof std === 'number' ? [mean - k * std, mean + k * std] : null;
+    rows.push({
+      ts: point.ts,
+      value: point.value,
+      band,
+      zscore: point.zscore ?? null,
+      mean: point.mean,
+      std: point.std,
+      alert: point.alert === true,
+      state: point.state,
+    });
+    if (point.alert) alerts.push({ ts: point.ts, value: point.value });
+    min = Math.min(min, point.value, band ? band[0] : Infinity);
+    max = Math.max(max, point.value, band ? band[1] : -Infinity);
+  });
+  // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
+  const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
+  return { rows, alerts, yScale };
+}
+
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
 function LineMetricChart({
   points,
   rangeMs,
   end,
-  k = ALERT_SIGMA,
+  k,
   height,
   maxDrawn = 600,
   label,
@@ -60,40 +99,7 @@ function LineMetricChart({
 }: LineMetricProps) {
   const { fmt } = useI18n();
   const { colors, axis, readout } = useChartTheme();
-  const { rows, alerts, yScale } = useMemo(() => {
-    const rows: Row[] = [];
-    const alerts: { ts: number; value: number }[] = [];
-    let min = Infinity;
-    let max = -Infinity;
-    const drawn = downsampleMinMax(points, maxDrawn);
-    // Gaps are judged on the series as held, then placed between the drawn points (SPEC §8).
-    const spans = gapSpans(points.map((point) => point.ts), outages);
-    const breaks = new Set(breaksIn(drawn.map((point) => point.ts), spans));
-    drawn.forEach((point, index) => {
-      if (breaks.has(index)) {
-        const before = drawn[index - 1]!.ts;
-        rows.push({ ts: before + (point.ts - before) / 2, value: null, band: null });
-      }
-      const hasBand = point.mean !== null && point.mean !== undefined && point.std !== null && point.std !== undefined;
-      const band: [number, number] | null = hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null;
-      rows.push({
-        ts: point.ts,
-        value: point.value,
-        band,
-        zscore: point.zscore ?? null,
-        mean: point.mean,
-        std: point.std,
-        alert: point.alert === true,
-        state: point.state,
-      });
-      if (point.alert) alerts.push({ ts: point.ts, value: point.value });
-      min = Math.min(min, point.value, band ? band[0] : Infinity);
-      max = Math.max(max, point.value, band ? band[1] : -Infinity);
-    });
-    // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
-    const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
-    return { rows, alerts, yScale };
-  }, [points, k, maxDrawn, outages]);
+  const { rows, alerts, yScale } = useMemo(() => chartRows(points, k, maxDrawn, outages), [points, k, maxDrawn, outages]);
 
   // A window that ends at the newest point is given as a function of the data's extent: the
   // prop then keeps its identity while the window slides, and the axis is not re-registered.

@@ -9,7 +9,7 @@ import { Dashboard } from '../dashboard';
 const T0 = Date.parse('2025-09-27T02:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-function backend() {
+function backend(sigma = 2.5) {
   return mockFetch((url, init) => {
     if (url.pathname === '/metrics')
       return {
@@ -24,7 +24,7 @@ function backend() {
       return { body: [{ metric: 'traffic', value: 150, ts: iso(2), zscore: 3.2, id: 1 }] };
     if (url.pathname === '/incidents') return { body: [] };
     if (url.pathname === '/metrics/traffic/rule')
-      return { body: { metric: 'traffic', source: 'defaults', rule: { sigma: 2.5, for_points: 2, enabled: true } } };
+      return { body: { metric: 'traffic', source: 'defaults', rule: { sigma, for_points: 2, enabled: true } } };
     if (url.pathname === '/snapshots' && init?.method === 'POST')
       return {
         status: 201,
@@ -83,6 +83,20 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('last-ts')).toHaveAttribute('data-ts', iso(5));
     expect(within(screen.getByTestId('single-stat')).getByTestId('current-value')).toHaveTextContent('123.45');
     expect(screen.getByTestId('current-zscore')).toHaveTextContent('+1.50');
+  });
+
+  it('draws the band and thresholds with the k the server alerts on', async () => {
+    backend(4);
+    const { last, sockets } = renderDashboard();
+    await waitFor(() => expect(sockets).toHaveLength(1));
+    act(() => {
+      last().open();
+      last().receive(metricMessage('traffic', iso(5), 101, { mean: 100, std: 2 }));
+    });
+    const card = screen.getByTestId('single-stat');
+    await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 4σ'));
+    expect(card).toHaveTextContent('100 ± 8');
+    expect(screen.getByText('Visible values; dashed lines are the alert thresholds μ ± 4σ')).toBeInTheDocument();
   });
 
   it('lists alerts newest first and shows the pending state of the metric', async () => {
