@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeSocketFactory, metricMessage } from '@/testing/fake-websocket';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders } from '@/testing/render';
+import { alertRow, catalogRow, seriesBody } from '@/testing/server-bodies';
 import { Dashboard } from '../dashboard';
 
 const T0 = Date.parse('2025-09-27T02:00:00Z');
@@ -14,14 +15,14 @@ function backend(sigma = 2.5) {
     if (url.pathname === '/metrics')
       return {
         body: [
-          { metric: 'traffic', last_value: 104, last_ts: iso(4), simulated: true },
-          { metric: 'cpu', last_value: 40, last_ts: iso(4), simulated: true },
+          catalogRow('traffic', 104, iso(4), { simulated: true }),
+          catalogRow('cpu', 40, iso(4), { simulated: true }),
         ],
       };
     if (url.pathname === '/metrics/traffic/series')
-      return { body: { metric: 'traffic', points: [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s })), alerts: [] } };
+      return { body: seriesBody('traffic', [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s }))) };
     if (url.pathname === '/alerts')
-      return { body: [{ metric: 'traffic', value: 150, ts: iso(2), zscore: 3.2, id: 1 }] };
+      return { body: [alertRow('traffic', iso(2), 150, 3.2)] };
     if (url.pathname === '/incidents') return { body: [] };
     if (url.pathname === '/metrics/traffic/rule')
       return { body: { metric: 'traffic', source: 'defaults', rule: { sigma, for_points: 2, enabled: true } } };
@@ -221,20 +222,19 @@ describe('Dashboard', () => {
     const now = Date.now();
     mockFetch((url) => {
       if (url.pathname === '/metrics')
-        return { body: [{ metric: 'temp', last_value: 21, last_ts: new Date(now).toISOString(), unit: '°C', label: 'Boiler', decimals: 1 }] };
+        return { body: [catalogRow('temp', 21, new Date(now).toISOString(), { unit: '°C', label: 'Boiler', decimals: 1 })] };
       if (url.pathname === '/metrics/temp/series')
         return {
-          body: {
-            metric: 'temp',
-            points: Array.from({ length: 10 }, (_, i) => ({
+          body: seriesBody(
+            'temp',
+            Array.from({ length: 10 }, (_, i) => ({
               ts: new Date(now - 20_000 + i * 1000).toISOString(),
               value: 21.04 + i / 100,
               zscore: 0.5,
               mean: 21,
               std: 0.1,
             })),
-            alerts: [],
-          },
+          ),
         };
       return { body: [] };
     });

@@ -2,17 +2,18 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeSocketFactory, metricMessage } from '@/testing/fake-websocket';
 import { mockFetch } from '@/testing/mock-fetch';
+import { seriesBody } from '@/testing/server-bodies';
 import { useLiveSeries } from '../use-live-series';
 
 const T0 = Date.parse('2025-09-27T02:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 function history(seconds: number[]) {
-  return {
-    metric: 'traffic',
-    points: seconds.map((s) => ({ ts: iso(s), value: 100 + s })),
-    alerts: [{ ts: iso(seconds[1]!), value: 999, zscore: 4.2 }],
-  };
+  return seriesBody(
+    'traffic',
+    seconds.map((s) => ({ ts: iso(s), value: 100 + s })),
+    [{ ts: iso(seconds[1]!), value: 999, zscore: 4.2 }],
+  );
 }
 
 async function setup() {
