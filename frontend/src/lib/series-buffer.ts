@@ -56,6 +56,7 @@ function mergePoint(older: SeriesPoint, newer: SeriesPoint): SeriesPoint {
     mean: newer.mean ?? older.mean,
     std: newer.std ?? older.std,
     state: newer.state ?? older.state,
+    pending: newer.pending ?? older.pending,
   };
 }
 
