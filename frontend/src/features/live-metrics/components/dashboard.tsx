@@ -38,6 +38,8 @@ export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
 const BarChartPanel = lazy(() => import('./bar-panel'));
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
+/** How often the metric's rule (its k) is re-read while live. */
+const RULE_REFRESH_MS = 10_000;
 
 export interface DashboardProps {
   metric: string | null;
@@ -106,17 +108,26 @@ export function Dashboard({
   }, [opened]);
   const [ruleVersion, setRuleVersion] = useState(0);
   // The metric's rule in force, from the server: its k draws the band and the thresholds (the band
-  // the server alerts on), its for_points counts "pending k of n". Unknown until it answers.
+  // the server alerts on), its for_points counts "pending k of n". Unknown until it answers; re-read
+  // while live, since a rule changed elsewhere applies to the next point (SPEC §10).
   const [rule, setRule] = useState<RuleFields | null>(null);
+  useEffect(() => setRule(null), [metric]);
   useEffect(() => {
-    setRule(null);
     if (!metric) return;
     const controller = new AbortController();
-    fetchEffectiveRule(metric, controller.signal)
-      .then((effective) => setRule(effective.values))
-      .catch(() => undefined);
-    return () => controller.abort();
-  }, [metric, ruleVersion]);
+    const load = () =>
+      fetchEffectiveRule(metric, controller.signal)
+        .then((effective) =>
+          setRule((current) => (JSON.stringify(current) === JSON.stringify(effective.values) ? current : effective.values)),
+        )
+        .catch(() => undefined);
+    void load();
+    const timer = live ? setInterval(load, RULE_REFRESH_MS) : undefined;
+    return () => {
+      controller.abort();
+      clearInterval(timer);
+    };
+  }, [metric, live, ruleVersion]);
   const k = rule?.sigma ?? null;
   const firingHere = incidents.firing.find((incident) => incident.metric === metric) ?? null;
 

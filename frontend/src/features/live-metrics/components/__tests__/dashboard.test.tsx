@@ -100,6 +100,23 @@ describe('Dashboard', () => {
     expect(screen.getByText('Visible values; dashed lines are the alert thresholds μ ± 4σ')).toBeInTheDocument();
   });
 
+  it('follows a rule changed elsewhere while live', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      backend(4);
+      renderDashboard();
+      const card = await screen.findByTestId('single-stat');
+      await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 4σ'));
+      backend(3);
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(10_000);
+      });
+      await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 3σ'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('lists alerts newest first and shows the pending state of the metric', async () => {
     backend();
     const { last, sockets } = renderDashboard();
