@@ -1,6 +1,7 @@
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
 import { currentTokenRequest, subscribeTokenRequest } from '@/lib/admin-token';
 import { useI18n } from '@/lib/i18n';
+import { Field } from './field';
 
 const TEXT = {
   en: {
@@ -40,8 +41,7 @@ export function AdminTokenDialog() {
         </h2>
         <p className="panel-hint">{text.hint}</p>
         {request.reason ? <p className="inline-error">{request.reason}</p> : null}
-        <label className="field">
-          <span className="field-label">{text.label}</span>
+        <Field label={text.label}>
           <input
             type="password"
             autoComplete="current-password"
@@ -50,7 +50,7 @@ export function AdminTokenDialog() {
             value={value}
             onChange={(event) => setValue(event.target.value)}
           />
-        </label>
+        </Field>
         <div className="modal-actions">
           <button type="submit" className="button button-primary">
             {text.ok}

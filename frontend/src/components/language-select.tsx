@@ -1,23 +1,18 @@
 import { LANGUAGES, useI18n, type Language } from '@/lib/i18n';
+import { Select } from './select';
 
 const NAMES: Record<Language, string> = { en: 'English', es: 'Español' };
 
 export function LanguageSelect() {
   const { language, setLanguage, t } = useI18n();
   return (
-    <label className="field field-compact">
-      <span className="field-label">{t('language')}</span>
-      <select
-        data-testid="language-select"
-        value={language}
-        onChange={(event) => setLanguage(event.target.value as Language)}
-      >
-        {LANGUAGES.map((code) => (
-          <option key={code} value={code} lang={code}>
-            {NAMES[code]}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Select
+      compact
+      label={t('language')}
+      testId="language-select"
+      value={language}
+      options={LANGUAGES.map((code) => ({ value: code, label: NAMES[code], lang: code }))}
+      onChange={setLanguage}
+    />
   );
 }

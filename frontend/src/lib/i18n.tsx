@@ -1,5 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { getFormatters, type Formatters } from './format';
+import { usePreference } from './preference';
 
 export const LANGUAGES = ['en', 'es'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -163,6 +164,13 @@ const en = {
   ruleBackToDefaults: 'Back to defaults',
   ruleSaved: 'Saved',
   ruleBounds: '{field}: a number from {min} to {max}',
+  ruleRepeat: 'Remind every (s)',
+  ruleOptional: 'none',
+  ruleNotify: 'Notifies:',
+  ruleNotifyDefault: 'the default channels',
+  ruleNotifyNone: 'nobody',
+  ruleNotifyChannels: 'channels {ids}',
+  ruleChooseChannels: 'Choose channels',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -327,6 +335,13 @@ const es: Dictionary = {
   ruleBackToDefaults: 'Volver a los valores por defecto',
   ruleSaved: 'Guardada',
   ruleBounds: '{field}: un número de {min} a {max}',
+  ruleRepeat: 'Recordar cada (s)',
+  ruleOptional: 'nunca',
+  ruleNotify: 'Notifica a:',
+  ruleNotifyDefault: 'los canales por defecto',
+  ruleNotifyNone: 'nadie',
+  ruleNotifyChannels: 'los canales {ids}',
+  ruleChooseChannels: 'Elegir canales',
 };
 
 export const DICTIONARIES: Record<Language, Dictionary> = { en, es };
@@ -373,13 +388,12 @@ function browserLanguages(): readonly string[] {
   return navigator.languages?.length ? navigator.languages : [navigator.language];
 }
 
-function storedLanguage(): Language | null {
-  try {
-    const value = localStorage.getItem(STORAGE_KEY);
-    return value === 'en' || value === 'es' ? value : null;
-  } catch {
-    return null;
-  }
+function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
+}
+
+function applyLanguage(language: Language): void {
+  document.documentElement.lang = language;
 }
 
 interface I18nValue {
@@ -393,20 +407,11 @@ interface I18nValue {
 const I18nContext = createContext<I18nValue | null>(null);
 
 export function I18nProvider({ children, initialLanguage }: { children: ReactNode; initialLanguage?: Language }) {
-  const [language, setLanguageState] = useState<Language>(
-    () => initialLanguage ?? storedLanguage() ?? detectLanguage(browserLanguages()),
+  const [language, setLanguage] = usePreference(
+    STORAGE_KEY,
+    (stored) => initialLanguage ?? (isLanguage(stored) ? stored : detectLanguage(browserLanguages())),
+    applyLanguage,
   );
-  const setLanguage = useCallback((next: Language) => {
-    setLanguageState(next);
-    try {
-      localStorage.setItem(STORAGE_KEY, next);
-    } catch {
-      // Private mode: the choice lasts for this page only.
-    }
-  }, []);
-  useEffect(() => {
-    document.documentElement.lang = language;
-  }, [language]);
   const value = useMemo<I18nValue>(() => {
     const languages = browserLanguages();
     const locale = localeFor(language, languages);

@@ -1,5 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { useMediaQuery } from '@/hooks/use-media-query';
+import { usePreference } from './preference';
 
 export const THEMES = ['system', 'light', 'dark'] as const;
 export type Theme = (typeof THEMES)[number];
@@ -12,13 +13,9 @@ export function isTheme(value: unknown): value is Theme {
   return typeof value === 'string' && (THEMES as readonly string[]).includes(value);
 }
 
-function storedTheme(): Theme {
-  try {
-    const value = localStorage.getItem(THEME_STORAGE_KEY);
-    return isTheme(value) ? value : 'system';
-  } catch {
-    return 'system';
-  }
+/** The stylesheet's light-dark() colours follow `color-scheme`, which data-theme sets. */
+function applyTheme(theme: Theme): void {
+  document.documentElement.dataset.theme = theme;
 }
 
 interface ThemeValue {
@@ -32,21 +29,9 @@ const ThemeContext = createContext<ThemeValue | null>(null);
 
 /** Light, dark or the system's; remembered in localStorage and applied as `<html data-theme>`. */
 export function ThemeProvider({ children }: { children: ReactNode }) {
-  const [theme, setThemeState] = useState<Theme>(storedTheme);
+  const [theme, setTheme] = usePreference(THEME_STORAGE_KEY, (stored) => (isTheme(stored) ? stored : 'system'), applyTheme);
   const systemDark = useMediaQuery('(prefers-color-scheme: dark)');
   const scheme: ColorScheme = theme === 'system' ? (systemDark ? 'dark' : 'light') : theme;
-  const setTheme = useCallback((next: Theme) => {
-    setThemeState(next);
-    try {
-      localStorage.setItem(THEME_STORAGE_KEY, next);
-    } catch {
-      // Private mode: the choice lasts for this page only.
-    }
-  }, []);
-  useEffect(() => {
-    // The stylesheet's light-dark() colours follow `color-scheme`, which data-theme sets.
-    document.documentElement.dataset.theme = theme;
-  }, [theme]);
   const value = useMemo(() => ({ theme, scheme, setTheme }), [theme, scheme, setTheme]);
   return <ThemeContext.Provider value={value}>{children}</ThemeContext.Provider>;
 }

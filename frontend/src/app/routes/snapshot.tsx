@@ -3,6 +3,7 @@ import { getSnapshot } from '@/features/live-metrics/api/snapshots';
 import type { Snapshot } from '@/features/live-metrics/api/types';
 import { Dashboard } from '@/features/live-metrics/components/dashboard';
 import { LanguageSelect } from '@/components/language-select';
+import { PageHeader } from '@/components/page-header';
 import { ThemeSelect } from '@/components/theme-select';
 import { ApiError } from '@/lib/api-client';
 import { useI18n } from '@/lib/i18n';
@@ -65,15 +66,12 @@ export function SnapshotRoute({ id }: { id: string }) {
   if (!result || 'error' in result) {
     return (
       <div className="app-shell">
-        <header className="topbar">
-          <div className="brand">
-            <h1 className="brand-name">{t('appTitle')}</h1>
-          </div>
+        <PageHeader title={t('appTitle')}>
           <div className="topbar-end">
             <LanguageSelect />
             <ThemeSelect />
           </div>
-        </header>
+        </PageHeader>
         <div className="snapshot-banner" data-testid="snapshot-banner" role="region" aria-label={t('snapshot')}>
           <strong>
             {!result ? t('snapshotLoading') : result.error === 'missing' ? t('snapshotMissing') : t('loadFailed')}

@@ -1,5 +1,8 @@
 import { useCallback, useMemo } from 'react';
 import { LanguageSelect } from '@/components/language-select';
+import { PageHeader } from '@/components/page-header';
+import { Select } from '@/components/select';
+import { TableHead } from '@/components/table-head';
 import { ViewNav } from '@/components/view-nav';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
@@ -69,11 +72,7 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
 
   return (
     <div className="app-shell">
-      <header className="topbar">
-        <div className="brand">
-          <h1 className="brand-name">{t('appTitle')}</h1>
-          <p className="brand-tagline">{t('compareTitle')}</p>
-        </div>
+      <PageHeader title={t('appTitle')} tagline={t('compareTitle')}>
         <ViewNav current="compare" range={query.range} />
         <div className="topbar-end">
           {snapshot ? null : (
@@ -83,7 +82,7 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
           )}
           <LanguageSelect />
         </div>
-      </header>
+      </PageHeader>
 
       {snapshot ? (
         <div className="snapshot-banner" data-testid="snapshot-banner" role="region" aria-label={t('snapshot')}>
@@ -98,29 +97,24 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
       <div className="toolbar compare-toolbar">
         {snapshot ? null : (
           <>
-            <label className="field">
-              <span className="field-label">{t('compareMetrics', { max: MAX_METRICS })}</span>
-              <select
-                data-testid="compare-add"
-                value=""
-                disabled={query.metrics.length >= MAX_METRICS}
-                onChange={(event) => event.target.value && set({ metrics: [...query.metrics, event.target.value] })}
-              >
-                <option value="">+</option>
-                {addable.map((metric) => (
-                  <option key={metric} value={metric}>
-                    {metric}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="field">
-              <span className="field-label">{t('layout')}</span>
-              <select data-testid="compare-layout" value={query.layout} onChange={(event) => set({ layout: event.target.value as Layout })}>
-                <option value="overlay">{t('layoutOverlay')}</option>
-                <option value="stacked">{t('layoutStacked')}</option>
-              </select>
-            </label>
+            <Select
+              label={t('compareMetrics', { max: MAX_METRICS })}
+              testId="compare-add"
+              value=""
+              options={[{ value: '', label: '+' }, ...addable.map((metric) => ({ value: metric, label: metric }))]}
+              disabled={query.metrics.length >= MAX_METRICS}
+              onChange={(metric) => metric && set({ metrics: [...query.metrics, metric] })}
+            />
+            <Select<Layout>
+              label={t('layout')}
+              testId="compare-layout"
+              value={query.layout}
+              options={[
+                { value: 'overlay', label: t('layoutOverlay') },
+                { value: 'stacked', label: t('layoutStacked') },
+              ]}
+              onChange={(layout) => set({ layout })}
+            />
             <TimeControls
               range={query.range}
               from={from}
@@ -147,16 +141,7 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
         )}
         {state === 'error' ? <p className="inline-error">{t('loadFailed')}</p> : null}
         <table className="compare-legend" data-testid="compare-legend">
-          <thead>
-            <tr>
-              <th scope="col">{t('metric')}</th>
-              <th scope="col">{t('legendMin')}</th>
-              <th scope="col">{t('legendMax')}</th>
-              <th scope="col">{t('legendLast')}</th>
-              <th scope="col">{t('pointsLabel')}</th>
-              <th scope="col" />
-            </tr>
-          </thead>
+          <TableHead columns={[t('metric'), t('legendMin'), t('legendMax'), t('legendLast'), t('pointsLabel'), '']} />
           <tbody>
             {series.map((s) => {
               const stats = legendStats(s.points, from, to);

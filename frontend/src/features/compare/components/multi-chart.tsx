@@ -103,7 +103,7 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
       if (!active || at === undefined) return null;
       const ts = Number(at);
       return (
-        <div className="compare-tooltip" data-testid="compare-tooltip">
+        <div className="surface compare-tooltip" data-testid="compare-tooltip">
           <div className="compare-tooltip-time">{fmt.dateTime(ts)}</div>
           {seriesRef.current.map((s) => {
             const point = nearest(s.points, ts);

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
+import { Field } from '@/components/field';
+import { RangeSelect } from '@/components/range-select';
 import { useI18n } from '@/lib/i18n';
-import { TIME_RANGES, type TimeRange } from '@/lib/time-range';
+import type { TimeRange } from '@/lib/time-range';
 
 /** `datetime-local` text (the viewer's zone) for epoch ms, and back. */
 export function toLocalInput(ms: number): string {
@@ -43,25 +45,13 @@ export function TimeControls({ range, from, to, live, onRange, onWindow, onPan, 
 
   return (
     <div className="time-controls" role="group" aria-label={t('range')}>
-      <label className="field">
-        <span className="field-label">{t('range')}</span>
-        <select data-testid="range-select" value={live ? range : 'custom'} onChange={(event) => onRange(event.target.value as TimeRange)}>
-          {live ? null : <option value="custom">{t('timeCustom')}</option>}
-          {TIME_RANGES.map((value) => (
-            <option key={value} value={value}>
-              {t(`range_${value}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span className="field-label">{t('timeFrom')}</span>
+      <RangeSelect value={range} onChange={onRange} custom={!live} />
+      <Field label={t('timeFrom')}>
         <input data-testid="time-from" type="datetime-local" step={1} value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
-      </label>
-      <label className="field">
-        <span className="field-label">{t('timeTo')}</span>
+      </Field>
+      <Field label={t('timeTo')}>
         <input data-testid="time-to" type="datetime-local" step={1} value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
-      </label>
+      </Field>
       <button type="button" className="button" data-testid="time-apply" onClick={apply}>
         {t('timeApply')}
       </button>

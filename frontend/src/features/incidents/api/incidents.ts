@@ -1,4 +1,5 @@
-import { ApiError, fetchJson, finiteOrNull, isRecord } from '@/lib/api-client';
+import { adminFetchJson } from '@/lib/admin-token';
+import { fetchJson, finiteOrNull, isRecord } from '@/lib/api-client';
 import { ContractError, readMessage } from '@/lib/contract';
 import { apiUrl } from '@/lib/env';
 
@@ -30,7 +31,11 @@ export interface RuleFields {
   direction: Direction | null;
   for_points: number;
   resolve_after_seconds: number;
+  /** A reminder while firing, in seconds (SPEC §10); null: none. */
+  repeat_interval_seconds: number | null;
   enabled: boolean;
+  /** Channel ids (SPEC §11): null → the default channels, [] → nobody. */
+  notify: string[] | null;
 }
 
 export interface EffectiveRule {
@@ -97,40 +102,20 @@ export async function fetchEffectiveRule(metric: string, signal?: AbortSignal): 
       direction,
       for_points: finiteOrNull(rule.for_points) ?? 1,
       resolve_after_seconds: finiteOrNull(rule.resolve_after_seconds) ?? 60,
+      repeat_interval_seconds: finiteOrNull(rule.repeat_interval_seconds),
       enabled: rule.enabled !== false,
+      notify: Array.isArray(rule.notify) ? rule.notify.map(String) : null,
     },
   };
-}
-
-const TOKEN_KEY = 'chronoview.adminToken';
-
-/** A management call (SPEC §11): with the admin token kept for this browser session, asking for
- * it once when the server refuses. */
-async function manage(path: string, init: RequestInit): Promise<unknown> {
-  const attempt = () => {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const headers = new Headers(init.headers);
-    if (token) headers.set('Authorization', `Bearer ${token}`);
-    return fetchJson(apiUrl(path), { ...init, headers });
-  };
-  try {
-    return await attempt();
-  } catch (error) {
-    if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) throw error;
-    const token = window.prompt('ADMIN_TOKEN');
-    if (!token) throw error;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    return attempt();
-  }
 }
 
 /** Save the metric's own rule (create it, or replace it when the metric already has one). */
 export async function saveRule(metric: string, ruleId: number | null, fields: RuleFields): Promise<void> {
   const body = JSON.stringify({ match: metric, ...fields });
-  if (ruleId === null) await manage('/alert-rules', { method: 'POST', body });
-  else await manage(`/alert-rules/${ruleId}`, { method: 'PUT', body });
+  if (ruleId === null) await adminFetchJson(apiUrl('/alert-rules'), { method: 'POST', body });
+  else await adminFetchJson(apiUrl(`/alert-rules/${ruleId}`), { method: 'PUT', body });
 }
 
 export async function deleteRule(ruleId: number): Promise<void> {
-  await manage(`/alert-rules/${ruleId}`, { method: 'DELETE' });
+  await adminFetchJson(apiUrl(`/alert-rules/${ruleId}`), { method: 'DELETE' });
 }

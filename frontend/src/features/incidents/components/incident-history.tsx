@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { SelectInput } from '@/components/select';
 import { useI18n } from '@/lib/i18n';
 import { fetchIncidents, type Incident } from '../api/incidents';
 
@@ -26,11 +27,16 @@ export function IncidentHistory({ metric, refreshKey }: { metric: string | null;
         {t('incidentsTitle')}
       </h2>
       <div className="incident-filters">
-        <select aria-label={t('incidentState')} value={state} onChange={(event) => setState(event.target.value)}>
-          <option value="">{t('incidentAll')}</option>
-          <option value="firing">{t('incidentFiring')}</option>
-          <option value="resolved">{t('incidentResolvedState')}</option>
-        </select>
+        <SelectInput
+          ariaLabel={t('incidentState')}
+          value={state}
+          options={[
+            { value: '', label: t('incidentAll') },
+            { value: 'firing', label: t('incidentFiring') },
+            { value: 'resolved', label: t('incidentResolvedState') },
+          ]}
+          onChange={setState}
+        />
         <label>
           <input type="checkbox" checked={onlyThis} onChange={(event) => setOnlyThis(event.target.checked)} />{' '}
           {t('incidentOnlyThis')}

@@ -1,21 +1,26 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { ChannelPicker } from '@/features/notifications/components/channel-picker';
 import { ApiError } from '@/lib/api-client';
 import { useI18n, type MessageKey } from '@/lib/i18n';
 import { deleteRule, fetchEffectiveRule, saveRule, type Direction, type EffectiveRule } from '../api/incidents';
 
-type Field = 'sigma' | 'window_seconds' | 'min_points' | 'for_points' | 'resolve_after_seconds';
+type Field = 'sigma' | 'window_seconds' | 'min_points' | 'for_points' | 'resolve_after_seconds' | 'repeat_interval_seconds';
 
 /** The bounds of SPEC §10, checked here so a mistake is named before the server says 422. */
-const BOUNDS: Record<Field, { min: number; max: number; integer: boolean; label: MessageKey; exclusiveMin?: boolean }> = {
+const BOUNDS: Record<
+  Field,
+  { min: number; max: number; integer: boolean; label: MessageKey; exclusiveMin?: boolean; optional?: boolean }
+> = {
   sigma: { min: 0, max: 1000, integer: false, label: 'ruleSigma', exclusiveMin: true },
   window_seconds: { min: 10, max: 86_400, integer: false, label: 'ruleWindow' },
   min_points: { min: 2, max: 10_000, integer: true, label: 'ruleMinPoints' },
   for_points: { min: 1, max: 100, integer: true, label: 'ruleForPoints' },
   resolve_after_seconds: { min: 1, max: 86_400, integer: false, label: 'ruleResolveAfter' },
+  repeat_interval_seconds: { min: 60, max: 7 * 86_400, integer: false, label: 'ruleRepeat', optional: true },
 };
 const FIELDS = Object.keys(BOUNDS) as Field[];
 
-type Draft = Record<Field, string> & { direction: Direction; enabled: boolean };
+type Draft = Record<Field, string> & { direction: Direction; enabled: boolean; notify: string[] | null };
 
 function draftOf(rule: EffectiveRule): Draft {
   const v = rule.values;
@@ -26,18 +31,24 @@ function draftOf(rule: EffectiveRule): Draft {
     min_points: text(v.min_points),
     for_points: text(v.for_points),
     resolve_after_seconds: text(v.resolve_after_seconds),
+    repeat_interval_seconds: text(v.repeat_interval_seconds),
     direction: v.direction ?? 'both',
     enabled: v.enabled,
+    notify: v.notify,
   };
 }
 
-/** The alert rule of one metric: k, W, m, direction, for_points, resolve_after, enabled. */
+/** The alert rule of one metric: k, W, m, direction, for_points, resolve_after, the reminder
+ * interval, enabled and whom it notifies. */
 export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () => void }) {
   const { t } = useI18n();
   const [rule, setRule] = useState<EffectiveRule | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [errors, setErrors] = useState<Partial<Record<Field | 'form', string>>>({});
   const [saved, setSaved] = useState(false);
+  // The channel list is an admin call: fetched only when asked for, so that viewing a metric never
+  // asks for the admin token.
+  const [picking, setPicking] = useState(false);
 
   const load = (signal?: AbortSignal) =>
     fetchEffectiveRule(metric, signal)
@@ -51,6 +62,7 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
     const controller = new AbortController();
     setSaved(false);
     setErrors({});
+    setPicking(false);
     void load(controller.signal);
     return () => controller.abort();
   }, [metric]);
@@ -64,6 +76,7 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
     const numbers: Partial<Record<Field, number>> = {};
     for (const field of FIELDS) {
       const bound = BOUNDS[field];
+      if (bound.optional && draft[field].trim() === '') continue;
       const value = Number(draft[field]);
       const ok =
         draft[field].trim() !== '' &&
@@ -84,8 +97,10 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
         min_points: numbers.min_points!,
         for_points: numbers.for_points!,
         resolve_after_seconds: numbers.resolve_after_seconds!,
+        repeat_interval_seconds: numbers.repeat_interval_seconds ?? null,
         direction: draft.direction,
         enabled: draft.enabled,
+        notify: draft.notify,
       });
       setSaved(true);
       onSaved?.();
@@ -123,6 +138,7 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
             <input
               name={field}
               inputMode="decimal"
+              placeholder={BOUNDS[field].optional ? t('ruleOptional') : undefined}
               value={draft[field]}
               aria-invalid={Boolean(errors[field])}
               onChange={(event) => setDraft({ ...draft, [field]: event.target.value })}
@@ -155,6 +171,23 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
           />
           <span>{t('ruleEnabled')}</span>
         </label>
+        {picking ? (
+          <ChannelPicker value={draft.notify} onChange={(notify) => setDraft({ ...draft, notify })} />
+        ) : (
+          <p className="rule-notify">
+            <span data-testid="rule-notify">
+              {t('ruleNotify')}{' '}
+              {draft.notify === null
+                ? t('ruleNotifyDefault')
+                : draft.notify.length === 0
+                  ? t('ruleNotifyNone')
+                  : t('ruleNotifyChannels', { ids: draft.notify.join(', ') })}
+            </span>{' '}
+            <button type="button" className="button button-ghost" data-testid="rule-pick-channels" onClick={() => setPicking(true)}>
+              {t('ruleChooseChannels')}
+            </button>
+          </p>
+        )}
         <div className="rule-actions">
           <button type="submit" className="button" data-testid="rule-save">
             {t('ruleSave')}

@@ -1,6 +1,8 @@
+import { RangeSelect } from '@/components/range-select';
+import { Select } from '@/components/select';
 import { useI18n } from '@/lib/i18n';
 import { metricTitle } from '@/lib/metric-format';
-import { TIME_RANGES, type TimeRange } from '@/lib/time-range';
+import type { TimeRange } from '@/lib/time-range';
 import type { CatalogEntry } from '../api/types';
 
 export interface MetricControlsProps {
@@ -18,34 +20,20 @@ export function MetricControls({ catalog, metric, range, onMetricChange, onRange
   const names = catalog.map((entry) => entry.metric);
   const byName = new Map(catalog.map((entry) => [entry.metric, entry]));
   if (metric && !names.includes(metric)) names.unshift(metric);
+  const options = names.length
+    ? names.map((name) => ({ value: name, label: byName.has(name) ? metricTitle(name, byName.get(name)) : name }))
+    : [{ value: '', label: t('noMetrics') }];
   return (
     <div className="controls">
-      <label className="field">
-        <span className="field-label">{t('metric')}</span>
-        <select
-          data-testid="metric-select"
-          value={metric ?? ''}
-          onChange={(event) => onMetricChange(event.target.value)}
-          disabled={!names.length}
-        >
-          {names.length ? null : <option value="">{t('noMetrics')}</option>}
-          {names.map((name) => (
-            <option key={name} value={name}>
-              {byName.has(name) ? metricTitle(name, byName.get(name)) : name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span className="field-label">{t('range')}</span>
-        <select data-testid="range-select" value={range} onChange={(event) => onRangeChange(event.target.value as TimeRange)}>
-          {TIME_RANGES.map((value) => (
-            <option key={value} value={value}>
-              {t(`range_${value}`)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Select
+        label={t('metric')}
+        testId="metric-select"
+        value={metric ?? ''}
+        options={options}
+        onChange={onMetricChange}
+        disabled={!names.length}
+      />
+      <RangeSelect value={range} onChange={onRangeChange} />
     </div>
   );
 }

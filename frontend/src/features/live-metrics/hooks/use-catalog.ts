@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { usePolling } from '@/hooks/use-polling';
 import { getCatalog } from '../api/metrics';
 import type { CatalogEntry } from '../api/types';
 
@@ -20,48 +21,25 @@ export interface CatalogState {
 /** The metric catalog, refreshed now and then so new metrics show up in the selector. */
 export function useCatalog(enabled = true): CatalogState & { reload: () => void } {
   const [state, setState] = useState<CatalogState>({ entries: [], error: false, loaded: false });
-  const reloadRef = useRef<() => void>(() => {});
-
-  useEffect(() => {
-    if (!enabled) return;
-    let controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = () => {
-      if (timer !== null) clearTimeout(timer);
-      controller.abort();
-      controller = new AbortController();
-      const { signal } = controller;
-      getCatalog(signal)
-        .then((entries) => {
+  const reload = usePolling({
+    enabled,
+    runWhenVisible: true,
+    task: (signal) =>
+      getCatalog(signal).then(
+        (entries) =>
           // Same catalog: same state object, so nothing re-renders every refresh.
           setState((previous) =>
             previous.loaded && !previous.error && sameEntries(previous.entries, entries)
               ? previous
               : { entries, error: false, loaded: true },
-          );
-          timer = setTimeout(load, document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS);
-        })
-        .catch(() => {
-          if (signal.aborted) return;
-          setState((previous) => ({ ...previous, error: true, loaded: true }));
-          timer = setTimeout(load, RETRY_MS);
-        });
-    };
-    reloadRef.current = load;
-    load();
-    const onVisible = () => {
-      if (!document.hidden) load();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisible);
-      if (timer !== null) clearTimeout(timer);
-      controller.abort();
-      reloadRef.current = () => {};
-    };
-  }, [enabled]);
-
-  const reload = useCallback(() => reloadRef.current(), []);
+          ),
+        (error: unknown) => {
+          if (!signal.aborted) setState((previous) => ({ ...previous, error: true, loaded: true }));
+          throw error;
+        },
+      ),
+    delayMs: (ok) => (!ok ? RETRY_MS : document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS),
+  });
   return { ...state, reload };
 }
 

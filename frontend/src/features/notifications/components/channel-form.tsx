@@ -1,4 +1,6 @@
 import { useState, type FormEvent } from 'react';
+import { Field } from '@/components/field';
+import { Select, SelectInput } from '@/components/select';
 import { ApiError } from '@/lib/api-client';
 import { CHANNEL_KINDS, type Channel, type ChannelInput, type ChannelKind } from '../api/notify';
 import { useNotifyText } from '../text';
@@ -10,6 +12,13 @@ interface FieldSpec {
   type: 'text' | 'password' | 'number' | 'security' | 'headers';
   required?: boolean;
 }
+
+/** An email channel's connection security (the select shows `none` as a dash). */
+const SECURITY_OPTIONS = [
+  { value: 'starttls', label: 'STARTTLS' },
+  { value: 'tls', label: 'TLS' },
+  { value: 'none', label: '—' },
+];
 
 export const KIND_FIELDS: Record<ChannelKind, FieldSpec[]> = {
   webhook: [
@@ -121,31 +130,22 @@ export function ChannelForm({ channel, onSave, onCancel }: ChannelFormProps) {
 
   return (
     <form className="notify-form" aria-label={channel ? t('editChannel') : t('addChannel')} onSubmit={submit}>
-      <label className="field">
-        <span className="field-label">{t('name')}</span>
+      <Field label={t('name')}>
         <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} data-testid="channel-name" />
-      </label>
-      <label className="field">
-        <span className="field-label">{t('kind')}</span>
-        <select value={kind} onChange={(e) => setKind(e.target.value as ChannelKind)} data-testid="channel-kind">
-          {CHANNEL_KINDS.map((option) => (
-            <option key={option} value={option}>
-              {option}
-            </option>
-          ))}
-        </select>
-      </label>
+      </Field>
+      <Select
+        label={t('kind')}
+        testId="channel-kind"
+        value={kind}
+        options={CHANNEL_KINDS.map((option) => ({ value: option, label: option }))}
+        onChange={setKind}
+      />
       {KIND_FIELDS[kind].map((field) => (
-        <label className="field" key={field.key}>
-          <span className="field-label">{t(`field_${field.key}`)}</span>
+        <Field key={field.key} label={t(`field_${field.key}`)}>
           {field.type === 'headers' ? (
             <textarea rows={2} value={values.headers ?? ''} onChange={(e) => setValues({ ...values, headers: e.target.value })} />
           ) : field.type === 'security' ? (
-            <select value={values.security ?? 'starttls'} onChange={(e) => setValues({ ...values, security: e.target.value })}>
-              <option value="starttls">STARTTLS</option>
-              <option value="tls">TLS</option>
-              <option value="none">—</option>
-            </select>
+            <SelectInput value={values.security ?? 'starttls'} options={SECURITY_OPTIONS} onChange={(security) => setValues({ ...values, security })} />
           ) : (
             <input
               type={field.type === 'number' ? 'number' : field.type === 'password' ? 'password' : 'text'}
@@ -156,7 +156,7 @@ export function ChannelForm({ channel, onSave, onCancel }: ChannelFormProps) {
               onChange={(e) => setValues({ ...values, [field.key]: e.target.value })}
             />
           )}
-        </label>
+        </Field>
       ))}
       <label className="field field-check">
         <input type="checkbox" checked={isDefault} onChange={(e) => setDefault(e.target.checked)} />

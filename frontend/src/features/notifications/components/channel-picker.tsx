@@ -1,6 +1,7 @@
 import { listChannels, type Channel } from '../api/notify';
 import { useAdminData } from '../hooks/use-admin-data';
 import { useNotifyText } from '../text';
+import '../notifications.css';
 
 interface ChannelPickerProps {
   /** An alert rule's `notify` (SPEC §10), channel ids as text: null = the default channels, [] = nobody. */

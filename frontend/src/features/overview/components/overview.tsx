@@ -1,8 +1,11 @@
 import { memo, useMemo, useState } from 'react';
+import { Field } from '@/components/field';
 import { LanguageSelect } from '@/components/language-select';
+import { PageHeader } from '@/components/page-header';
+import { RangeSelect } from '@/components/range-select';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
-import { TIME_RANGES, type TimeRange } from '@/lib/time-range';
+import type { TimeRange } from '@/lib/time-range';
 import { navigate } from '@/lib/url-state';
 import { ViewNav } from '@/components/view-nav';
 import { MAX_METRICS as MAX_COMPARED, writeCompareQuery } from '@/features/compare/lib/window';
@@ -46,15 +49,10 @@ export function Overview({ range, onRangeChange, createSocket }: OverviewProps) 
 
   return (
     <div className="app-shell">
-      <header className="topbar">
-        <div className="brand">
-          <h1 className="brand-name">{t('appTitle')}</h1>
-          <p className="brand-tagline">{t('overviewTitle')}</p>
-        </div>
+      <PageHeader title={t('appTitle')} tagline={t('overviewTitle')}>
         <ViewNav current="overview" range={range} />
         <div className="controls">
-          <label className="field">
-            <span className="field-label">{t('overviewFilter')}</span>
+          <Field label={t('overviewFilter')}>
             <input
               data-testid="overview-filter"
               type="search"
@@ -65,17 +63,8 @@ export function Overview({ range, onRangeChange, createSocket }: OverviewProps) 
                 setPage(0);
               }}
             />
-          </label>
-          <label className="field">
-            <span className="field-label">{t('range')}</span>
-            <select data-testid="range-select" value={range} onChange={(event) => onRangeChange(event.target.value as TimeRange)}>
-              {TIME_RANGES.map((value) => (
-                <option key={value} value={value}>
-                  {t(`range_${value}`)}
-                </option>
-              ))}
-            </select>
-          </label>
+          </Field>
+          <RangeSelect value={range} onChange={onRangeChange} />
         </div>
         <div className="topbar-end">
           <span className={`badge badge-${connection.state}`} data-testid="connection-badge" data-state={connection.state}>
@@ -83,7 +72,7 @@ export function Overview({ range, onRangeChange, createSocket }: OverviewProps) 
           </span>
           <LanguageSelect />
         </div>
-      </header>
+      </PageHeader>
 
       <div className="toolbar overview-toolbar">
         <span data-testid="overview-count" data-count={ordered.length}>

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { usePolling } from '@/hooks/use-polling';
 import { useWebSocket, type WebSocketFactory } from '@/hooks/use-websocket';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getCatalogRows, getSparkHistory, overviewStreamUrl } from '../api/overview';
@@ -14,36 +15,18 @@ const HISTORY_CONCURRENCY = 4;
  */
 export function useOverview(range: TimeRange, createSocket?: WebSocketFactory) {
   const store = useMemo(() => new TileStore(rangeMs(range)), [range]);
-  const reloadRef = useRef<() => void>(() => {});
-
-  useEffect(() => {
-    let controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = () => {
-      if (timer !== null) clearTimeout(timer);
-      controller.abort();
-      controller = new AbortController();
-      getCatalogRows(controller.signal)
-        .then((rows) => store.applyCatalog(rows))
-        .catch(() => {})
-        .finally(() => {
-          if (!controller.signal.aborted) timer = setTimeout(load, CATALOG_REFRESH_MS);
-        });
-    };
-    reloadRef.current = load;
-    load();
-    return () => {
-      if (timer !== null) clearTimeout(timer);
-      controller.abort();
-    };
-  }, [store]);
+  const reload = usePolling({
+    key: store,
+    task: (signal) => getCatalogRows(signal).then((rows) => store.applyCatalog(rows)),
+    delayMs: () => CATALOG_REFRESH_MS,
+  });
 
   const connection = useWebSocket({
     key: `overview|${range}`,
     getUrl: () => overviewStreamUrl(),
     onMessage: (data) => store.applyMessage(data),
     onOpen: (info) => {
-      if (info.reconnect) reloadRef.current();
+      if (info.reconnect) reload();
     },
     createSocket,
   });
