@@ -60,7 +60,10 @@ function BarMetricChart({ points, mean, std, k, bins = 24, height = 240, label }
   const tooltipValue = useCallback((value: unknown) => [fmt.integer(Number(value)), t('count')], [fmt, t]);
   const size = useMemo(() => ({ width: '100%', height }), [height]);
   const lines = useMemo(
-    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${fmt.number(k ?? 0)}σ` }, { x: high, label: `+${fmt.number(k ?? 0)}σ` }] : []),
+    () =>
+      low !== undefined && high !== undefined && k !== null
+        ? [{ x: low, label: `−${fmt.number(k)}σ` }, { x: high, label: `+${fmt.number(k)}σ` }]
+        : [],
     [low, high, k, fmt],
   );
   const outside = (mid: number) => low !== undefined && high !== undefined && (mid < low || mid > high);
