@@ -3,7 +3,6 @@
 interface ImportMetaEnv {
   readonly VITE_API_URL?: string;
   readonly VITE_WS_URL?: string;
-  readonly VITE_ALERT_SIGMA?: string;
 }
 
 interface ImportMeta {

@@ -11,6 +11,7 @@
  * kept), so a long range stays covered end to end and spikes stay visible while the newest
  * points keep full resolution.
  */
+import { reduceBuckets } from './downsample';
 
 export interface SeriesPoint {
   /** Epoch milliseconds. */
@@ -55,6 +56,7 @@ function mergePoint(older: SeriesPoint, newer: SeriesPoint): SeriesPoint {
     mean: newer.mean ?? older.mean,
     std: newer.std ?? older.std,
     state: newer.state ?? older.state,
+    pending: newer.pending ?? older.pending,
   };
 }
 
@@ -234,33 +236,12 @@ function thin(items: SeriesPoint[], capacity: number, retainMs: number | null): 
   const width = span / Math.max(1, Math.floor(capacity / 4));
   const target = capacity - Math.ceil(capacity / 4);
   const out: SeriesPoint[] = [];
-  let i = 0;
-  while (i < items.length) {
-    if (items.length - i + out.length <= target) {
-      for (; i < items.length; i++) out.push(items[i]!);
-      break;
-    }
-    const bucket = Math.floor((items[i]!.ts - firstTs) / width);
-    let j = i + 1;
-    while (j < items.length && Math.floor((items[j]!.ts - firstTs) / width) === bucket) j++;
-    for (const point of reduceBucket(items, i, j)) out.push(point);
-    i = j;
-  }
-  return out;
-}
-
-/** The min, the max and the alert points of items[start, end), in ts order. */
-function reduceBucket(items: SeriesPoint[], start: number, end: number): SeriesPoint[] {
-  if (end - start <= 2) return items.slice(start, end);
-  let min = start;
-  let max = start;
-  for (let k = start + 1; k < end; k++) {
-    if (items[k]!.value < items[min]!.value) min = k;
-    if (items[k]!.value > items[max]!.value) max = k;
-  }
-  const out: SeriesPoint[] = [];
-  for (let k = start; k < end; k++) {
-    if (k === min || k === max || items[k]!.alert) out.push(items[k]!);
-  }
+  const rest = reduceBuckets(
+    items,
+    (ts) => Math.floor((ts - firstTs) / width),
+    out,
+    (i) => items.length - i + out.length <= target,
+  );
+  for (let i = rest; i < items.length; i++) out.push(items[i]!);
   return out;
 }

@@ -51,7 +51,9 @@ export function fakeSocketFactory(): { factory: WebSocketFactory; sockets: FakeW
   };
 }
 
-/** A `{"type":"metric"}` message as the server sends it. */
+let lastSeq = 0;
+
+/** A `{"type":"metric"}` message as the server sends it (SPEC §6); `seq` counts up unless given. */
 export function metricMessage(
   metric: string,
   ts: string,
@@ -64,8 +66,10 @@ export function metricMessage(
     n?: number;
     state?: 'normal' | 'pending' | 'firing';
     pending?: number;
+    seq?: number;
   } = {},
 ) {
+  lastSeq = extra.seq ?? lastSeq + 1;
   return {
     type: 'metric',
     data: { metric, value, ts },
@@ -75,6 +79,7 @@ export function metricMessage(
     std: extra.std ?? 2,
     n: extra.n ?? 300,
     state: extra.state ?? 'normal',
+    seq: lastSeq,
     ...(extra.pending ? { pending: extra.pending } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { catalogRow, seriesBody } from '@/testing/server-bodies';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders } from '@/testing/render';
 import { App } from '../app';
@@ -41,14 +42,21 @@ describe('/snapshot/<id>', () => {
             state: { selectedMetric: 'traffic', timeRangeHours: 1, layout: { panels: [] } },
             created_at: iso(3600),
             data: {
-              series: { traffic: [1, 2, 3].map((s) => ({ ts: iso(s), value: 10 * s })) },
-              alerts: [{ metric: 'traffic', value: 30, ts: iso(3), zscore: 2.9 }],
+              from: iso(0),
+              to: iso(3600),
+              series: {
+                traffic: seriesBody(
+                  'traffic',
+                  [1, 2, 3].map((s) => ({ ts: iso(s), value: 10 * s })),
+                  [{ ts: iso(3), value: 30, zscore: 2.9 }],
+                ),
+              },
             },
           },
         };
       // Live again, the metric must exist for a socket to wait for it.
-      if (url.pathname === '/metrics') return { body: [{ metric: 'traffic', last_value: 1, last_ts: iso(3) }] };
-      return { body: { metric: 'traffic', points: [], alerts: [] } };
+      if (url.pathname === '/metrics') return { body: [catalogRow('traffic', 1, iso(3))] };
+      return { body: seriesBody('traffic', []) };
     });
     window.history.replaceState(null, '', `/snapshot/${ID}`);
     renderWithProviders(<App />);
@@ -80,7 +88,7 @@ describe('/snapshot/<id>', () => {
       if (url.pathname === `/snapshots/${ID}`)
         return { body: { id: ID, state: { selectedMetric: 'cpu', timeRangeHours: 0.25 }, created_at: iso(900) } };
       if (url.pathname === '/metrics/cpu/series')
-        return { body: { metric: 'cpu', points: [{ ts: iso(899), value: 5 }], alerts: [] } };
+        return { body: seriesBody('cpu', [{ ts: iso(899), value: 5 }]) };
       return { body: [] };
     });
     window.history.replaceState(null, '', `/snapshot/${ID}`);

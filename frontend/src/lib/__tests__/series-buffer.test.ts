@@ -68,13 +68,13 @@ describe('SeriesBuffer', () => {
     const buffer = new SeriesBuffer({ capacity: 1000 });
     // History, then live points, then a replay (since=) that overlaps both.
     buffer.merge([1, 2, 3, 4, 5].map((s) => p(s * 1000, s)));
-    buffer.push(p(6000, 6, { mean: 3, std: 1 }));
+    buffer.push(p(6000, 6, { mean: 3, std: 1, state: 'pending', pending: 2 }));
     buffer.push(p(7000, 7, { mean: 3, std: 1 }));
     buffer.merge([5, 6, 7, 8, 9].map((s) => p(s * 1000, s)));
     buffer.push(p(9000, 9));
     expect(tss(buffer)).toEqual([1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
     // What the live message knew (the baseline) survives the replayed copy.
-    expect(buffer.toArray()[5]).toMatchObject({ ts: 6000, mean: 3, std: 1 });
+    expect(buffer.toArray()[5]).toMatchObject({ ts: 6000, mean: 3, std: 1, state: 'pending', pending: 2 });
   });
 
   it('merges an out-of-order point into a full buffer without losing order', () => {

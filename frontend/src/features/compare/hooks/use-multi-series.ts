@@ -1,12 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useWebSocket, type WebSocketFactory } from '@/hooks/use-websocket';
 import { fetchJson, isRecord } from '@/lib/api-client';
-import { apiUrl, streamUrl } from '@/lib/env';
+import { apiUrl } from '@/lib/env';
 import { SeriesBuffer } from '@/lib/series-buffer';
-import { toRfc3339 } from '@/lib/time';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getSeries, MAX_POINTS } from '@/features/live-metrics/api/metrics';
 import { parseStreamMessage } from '@/features/live-metrics/api/parse';
+import { metricStreamUrl, StreamCursor } from '@/features/live-metrics/api/stream';
 
 /** Charts and legend redraw at most this often while points stream in. */
 const RENDER_INTERVAL_MS = 1000;
@@ -22,7 +22,8 @@ export interface MultiSeriesOptions {
 
 /**
  * Several metrics at once: each one's history for the window in its own bounded buffer, then —
- * while following live — one socket for all of them (`metric=` repeated), resumed with `since=`.
+ * while following live — one socket for all of them (`metric=` repeated), resumed with one
+ * `since=<metric>:<seq>` per metric (a timestamp for those with no live point yet).
  */
 export function useMultiSeries({ metrics, range, fixed, live, createSocket }: MultiSeriesOptions) {
   const key = `${metrics.join(',')}|${range}|${fixed ? `${fixed.from}-${fixed.to}` : 'live'}`;
@@ -31,6 +32,7 @@ export function useMultiSeries({ metrics, range, fixed, live, createSocket }: Mu
     // The key names the metrics, the range and the window: new buffers exactly when it changes.
     [key],
   );
+  const cursor = useMemo(() => new StreamCursor(), [buffers]);
   const [loaded, setLoaded] = useState<{ key: string; failed: boolean } | null>(null);
   const [version, setVersion] = useState(0);
 
@@ -66,16 +68,17 @@ export function useMultiSeries({ metrics, range, fixed, live, createSocket }: Mu
   const connection = useWebSocket({
     key: live && !fixed && settled && metrics.length ? key : null,
     getUrl: () => {
-      // Resume after the oldest of the newest points held: the buffers drop what they already have.
+      // Each metric resumes after its last seq; one with no live point yet after the oldest of the
+      // newest points held (the buffers merge what they already have).
       const newest = buffers.map((buffer) => buffer.last?.ts ?? null);
       const floor = Date.now() - rangeMs(range);
       const since = newest.some((ts) => ts === null) ? floor : Math.max(floor, Math.min(...(newest as number[])));
-      return streamUrl({ metric: metrics, since: toRfc3339(since) });
+      return metricStreamUrl(metrics, cursor.since(metrics, since));
     },
     onMessage: (data) => {
       const message = parseStreamMessage(data);
       const i = message ? metrics.indexOf(message.metric) : -1;
-      if (message && i >= 0) buffers[i]!.push(message.point);
+      if (message && i >= 0 && cursor.advance(message.metric, message.seq)) buffers[i]!.push(message.point);
     },
     createSocket,
   });

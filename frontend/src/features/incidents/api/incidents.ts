@@ -1,5 +1,6 @@
 import { adminFetchJson } from '@/lib/admin-token';
 import { fetchJson, finiteOrNull, isRecord } from '@/lib/api-client';
+import { ContractError, readMessage } from '@/lib/contract';
 import { apiUrl } from '@/lib/env';
 
 /** An incident (SPEC §10), timestamps as epoch ms. */
@@ -67,20 +68,15 @@ export function parseIncident(raw: unknown): Incident | null {
   };
 }
 
-/** A `{"type":"incident", ...}` stream message, or null for anything else. */
+/** A `{"type":"incident", ...}` stream message; null for another type or (logged) a broken one. */
 export function parseIncidentEvent(raw: unknown): IncidentEvent | null {
-  let body: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return null;
-    }
-  }
-  if (!isRecord(body) || body.type !== 'incident') return null;
-  if (body.event !== 'opened' && body.event !== 'resolved') return null;
-  const incident = parseIncident(body.incident);
-  return incident ? { event: body.event, incident } : null;
+  return readMessage(raw, (body) => {
+    if (!isRecord(body) || body.type !== 'incident') return null;
+    if (body.event !== 'opened' && body.event !== 'resolved') throw new ContractError('incident message.event', 'expected opened or resolved');
+    const incident = parseIncident(body.incident);
+    if (!incident) throw new ContractError('incident message.incident', 'expected an incident');
+    return { event: body.event, incident };
+  });
 }
 
 export async function fetchIncidents(

@@ -23,10 +23,10 @@ export async function getSeries(
     options.until !== undefined && options.rangeMs !== undefined
       ? { from: toRfc3339(options.until - options.rangeMs), to: toRfc3339(options.until), max_points: MAX_POINTS }
       : { hours: hoursParam(range), max_points: MAX_POINTS };
-  return parseSeries(await fetchJson(apiUrl(path, params), { signal: options.signal }), metric);
+  return parseSeries(await fetchJson(apiUrl(path, params), { signal: options.signal }));
 }
 
 export async function getAlerts(metric: string, range: TimeRange, signal?: AbortSignal): Promise<AlertItem[]> {
   const body = await fetchJson(apiUrl('/alerts', { metric, hours: hoursParam(range) }), { signal });
-  return parseAlerts(body, metric);
+  return parseAlerts(body);
 }

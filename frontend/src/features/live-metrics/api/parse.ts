@@ -1,102 +1,122 @@
 /**
- * Every response and message shape the dashboard reads, parsed in one place so a change in
- * the backend's JSON is a change here only. Parsers are tolerant: extra fields are ignored,
- * a wrapped list (`{"points": [...]}`) or a bare one are both read, unreadable rows are skipped.
+ * Every response and message shape the dashboard reads, parsed in one place so a change in the
+ * backend's JSON is a change here only. Parsing is strict (lib/contract.ts): exactly the fields
+ * the server sends (SPEC §5, §6), so contract drift fails loudly — an HTTP answer that does not
+ * match throws, a socket message that does not match is dropped with a console error.
  */
-import { finiteOrNull, isRecord } from '@/lib/api-client';
+import {
+  ContractError,
+  fields,
+  flag,
+  integer,
+  list,
+  number,
+  numberOrNull,
+  object,
+  readMessage,
+  text,
+  textOrNull,
+  timestamp,
+} from '@/lib/contract';
+import { isRecord } from '@/lib/api-client';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { parseTimestamp, toRfc3339 } from '@/lib/time';
+import { parseTimestamp } from '@/lib/time';
 import type { AlertItem, CatalogEntry, CreatedSnapshot, FrozenData, SeriesHistory, Snapshot, StreamMessage, TimeWindow } from './types';
 
-function listIn(body: unknown, ...keys: string[]): unknown[] {
-  if (Array.isArray(body)) return body;
-  if (isRecord(body)) {
-    for (const key of keys) {
-      const value = body[key];
-      if (Array.isArray(value)) return value;
-    }
-  }
-  return [];
+const SERIES_FIELDS = ['metric', 'from', 'to', 'points', 'alerts', 'downsampled'];
+const SERIES_POINT_FIELDS = ['ts', 'value', 'zscore', 'mean', 'std'];
+const SERIES_ALERT_FIELDS = ['ts', 'value', 'zscore'];
+const ALERT_FIELDS = ['metric', 'value', 'ts', 'zscore', 'mean', 'std', 'n'];
+const CATALOG_FIELDS = ['metric', 'last_value', 'last_ts', 'simulated', 'unit', 'label', 'decimals'];
+const MESSAGE_FIELDS = ['type', 'data', 'alert', 'zscore', 'mean', 'std', 'n', 'state', 'seq'];
+const MESSAGE_DATA_FIELDS = ['metric', 'value', 'ts'];
+const STATES = ['normal', 'pending', 'firing'] as const;
+
+/** One point of a series body (`{ts, value, zscore, mean, std}`). */
+function parseSeriesPoint(row: unknown, where: string): SeriesPoint {
+  const point = fields(row, where, SERIES_POINT_FIELDS);
+  const tsRaw = text(point.ts, `${where}.ts`);
+  return {
+    ts: timestamp(tsRaw, `${where}.ts`),
+    value: number(point.value, `${where}.value`),
+    tsRaw,
+    zscore: numberOrNull(point.zscore, `${where}.zscore`),
+    mean: numberOrNull(point.mean, `${where}.mean`),
+    std: numberOrNull(point.std, `${where}.std`),
+  };
 }
 
-function rawTs(value: unknown, ms: number): string {
-  return typeof value === 'string' ? value : toRfc3339(ms);
+/** One alert point of a series body (`{ts, value, zscore}`). */
+function parseSeriesAlert(row: unknown, where: string, metric: string): AlertItem {
+  const alert = fields(row, where, SERIES_ALERT_FIELDS);
+  const tsRaw = text(alert.ts, `${where}.ts`);
+  return {
+    metric,
+    value: number(alert.value, `${where}.value`),
+    ts: timestamp(tsRaw, `${where}.ts`),
+    tsRaw,
+    zscore: numberOrNull(alert.zscore, `${where}.zscore`),
+  };
 }
 
-/** `{ts, value, ...}` or `[ts, value]`. */
-export function parsePoint(row: unknown): SeriesPoint | null {
-  let tsValue: unknown;
-  let value: unknown;
-  let extra: Record<string, unknown> = {};
-  if (Array.isArray(row)) [tsValue, value] = row;
-  else if (isRecord(row)) {
-    tsValue = row.ts ?? row.timestamp ?? row.t;
-    value = row.value ?? row.v;
-    extra = row;
-  } else return null;
-  const ts = parseTimestamp(tsValue);
-  const numeric = finiteOrNull(typeof value === 'string' ? Number(value) : value);
-  if (ts === null || numeric === null) return null;
-  const point: SeriesPoint = { ts, value: numeric, tsRaw: rawTs(tsValue, ts) };
-  if (typeof extra.alert === 'boolean') point.alert = extra.alert;
-  if ('zscore' in extra) point.zscore = finiteOrNull(extra.zscore);
-  if ('mean' in extra) point.mean = finiteOrNull(extra.mean);
-  if ('std' in extra) point.std = finiteOrNull(extra.std);
-  return point;
+/** GET /metrics/{metric}/series: its points (ascending ts) with the alert points of the range
+ * flagged on them, and those alerts newest first. */
+export function parseSeries(body: unknown, where = 'series'): SeriesHistory & { window: TimeWindow } {
+  const series = fields(body, where, SERIES_FIELDS);
+  const metric = text(series.metric, `${where}.metric`);
+  flag(series.downsampled, `${where}.downsampled`);
+  const points = list(series.points, `${where}.points`).map((row, i) => parseSeriesPoint(row, `${where}.points[${i}]`));
+  const alerts = list(series.alerts, `${where}.alerts`)
+    .map((row, i) => parseSeriesAlert(row, `${where}.alerts[${i}]`, metric))
+    .sort((a, b) => b.ts - a.ts);
+  const window = { from: timestamp(series.from, `${where}.from`), to: timestamp(series.to, `${where}.to`) };
+  return { metric, points: withAlerts(points, alerts), alerts, window };
 }
 
+/** The points of a series body. */
 export function parsePoints(body: unknown): SeriesPoint[] {
-  const out: SeriesPoint[] = [];
-  for (const row of listIn(body, 'points', 'data', 'series')) {
-    const point = parsePoint(row);
-    if (point) out.push(point);
-  }
-  return out.sort((a, b) => a.ts - b.ts);
+  return parseSeries(body).points;
 }
 
-export function parseAlert(row: unknown, fallbackMetric = ''): AlertItem | null {
-  const point = parsePoint(row);
-  if (!point || !isRecord(row)) return null;
-  const metric = typeof row.metric === 'string' ? row.metric : fallbackMetric;
-  return { metric, value: point.value, ts: point.ts, tsRaw: point.tsRaw ?? toRfc3339(point.ts), zscore: finiteOrNull(row.zscore) };
+/** GET /alerts: newest first. */
+export function parseAlerts(body: unknown): AlertItem[] {
+  return list(body, 'alerts')
+    .map((row, i) => {
+      const where = `alerts[${i}]`;
+      const alert = fields(row, where, ALERT_FIELDS);
+      const tsRaw = text(alert.ts, `${where}.ts`);
+      numberOrNull(alert.mean, `${where}.mean`);
+      numberOrNull(alert.std, `${where}.std`);
+      integer(alert.n, `${where}.n`);
+      return {
+        metric: text(alert.metric, `${where}.metric`),
+        value: number(alert.value, `${where}.value`),
+        ts: timestamp(tsRaw, `${where}.ts`),
+        tsRaw,
+        zscore: numberOrNull(alert.zscore, `${where}.zscore`),
+      };
+    })
+    .sort((a, b) => b.ts - a.ts);
 }
 
-/** Alerts newest first, whatever order they came in. */
-export function parseAlerts(body: unknown, fallbackMetric = ''): AlertItem[] {
-  const out: AlertItem[] = [];
-  for (const row of listIn(body, 'alerts', 'items', 'data')) {
-    const alert = parseAlert(row, fallbackMetric);
-    if (alert) out.push(alert);
-  }
-  return out.sort((a, b) => b.ts - a.ts);
-}
-
+/** GET /metrics, sorted by name. */
 export function parseCatalog(body: unknown): CatalogEntry[] {
-  const out: CatalogEntry[] = [];
-  for (const row of listIn(body, 'metrics', 'items')) {
-    if (typeof row === 'string') {
-      out.push({ metric: row, lastValue: null, lastTs: null, simulated: false, unit: null, label: null, decimals: null });
-    } else if (isRecord(row) && typeof row.metric === 'string') {
-      out.push({
-        metric: row.metric,
-        lastValue: finiteOrNull(row.last_value),
-        lastTs: parseTimestamp(row.last_ts),
-        simulated: row.simulated === true,
-        unit: typeof row.unit === 'string' && row.unit ? row.unit : null,
-        label: typeof row.label === 'string' && row.label ? row.label : null,
-        decimals: typeof row.decimals === 'number' && Number.isInteger(row.decimals) && row.decimals >= 0 ? row.decimals : null,
-      });
-    }
-  }
-  return out.sort((a, b) => a.metric.localeCompare(b.metric));
-}
-
-/** The series body: points with the alert points of the range flagged on them. */
-export function parseSeries(body: unknown, metric: string): SeriesHistory {
-  const points = parsePoints(body);
-  const alerts = isRecord(body) ? parseAlerts(body.alerts ?? [], metric) : [];
-  const name = isRecord(body) && typeof body.metric === 'string' ? body.metric : metric;
-  return { metric: name, points: withAlerts(points, alerts), alerts };
+  return list(body, 'catalog')
+    .map((row, i) => {
+      const where = `catalog[${i}]`;
+      const entry = fields(row, where, CATALOG_FIELDS);
+      const decimals = entry.decimals === null ? null : integer(entry.decimals, `${where}.decimals`);
+      return {
+        metric: text(entry.metric, `${where}.metric`),
+        lastValue: number(entry.last_value, `${where}.last_value`),
+        lastTs: timestamp(entry.last_ts, `${where}.last_ts`),
+        simulated: flag(entry.simulated, `${where}.simulated`),
+        unit: textOrNull(entry.unit, `${where}.unit`) || null,
+        label: textOrNull(entry.label, `${where}.label`) || null,
+        decimals,
+      };
+    })
+    .sort((a, b) => a.metric.localeCompare(b.metric));
 }
 
 /** Alert points join the series (downsampling may have dropped them) with alert=true. */
@@ -117,97 +137,93 @@ export function withAlerts(points: SeriesPoint[], alerts: AlertItem[]): SeriesPo
   return [...byTs.values()].sort((a, b) => a.ts - b.ts);
 }
 
-/** A WebSocket message, or null for other types and malformed ones. */
-export function parseStreamMessage(raw: unknown): StreamMessage | null {
-  let body: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return null;
-    }
-  }
-  if (!isRecord(body) || body.type !== 'metric' || !isRecord(body.data)) return null;
-  const data = body.data;
-  if (typeof data.metric !== 'string') return null;
-  const base = parsePoint(data);
-  if (!base) return null;
-  const alert = body.alert === true;
-  const zscore = finiteOrNull(body.zscore);
-  const mean = finiteOrNull(body.mean);
-  const std = finiteOrNull(body.std);
-  const state = body.state === 'pending' || body.state === 'firing' ? body.state : 'normal';
-  const pending = finiteOrNull(body.pending) ?? 0;
+/** A `{"type":"metric"}` message as SPEC §6 defines it (pending only while pending). */
+function parseMetricMessage(body: unknown): StreamMessage | null {
+  if (!isRecord(body) || body.type !== 'metric') return null;
+  const message = fields(body, 'message', MESSAGE_FIELDS, ['pending']);
+  const data = fields(message.data, 'message.data', MESSAGE_DATA_FIELDS);
+  const tsRaw = text(data.ts, 'message.data.ts');
+  const state = text(message.state, 'message.state');
+  if (!STATES.includes(state as (typeof STATES)[number])) throw new ContractError('message.state', `unknown state "${state}"`);
+  const incident = state as (typeof STATES)[number];
+  const seq = integer(message.seq, 'message.seq');
+  if (seq < 1) throw new ContractError('message.seq', 'expected a positive integer');
+  const alert = flag(message.alert, 'message.alert');
+  const zscore = numberOrNull(message.zscore, 'message.zscore');
+  const mean = numberOrNull(message.mean, 'message.mean');
+  const std = numberOrNull(message.std, 'message.std');
+  const pending = 'pending' in message ? integer(message.pending, 'message.pending') : 0;
   return {
-    metric: data.metric,
-    point: { ts: base.ts, value: base.value, tsRaw: base.tsRaw, alert, zscore, mean, std, state, pending },
+    metric: text(data.metric, 'message.data.metric'),
+    seq,
+    point: {
+      ts: timestamp(tsRaw, 'message.data.ts'),
+      value: number(data.value, 'message.data.value'),
+      tsRaw,
+      alert,
+      zscore,
+      mean,
+      std,
+      state: incident,
+      pending,
+    },
     alert,
     zscore,
     mean,
     std,
-    n: finiteOrNull(body.n),
-    state,
+    n: integer(message.n, 'message.n'),
+    state: incident,
   };
 }
 
+/** A socket message: the metric message it is, null for another type or (logged) a broken one. */
+export function parseStreamMessage(raw: unknown): StreamMessage | null {
+  return readMessage(raw, parseMetricMessage);
+}
+
+/** 201 of POST /snapshots. */
 export function parseCreatedSnapshot(body: unknown): CreatedSnapshot {
-  if (!isRecord(body) || typeof body.id !== 'string') throw new Error('unexpected snapshot answer');
+  const created = fields(body, 'snapshot', ['id', 'url', 'created_at', 'delete_key'], ['expires_at']);
   return {
-    id: body.id,
-    url: typeof body.url === 'string' ? body.url : `/snapshot/${body.id}`,
-    createdAt: parseTimestamp(body.created_at),
-    deleteKey: typeof body.delete_key === 'string' ? body.delete_key : null,
+    id: text(created.id, 'snapshot.id'),
+    url: text(created.url, 'snapshot.url'),
+    createdAt: timestamp(created.created_at, 'snapshot.created_at'),
+    deleteKey: text(created.delete_key, 'snapshot.delete_key'),
   };
 }
 
-function parseFrozen(body: unknown): FrozenData | null {
-  if (!isRecord(body)) return null;
+/** The frozen data of a snapshot: `{from, to, series: {<metric>: <series body>}}`. */
+function parseFrozen(body: unknown): { data: FrozenData; window: TimeWindow } {
+  const frozen = fields(body, 'snapshot.data', ['from', 'to', 'series']);
   const series: Record<string, SeriesPoint[]> = {};
   const alerts: AlertItem[] = [];
-  const raw = body.series;
-  if (isRecord(raw)) {
-    for (const [metric, value] of Object.entries(raw)) {
-      const points = parsePoints(value);
-      const nested = isRecord(value) ? parseAlerts(value.alerts ?? [], metric) : [];
-      series[metric] = withAlerts(points, nested);
-      alerts.push(...nested);
-    }
-  } else if (Array.isArray(raw)) {
-    // A bare list: rows may name their metric.
-    for (const row of raw) {
-      const point = parsePoint(row);
-      if (!point) continue;
-      const metric = isRecord(row) && typeof row.metric === 'string' ? row.metric : '';
-      (series[metric] ??= []).push(point);
-    }
-  }
-  const metrics = Object.keys(series);
-  const onlyMetric = metrics.length === 1 ? metrics[0]! : '';
-  for (const alert of parseAlerts(body.alerts ?? [], onlyMetric)) {
-    if (alerts.some((known) => known.ts === alert.ts && known.metric === alert.metric)) continue;
-    alerts.push(alert);
-    const points = series[alert.metric];
-    if (points) series[alert.metric] = withAlerts(points, [alert]);
+  for (const [metric, value] of Object.entries(object(frozen.series, 'snapshot.data.series'))) {
+    const parsed = parseSeries(value, `snapshot.data.series.${metric}`);
+    series[metric] = parsed.points;
+    alerts.push(...parsed.alerts);
   }
   alerts.sort((a, b) => b.ts - a.ts);
-  return { series, alerts };
+  const window = { from: timestamp(frozen.from, 'snapshot.data.from'), to: timestamp(frozen.to, 'snapshot.data.to') };
+  return { data: { series, alerts }, window };
 }
 
-function parseWindow(body: unknown): TimeWindow | null {
-  if (!isRecord(body)) return null;
-  const from = parseTimestamp(body.from);
-  const to = parseTimestamp(body.to);
+/** The window the dashboard saved in a snapshot's state (its own keys, so read leniently). */
+function stateWindow(state: Record<string, unknown>): TimeWindow | null {
+  const from = parseTimestamp(state.from);
+  const to = parseTimestamp(state.to);
   return from !== null && to !== null && from < to ? { from, to } : null;
 }
 
+/** GET /snapshots/{id}. */
 export function parseSnapshot(body: unknown): Snapshot {
-  if (!isRecord(body) || typeof body.id !== 'string') throw new Error('unexpected snapshot');
-  const state = isRecord(body.state) ? body.state : {};
+  const snapshot = fields(body, 'snapshot', ['id', 'state', 'created_at'], ['expires_at', 'data']);
+  const state = object(snapshot.state, 'snapshot.state');
+  const frozen = 'data' in snapshot ? parseFrozen(snapshot.data) : null;
   return {
-    id: body.id,
+    id: text(snapshot.id, 'snapshot.id'),
     state,
-    createdAt: parseTimestamp(body.created_at),
-    data: parseFrozen(body.data),
-    window: parseWindow(state) ?? parseWindow(body.data),
+    createdAt: timestamp(snapshot.created_at, 'snapshot.created_at'),
+    data: frozen?.data ?? null,
+    window: stateWindow(state) ?? frozen?.window ?? null,
   };
 }

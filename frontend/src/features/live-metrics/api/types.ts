@@ -28,14 +28,16 @@ export interface SeriesHistory {
 /** A `{"type":"metric", ...}` WebSocket message. */
 export interface StreamMessage {
   metric: string;
+  /** The point's place in its metric's scoring order (SPEC §6): dense, per metric. */
+  seq: number;
   point: SeriesPoint;
   alert: boolean;
   zscore: number | null;
   mean: number | null;
   std: number | null;
   n: number | null;
-  /** The metric's incident state after this point, when the server reports it. */
-  state: string | null;
+  /** The metric's incident state after this point. */
+  state: 'normal' | 'pending' | 'firing';
 }
 
 /** What the dashboard saves in a snapshot's `state` (unknown keys are kept by the server). */

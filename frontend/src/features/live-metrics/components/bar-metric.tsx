@@ -1,12 +1,11 @@
 import { memo, useCallback, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from 'recharts';
-import { useColorScheme } from '@/lib/theme';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { distribution } from '@/lib/histogram';
 import { niceScale } from '@/lib/ticks';
 import { useI18n } from '@/lib/i18n';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { useChartTheme } from './chart-colors';
 import { ThresholdLines } from './chart-overlays';
 
 export interface BarMetricProps {
@@ -14,7 +13,8 @@ export interface BarMetricProps {
   /** The current baseline; thresholds are mean ± k·std. */
   mean: number | null;
   std: number | null;
-  k?: number;
+  /** The metric's alert threshold k (its effective rule, from the server); null: none drawn yet. */
+  k: number | null;
   bins?: number;
   height?: number;
   /** The chart's accessible name. */
@@ -27,11 +27,11 @@ const EMPTY_DOMAIN: [number, number] = [0, 1];
 
 
 /** The distribution of the visible values with the alert thresholds marked. */
-function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height = 240, label }: BarMetricProps) {
+function BarMetricChart({ points, mean, std, k, bins = 24, height = 240, label }: BarMetricProps) {
   const { fmt, t } = useI18n();
-  const colors = chartColors(useColorScheme());
+  const { colors, axis, tooltip } = useChartTheme();
   const thresholds = useMemo(
-    () => (mean !== null && std !== null ? [mean - k * std, mean + k * std] : []),
+    () => (mean !== null && std !== null && k !== null ? [mean - k * std, mean + k * std] : []),
     [mean, std, k],
   );
   const [low, high] = thresholds;
@@ -49,11 +49,6 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
   const yDomain = useStableArray(scales.yScale.domain);
   const yTicks = useStableArray(scales.yScale.ticks);
   const xTick = useCallback((value: number) => fmt.number(value), [fmt]);
-  const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
-  const tooltipStyle = useMemo(
-    () => ({ background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 }),
-    [colors],
-  );
   // From the extent, not the bins: the formatter keeps its identity while the counts change.
   const tooltipLabel = useCallback(
     (mid: unknown) => {
@@ -65,7 +60,10 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
   const tooltipValue = useCallback((value: unknown) => [fmt.integer(Number(value)), t('count')], [fmt, t]);
   const size = useMemo(() => ({ width: '100%', height }), [height]);
   const lines = useMemo(
-    () => (low !== undefined && high !== undefined ? [{ x: low, label: `−${fmt.number(k)}σ` }, { x: high, label: `+${fmt.number(k)}σ` }] : []),
+    () =>
+      low !== undefined && high !== undefined && k !== null
+        ? [{ x: low, label: `−${fmt.number(k)}σ` }, { x: high, label: `+${fmt.number(k)}σ` }]
+        : [],
     [low, high, k, fmt],
   );
   const outside = (mid: number) => low !== undefined && high !== undefined && (mid < low || mid > high);
@@ -89,26 +87,22 @@ function BarMetricChart({ points, mean, std, k = ALERT_SIGMA, bins = 24, height 
           type="number"
           domain={xDomain}
           ticks={xTicks}
-          interval={0}
           tickFormatter={xTick}
-          stroke={colors.axis}
-          tick={tickStyle}
+          {...axis}
         />
         <YAxis
           domain={yDomain}
           ticks={yTicks}
-          interval={0}
           allowDecimals={false}
-          stroke={colors.axis}
-          tick={tickStyle}
           width={40}
+          {...axis}
         />
         <Tooltip
           isAnimationActive={false}
           cursor={CURSOR}
           labelFormatter={tooltipLabel}
           formatter={tooltipValue as never}
-          contentStyle={tooltipStyle}
+          contentStyle={tooltip}
         />
         <Bar dataKey="count" isAnimationActive={false} name={t('count')}>
           {data.map((bin) => (

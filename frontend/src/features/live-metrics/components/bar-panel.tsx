@@ -4,7 +4,6 @@ import { useI18n } from '@/lib/i18n';
 import type { SeriesBuffer } from '@/lib/series-buffer';
 import { latestBaseline } from '../hooks/use-live-series';
 import { BarMetric } from './bar-metric';
-import { ALERT_SIGMA } from './chart-colors';
 
 /**
  * The distribution panel's chart, loaded as a chunk of its own once the line chart has drawn (it
@@ -13,13 +12,23 @@ import { ALERT_SIGMA } from './chart-colors';
  */
 const BAR_INTERVAL_MS = 5000;
 
-const BarChartPanel = memo(function BarChartPanel({ buffer, showEmpty, label }: { buffer: SeriesBuffer; showEmpty: boolean; label: string }) {
+const BarChartPanel = memo(function BarChartPanel({
+  buffer,
+  showEmpty,
+  label,
+  k,
+}: {
+  buffer: SeriesBuffer;
+  showEmpty: boolean;
+  label: string;
+  k: number | null;
+}) {
   const { t } = useI18n();
   const { points } = useThrottledStore(buffer, BAR_INTERVAL_MS);
   const baseline = latestBaseline(points);
   return (
     <>
-      <BarMetric points={points} mean={baseline?.mean ?? null} std={baseline?.std ?? null} k={ALERT_SIGMA} label={label} />
+      <BarMetric points={points} mean={baseline?.mean ?? null} std={baseline?.std ?? null} k={k} label={label} />
       {!points.length && showEmpty ? <p className="chart-empty">{t('noData')}</p> : null}
     </>
   );

@@ -1,4 +1,5 @@
-import type { ColorScheme } from '@/lib/theme';
+import type { CSSProperties } from 'react';
+import { useColorScheme, type ColorScheme } from '@/lib/theme';
 
 export interface ChartColors {
   line: string;
@@ -40,9 +41,27 @@ const DARK: ChartColors = {
   tooltipText: '#e2e8f0',
 };
 
-export function chartColors(scheme: ColorScheme): ChartColors {
-  return scheme === 'dark' ? DARK : LIGHT;
+/** What both charts share: their colours, the props of every axis, the tooltip box and the
+ * readout's colours. One constant object per scheme, so Recharts sees the same identities on every
+ * render (it re-syncs its store when a prop object changes). */
+export interface ChartTheme {
+  colors: ChartColors;
+  axis: { stroke: string; tick: { fill: string; fontSize: number }; interval: 0 };
+  tooltip: CSSProperties;
+  readout: { cursor: string; dot: string; bg: string; text: string };
 }
 
-/** The alert threshold multiplier k of μ ± kσ (the server's ALERT_SIGMA default). */
-export const ALERT_SIGMA = Number(import.meta.env.VITE_ALERT_SIGMA ?? 2.5) || 2.5;
+function chartTheme(colors: ChartColors): ChartTheme {
+  return {
+    colors,
+    axis: { stroke: colors.axis, tick: { fill: colors.axis, fontSize: 12 }, interval: 0 },
+    tooltip: { background: colors.tooltipBg, color: colors.tooltipText, borderRadius: 8 },
+    readout: { cursor: colors.axis, dot: colors.line, bg: colors.tooltipBg, text: colors.tooltipText },
+  };
+}
+
+const THEMES: Record<ColorScheme, ChartTheme> = { light: chartTheme(LIGHT), dark: chartTheme(DARK) };
+
+export function useChartTheme(): ChartTheme {
+  return THEMES[useColorScheme()];
+}

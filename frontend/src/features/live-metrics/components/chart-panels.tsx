@@ -29,6 +29,8 @@ export interface LinePanelProps {
   onDrawn?: () => void;
   outages?: readonly Outage[];
   meta?: MetricMeta;
+  /** The metric's alert threshold k, from the server; null until it is known. */
+  k: number | null;
 }
 
 export const LineChartPanel = memo(function LineChartPanel({
@@ -41,12 +43,13 @@ export const LineChartPanel = memo(function LineChartPanel({
   onDrawn,
   outages,
   meta,
+  k,
 }: LinePanelProps) {
   const { points } = useThrottledStore(buffer, lineInterval(rangeMs));
   const windowEnd = end ?? points[points.length - 1]?.ts ?? Date.now();
   return (
     <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
-      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} label={label} onDrawn={onDrawn} outages={outages} meta={meta} />
+      <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} k={k} label={label} onDrawn={onDrawn} outages={outages} meta={meta} />
       {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
       {!points.length && loading ? <div className="chart-loading" aria-hidden="true" /> : null}
     </div>

@@ -2,7 +2,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { LanguageSelect } from '@/components/language-select';
 import { ThemeSelect } from '@/components/theme-select';
 import { ViewNav } from '@/components/view-nav';
-import { fetchEffectiveRule, type Incident } from '@/features/incidents/api/incidents';
+import { fetchEffectiveRule, type Incident, type RuleFields } from '@/features/incidents/api/incidents';
 import { FiringIndicator } from '@/features/incidents/components/firing-indicator';
 import { IncidentHistory } from '@/features/incidents/components/incident-history';
 import { IncidentNotice } from '@/features/incidents/components/incident-notice';
@@ -23,7 +23,6 @@ import { useCatalog } from '../hooks/use-catalog';
 import { latestBaseline, useLiveSeries } from '../hooks/use-live-series';
 import { useSnapshotSeries, type SnapshotSource } from '../hooks/use-snapshot-series';
 import { AlertFeed } from './alert-feed';
-import { ALERT_SIGMA } from './chart-colors';
 import { LineChartPanel } from './chart-panels';
 import { ConnectionBadge } from './connection-badge';
 import { ExportLinks } from './export-links';
@@ -39,6 +38,8 @@ export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
 const BarChartPanel = lazy(() => import('./bar-panel'));
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
+/** How often the metric's rule (its k) is re-read while live. */
+const RULE_REFRESH_MS = 10_000;
 
 export interface DashboardProps {
   metric: string | null;
@@ -106,15 +107,28 @@ export function Dashboard({
     return () => clearTimeout(timer);
   }, [opened]);
   const [ruleVersion, setRuleVersion] = useState(0);
-  const [forPoints, setForPoints] = useState(1);
+  // The metric's rule in force, from the server: its k draws the band and the thresholds (the band
+  // the server alerts on), its for_points counts "pending k of n". Unknown until it answers; re-read
+  // while live, since a rule changed elsewhere applies to the next point (SPEC §10).
+  const [rule, setRule] = useState<RuleFields | null>(null);
+  useEffect(() => setRule(null), [metric]);
   useEffect(() => {
-    if (!metric || !live) return;
+    if (!metric) return;
     const controller = new AbortController();
-    fetchEffectiveRule(metric, controller.signal)
-      .then((rule) => setForPoints(rule.values.for_points))
-      .catch(() => undefined);
-    return () => controller.abort();
+    const load = () =>
+      fetchEffectiveRule(metric, controller.signal)
+        .then((effective) =>
+          setRule((current) => (JSON.stringify(current) === JSON.stringify(effective.values) ? current : effective.values)),
+        )
+        .catch(() => undefined);
+    void load();
+    const timer = live ? setInterval(load, RULE_REFRESH_MS) : undefined;
+    return () => {
+      controller.abort();
+      clearInterval(timer);
+    };
   }, [metric, live, ruleVersion]);
+  const k = rule?.sigma ?? null;
   const firingHere = incidents.firing.find((incident) => incident.metric === metric) ?? null;
 
   const [lineDrawn, setLineDrawn] = useState(false);
@@ -251,7 +265,8 @@ export function Dashboard({
           arrivedAt={latest ? arrivedAt(latest.ts) : undefined}
           meta={meta}
           firingSince={firingHere?.startedAt ?? null}
-          forPoints={forPoints}
+          forPoints={rule?.for_points ?? 1}
+          k={k}
         />
 
         <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
@@ -269,6 +284,7 @@ export function Dashboard({
             loading={loadState === 'loading'}
             label={t('lineChartLabel', { metric: metric ?? '—', range: t(`range_${range}`) })}
             onDrawn={onLineDrawn}
+            k={k}
           />
           <p className="panel-footer">
             <span>
@@ -293,7 +309,7 @@ export function Dashboard({
           <h2 id="bar-title" className="panel-title">
             {t('barTitle')}
           </h2>
-          <p className="panel-hint">{t('barHint', { k: fmt.number(ALERT_SIGMA) })}</p>
+          <p className="panel-hint">{t('barHint', { k: k === null ? '—' : fmt.number(k) })}</p>
           <div className="chart-frame">
             {lineDrawn && firstDataSettled ? (
               <Suspense fallback={null}>
@@ -301,6 +317,7 @@ export function Dashboard({
                   buffer={buffer}
                   showEmpty={Boolean(emptyMessage)}
                   label={t('barChartLabel', { metric: metric ?? '—' })}
+                  k={k}
                 />
               </Suspense>
             ) : null}

@@ -1,6 +1,5 @@
 import { memo, useCallback, useMemo } from 'react';
 import { CartesianGrid, ComposedChart, XAxis, YAxis, type NumberDomain } from 'recharts';
-import { useColorScheme } from '@/lib/theme';
 import { useMediaQuery } from '@/hooks/use-media-query';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
@@ -9,7 +8,7 @@ import { breaksIn, gapSpans, type Outage } from '@/lib/gaps';
 import { formatNumber, NO_META, type MetricMeta } from '@/lib/metric-format';
 import { niceScale, timeTicks } from '@/lib/ticks';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA, chartColors } from './chart-colors';
+import { useChartTheme } from './chart-colors';
 import { AlertMarks, BandLayer, DrawnSignal, LinePath } from './chart-overlays';
 import { ChartReadout } from './chart-readout';
 import type { TooltipRow } from './chart-tooltip';
@@ -25,7 +24,8 @@ export interface LineMetricProps {
   /** The visible window is [end − rangeMs, end]. */
   rangeMs: number;
   end: number;
-  k?: number;
+  /** The metric's alert threshold k (its effective rule, from the server); null: no band yet. */
+  k: number | null;
   height?: number;
   /** Drawn points at most (min/max per time bucket beyond that): more than the pixels is waste. */
   maxDrawn?: number;
@@ -46,12 +46,50 @@ const NONE: readonly number[] = [];
 const IGNORE = () => {};
 const NO_OUTAGES: readonly Outage[] = [];
 
+/** The drawn rows (min/max-reduced, a null row at each gap) with the μ ± kσ band of each point's
+ * stored baseline, the alert points, and a y scale that holds the band. */
+export function chartRows(points: readonly SeriesPoint[], k: number | null, maxDrawn: number, outages: readonly Outage[]) {
+  const rows: Row[] = [];
+  const alerts: { ts: number; value: number }[] = [];
+  let min = Infinity;
+  let max = -Infinity;
+  const drawn = downsampleMinMax(points, maxDrawn);
+  // Gaps are judged on the series as held, then placed between the drawn points (SPEC §8).
+  const spans = gapSpans(points.map((point) => point.ts), outages);
+  const breaks = new Set(breaksIn(drawn.map((point) => point.ts), spans));
+  drawn.forEach((point, index) => {
+    if (breaks.has(index)) {
+      const before = drawn[index - 1]!.ts;
+      rows.push({ ts: before + (point.ts - before) / 2, value: null, band: null });
+    }
+    const { mean, std } = point;
+    const band: [number, number] | null =
+      k !== null && typeof mean === 'number' && typeof std === 'number' ? [mean - k * std, mean + k * std] : null;
+    rows.push({
+      ts: point.ts,
+      value: point.value,
+      band,
+      zscore: point.zscore ?? null,
+      mean: point.mean,
+      std: point.std,
+      alert: point.alert === true,
+      state: point.state,
+    });
+    if (point.alert) alerts.push({ ts: point.ts, value: point.value });
+    min = Math.min(min, point.value, band ? band[0] : Infinity);
+    max = Math.max(max, point.value, band ? band[1] : -Infinity);
+  });
+  // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
+  const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
+  return { rows, alerts, yScale };
+}
+
 /** The live line, alert points as red dots, and the μ ± kσ band each point was scored against. */
 function LineMetricChart({
   points,
   rangeMs,
   end,
-  k = ALERT_SIGMA,
+  k,
   height,
   maxDrawn = 600,
   label,
@@ -60,41 +98,8 @@ function LineMetricChart({
   meta = NO_META,
 }: LineMetricProps) {
   const { fmt } = useI18n();
-  const colors = chartColors(useColorScheme());
-  const { rows, alerts, yScale } = useMemo(() => {
-    const rows: Row[] = [];
-    const alerts: { ts: number; value: number }[] = [];
-    let min = Infinity;
-    let max = -Infinity;
-    const drawn = downsampleMinMax(points, maxDrawn);
-    // Gaps are judged on the series as held, then placed between the drawn points (SPEC §8).
-    const spans = gapSpans(points.map((point) => point.ts), outages);
-    const breaks = new Set(breaksIn(drawn.map((point) => point.ts), spans));
-    drawn.forEach((point, index) => {
-      if (breaks.has(index)) {
-        const before = drawn[index - 1]!.ts;
-        rows.push({ ts: before + (point.ts - before) / 2, value: null, band: null });
-      }
-      const hasBand = point.mean !== null && point.mean !== undefined && point.std !== null && point.std !== undefined;
-      const band: [number, number] | null = hasBand ? [point.mean! - k * point.std!, point.mean! + k * point.std!] : null;
-      rows.push({
-        ts: point.ts,
-        value: point.value,
-        band,
-        zscore: point.zscore ?? null,
-        mean: point.mean,
-        std: point.std,
-        alert: point.alert === true,
-        state: point.state,
-      });
-      if (point.alert) alerts.push({ ts: point.ts, value: point.value });
-      min = Math.min(min, point.value, band ? band[0] : Infinity);
-      max = Math.max(max, point.value, band ? band[1] : -Infinity);
-    });
-    // The band is drawn outside Recharts' series, so the y domain must include it explicitly.
-    const yScale = Number.isFinite(min) ? niceScale(min, max) : null;
-    return { rows, alerts, yScale };
-  }, [points, k, maxDrawn, outages]);
+  const { colors, axis, readout } = useChartTheme();
+  const { rows, alerts, yScale } = useMemo(() => chartRows(points, k, maxDrawn, outages), [points, k, maxDrawn, outages]);
 
   // A window that ends at the newest point is given as a function of the data's extent: the
   // prop then keeps its identity while the window slides, and the axis is not re-registered.
@@ -107,16 +112,11 @@ function LineMetricChart({
   const yTicks = useStableArray(yScale?.ticks ?? NONE);
   const xTick = useCallback((ms: number) => fmt.tick(ms, rangeMs), [fmt, rangeMs]);
   const yTick = useCallback((value: number) => formatNumber(fmt, value, meta), [fmt, meta]);
-  const tickStyle = useMemo(() => ({ fill: colors.axis, fontSize: 12 }), [colors]);
   const yLabel = useMemo(
     () => (meta.unit ? { value: meta.unit, angle: -90, position: 'insideLeft' as const, fill: colors.axis, fontSize: 12 } : undefined),
     [meta.unit, colors],
   );
   const size = useMemo(() => ({ width: '100%', height: height ?? (narrow ? 240 : 320) }), [height, narrow]);
-  const readoutColors = useMemo(
-    () => ({ cursor: colors.axis, dot: colors.line, bg: colors.tooltipBg, text: colors.tooltipText }),
-    [colors],
-  );
 
   return (
     // Focusable (Recharts' keyboard layer: arrow keys move the readout), so it is named.
@@ -137,27 +137,23 @@ function LineMetricChart({
         domain={followsData ? followDomain : fixedDomain}
         allowDataOverflow
         ticks={xTicks}
-        interval={0}
         tickFormatter={xTick}
-        stroke={colors.axis}
-        tick={tickStyle}
+        {...axis}
       />
       {/* With no Recharts series to take a domain from, the axis is given its domain outright. */}
       <YAxis
         allowDataOverflow
         domain={yDomain.length ? yDomain : AUTO_DOMAIN}
         ticks={yTicks.length ? yTicks : undefined}
-        interval={0}
         tickFormatter={yTick}
-        stroke={colors.axis}
-        tick={tickStyle}
         width={64}
+        {...axis}
         label={yLabel}
       />
       <BandLayer rows={rows} fill={colors.band} opacity={0.16} />
       <LinePath rows={rows} stroke={colors.line} />
       <AlertMarks points={alerts} fill={colors.alert} stroke={colors.alertRing} />
-      <ChartReadout rows={rows} meta={meta} colors={readoutColors} />
+      <ChartReadout rows={rows} meta={meta} colors={readout} />
       <DrawnSignal onDrawn={onDrawn} />
     </ComposedChart>
   );

@@ -3,7 +3,6 @@ import { useNow } from '@/hooks/use-now';
 import { useI18n } from '@/lib/i18n';
 import { formatValue, metricTitle, NO_META, type MetricMeta } from '@/lib/metric-format';
 import type { SeriesPoint } from '@/lib/series-buffer';
-import { ALERT_SIGMA } from './chart-colors';
 
 /** Where the card's value comes from: a live stream, a stream that is down, or a snapshot. */
 export type StatSource = 'live' | 'down' | 'snapshot';
@@ -13,7 +12,8 @@ export interface SingleStatProps {
   latest: SeriesPoint | undefined;
   /** The newest point that carried a baseline. */
   baseline: SeriesPoint | undefined;
-  k?: number;
+  /** The metric's alert threshold k (its effective rule, from the server); null until known. */
+  k?: number | null;
   /** False for a snapshot, where a point without a score is not "warming up". */
   live?: boolean;
   source?: StatSource;
@@ -33,7 +33,7 @@ export function SingleStat({
   metric,
   latest,
   baseline,
-  k = ALERT_SIGMA,
+  k = null,
   live = true,
   source = live ? 'live' : 'snapshot',
   staleAfterMs = Infinity,
@@ -126,9 +126,9 @@ export function SingleStat({
           </dd>
         </div>
         <div>
-          <dt>{t('baseline', { k: fmt.number(k) })}</dt>
+          <dt>{t('baseline', { k: k === null ? '—' : fmt.number(k) })}</dt>
           <dd>
-            {baseline ? `${formatValue(fmt, baseline.mean, meta)} ± ${formatValue(fmt, k * (baseline.std ?? 0), meta)}` : '—'}
+            {baseline && k !== null ? `${formatValue(fmt, baseline.mean, meta)} ± ${formatValue(fmt, k * (baseline.std ?? 0), meta)}` : '—'}
           </dd>
         </div>
         <div>

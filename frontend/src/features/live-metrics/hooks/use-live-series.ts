@@ -2,10 +2,11 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useWebSocket, type ConnectionState, type WebSocketFactory } from '@/hooks/use-websocket';
 import type { Outage } from '@/lib/gaps';
 import { DEFAULT_CAPACITY, SeriesBuffer, type SeriesPoint } from '@/lib/series-buffer';
+import { toRfc3339 } from '@/lib/time';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getSeries, MAX_POINTS } from '../api/metrics';
 import { parseStreamMessage } from '../api/parse';
-import { metricStreamUrl } from '../api/stream';
+import { metricStreamUrl, StreamCursor } from '../api/stream';
 import type { AlertItem } from '../api/types';
 
 export type HistoryState = 'loading' | 'ready' | 'error';
@@ -25,10 +26,11 @@ export interface LiveSeriesOptions {
 }
 
 /**
- * One metric's series: history for the range, then the live stream appended to a bounded
- * buffer outside React. On every (re)connect the stream is asked to replay after the newest
- * point held (`since=`), so a reconnect leaves no hole and — the buffer being unique by ts —
- * no duplicate.
+ * One metric's series: history for the range, then the live stream merged into a bounded buffer
+ * outside React. A reconnect resumes after the last `seq` received (`since=<metric>:<seq>`), so
+ * it leaves no hole, late points included; a replayed `seq` is dropped, and a late point (an old
+ * timestamp with a new `seq`) takes its place by timestamp. Before the first live point, the
+ * stream starts after the newest point of the history (`since=<ts>`).
  */
 export function useLiveSeries({ metric, range, live, connect = true, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
   const buffer = useMemo(
@@ -36,6 +38,8 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
     // A new metric or range starts a new buffer.
     [metric, range],
   );
+  // Where the stream stands: a new buffer starts from nothing.
+  const cursor = useMemo(() => new StreamCursor(), [buffer]);
   const [history, setHistory] = useState<{ key: string; state: HistoryState }>({ key: '', state: 'loading' });
   const key = metric ? `${metric}|${range}` : null;
   const onAlertRef = useRef(onAlert);
@@ -66,8 +70,9 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
     if (!last) return metricStreamUrl(metric);
     // After a long outage, replay no further back than the range on screen.
     const oldest = now() - rangeMs(range);
-    return metricStreamUrl(metric, last.ts >= oldest ? { raw: last.tsRaw, ms: last.ts } : { ms: oldest });
-  }, [buffer, metric, now, range]);
+    if (last.ts < oldest) return metricStreamUrl(metric, [toRfc3339(oldest)]);
+    return metricStreamUrl(metric, cursor.since([metric], last.tsRaw ?? last.ts));
+  }, [buffer, cursor, metric, now, range]);
 
   // When the newest live point arrived, by this browser's clock: its age is measured from then,
   // so a server clock a few seconds off never makes a fresh value look stale.
@@ -77,7 +82,7 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
   const onMessage = useCallback(
     (data: unknown) => {
       const message = parseStreamMessage(data);
-      if (!message || message.metric !== metric) return;
+      if (!message || message.metric !== metric || !cursor.advance(metric, message.seq)) return;
       buffer.push(message.point);
       if (buffer.last?.ts === message.point.ts) arrival.current = { ts: message.point.ts, at: now() };
       if (message.alert) {
@@ -90,7 +95,7 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
         });
       }
     },
-    [buffer, metric, now],
+    [buffer, cursor, metric, now],
   );
 
   // The socket opens once the history is in (or has failed), so `since` starts where it ends.

@@ -4,27 +4,28 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeSocketFactory, metricMessage } from '@/testing/fake-websocket';
 import { mockFetch } from '@/testing/mock-fetch';
 import { renderWithProviders } from '@/testing/render';
+import { alertRow, catalogRow, seriesBody } from '@/testing/server-bodies';
 import { Dashboard } from '../dashboard';
 
 const T0 = Date.parse('2025-09-27T02:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
-function backend() {
+function backend(sigma = 2.5) {
   return mockFetch((url, init) => {
     if (url.pathname === '/metrics')
       return {
         body: [
-          { metric: 'traffic', last_value: 104, last_ts: iso(4), simulated: true },
-          { metric: 'cpu', last_value: 40, last_ts: iso(4), simulated: true },
+          catalogRow('traffic', 104, iso(4), { simulated: true }),
+          catalogRow('cpu', 40, iso(4), { simulated: true }),
         ],
       };
     if (url.pathname === '/metrics/traffic/series')
-      return { body: { metric: 'traffic', points: [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s })), alerts: [] } };
+      return { body: seriesBody('traffic', [0, 1, 2, 3, 4].map((s) => ({ ts: iso(s), value: 100 + s }))) };
     if (url.pathname === '/alerts')
-      return { body: [{ metric: 'traffic', value: 150, ts: iso(2), zscore: 3.2, id: 1 }] };
+      return { body: [alertRow('traffic', iso(2), 150, 3.2)] };
     if (url.pathname === '/incidents') return { body: [] };
     if (url.pathname === '/metrics/traffic/rule')
-      return { body: { metric: 'traffic', source: 'defaults', rule: { sigma: 2.5, for_points: 2, enabled: true } } };
+      return { body: { metric: 'traffic', source: 'defaults', rule: { sigma, for_points: 2, enabled: true } } };
     if (url.pathname === '/snapshots' && init?.method === 'POST')
       return {
         status: 201,
@@ -83,6 +84,37 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('last-ts')).toHaveAttribute('data-ts', iso(5));
     expect(within(screen.getByTestId('single-stat')).getByTestId('current-value')).toHaveTextContent('123.45');
     expect(screen.getByTestId('current-zscore')).toHaveTextContent('+1.50');
+  });
+
+  it('draws the band and thresholds with the k the server alerts on', async () => {
+    backend(4);
+    const { last, sockets } = renderDashboard();
+    await waitFor(() => expect(sockets).toHaveLength(1));
+    act(() => {
+      last().open();
+      last().receive(metricMessage('traffic', iso(5), 101, { mean: 100, std: 2 }));
+    });
+    const card = screen.getByTestId('single-stat');
+    await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 4σ'));
+    expect(card).toHaveTextContent('100 ± 8');
+    expect(screen.getByText('Visible values; dashed lines are the alert thresholds μ ± 4σ')).toBeInTheDocument();
+  });
+
+  it('follows a rule changed elsewhere while live', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      backend(4);
+      renderDashboard();
+      const card = await screen.findByTestId('single-stat');
+      await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 4σ'));
+      backend(3);
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(10_000);
+      });
+      await waitFor(() => expect(card).toHaveTextContent('Baseline μ ± 3σ'));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('lists alerts newest first and shows the pending state of the metric', async () => {
@@ -207,20 +239,19 @@ describe('Dashboard', () => {
     const now = Date.now();
     mockFetch((url) => {
       if (url.pathname === '/metrics')
-        return { body: [{ metric: 'temp', last_value: 21, last_ts: new Date(now).toISOString(), unit: '°C', label: 'Boiler', decimals: 1 }] };
+        return { body: [catalogRow('temp', 21, new Date(now).toISOString(), { unit: '°C', label: 'Boiler', decimals: 1 })] };
       if (url.pathname === '/metrics/temp/series')
         return {
-          body: {
-            metric: 'temp',
-            points: Array.from({ length: 10 }, (_, i) => ({
+          body: seriesBody(
+            'temp',
+            Array.from({ length: 10 }, (_, i) => ({
               ts: new Date(now - 20_000 + i * 1000).toISOString(),
               value: 21.04 + i / 100,
               zscore: 0.5,
               mean: 21,
               std: 0.1,
             })),
-            alerts: [],
-          },
+          ),
         };
       return { body: [] };
     });

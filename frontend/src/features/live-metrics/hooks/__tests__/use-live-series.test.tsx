@@ -2,17 +2,18 @@ import { act, renderHook, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeSocketFactory, metricMessage } from '@/testing/fake-websocket';
 import { mockFetch } from '@/testing/mock-fetch';
+import { seriesBody } from '@/testing/server-bodies';
 import { useLiveSeries } from '../use-live-series';
 
 const T0 = Date.parse('2025-09-27T02:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 function history(seconds: number[]) {
-  return {
-    metric: 'traffic',
-    points: seconds.map((s) => ({ ts: iso(s), value: 100 + s })),
-    alerts: [{ ts: iso(seconds[1]!), value: 999, zscore: 4.2 }],
-  };
+  return seriesBody(
+    'traffic',
+    seconds.map((s) => ({ ts: iso(s), value: 100 + s })),
+    [{ ts: iso(seconds[1]!), value: 999, zscore: 4.2 }],
+  );
 }
 
 async function setup() {
@@ -48,13 +49,13 @@ describe('useLiveSeries', () => {
     expect(points[1]).toMatchObject({ alert: true, zscore: 4.2 });
   });
 
-  it('opens the stream after the history with since= its newest point', async () => {
+  it('opens the stream after the history with since= its newest point, before any seq is known', async () => {
     const { last } = await setup();
     expect(last().searchParams.get('metric')).toBe('traffic');
-    expect(last().searchParams.get('since')).toBe(iso(4));
+    expect(last().searchParams.getAll('since')).toEqual([iso(4)]);
   });
 
-  it('appends live points and backfills from the newest one after a reconnect, without duplicates', async () => {
+  it('resumes after a reconnect from the last seq, drops a replayed seq and places a late point by its ts', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
       const { hook, last, sockets } = await setup();
@@ -62,8 +63,8 @@ describe('useLiveSeries', () => {
       act(() => last().open());
       expect(hook.result.current.connection.state).toBe('live');
       act(() => {
-        last().receive(metricMessage('traffic', iso(5), 105));
-        last().receive(metricMessage('traffic', iso(6), 106));
+        last().receive(metricMessage('traffic', iso(5), 105, { seq: 41 }));
+        last().receive(metricMessage('traffic', iso(6), 106, { seq: 42 }));
       });
       expect(buffer.size).toBe(7);
 
@@ -73,16 +74,30 @@ describe('useLiveSeries', () => {
         await vi.advanceTimersByTimeAsync(1000);
       });
       expect(sockets).toHaveLength(2);
-      expect(last().searchParams.get('since')).toBe(iso(6));
+      // The cursor, not a timestamp: one since= for the one metric.
+      expect(last().searchParams.getAll('since')).toEqual(['traffic:42']);
 
-      // The server replays after `since`; a replay that overlaps (clock rounding) must not duplicate.
       act(() => {
         last().open();
-        for (const s of [6, 7, 8, 9]) last().receive(metricMessage('traffic', iso(s), 100 + s));
+        // A replay overlapping the seam: seq 42 again (its value changed would show a duplicate
+        // that overwrote), then new points, one of them late: an old ts with a new seq.
+        last().receive(metricMessage('traffic', iso(6), 666, { seq: 42 }));
+        last().receive(metricMessage('traffic', iso(7), 107, { seq: 43 }));
+        last().receive(metricMessage('traffic', iso(2.5), 77, { seq: 44 }));
+        last().receive(metricMessage('traffic', iso(8), 108, { seq: 45 }));
       });
-      const ts = buffer.toArray().map((point) => point.ts);
-      expect(ts).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => T0 + s * 1000));
-      expect(buffer.last?.mean).toBe(100);
+      const points = buffer.toArray();
+      expect(points.map((point) => point.ts)).toEqual([0, 1, 2, 2.5, 3, 4, 5, 6, 7, 8].map((s) => T0 + s * 1000));
+      expect(points.find((point) => point.ts === T0 + 6000)?.value).toBe(106);
+      expect(points.find((point) => point.ts === T0 + 2500)?.value).toBe(77);
+      expect(buffer.last?.value).toBe(108);
+
+      act(() => last().serverClose(1013, 'too slow'));
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(1000);
+      });
+      // The late point moved the cursor like any other.
+      expect(last().searchParams.getAll('since')).toEqual(['traffic:45']);
     } finally {
       vi.useRealTimers();
     }
