@@ -12,6 +12,7 @@ from websockets.streams import StreamReader
 
 from chronoview.api.stream import Refused, _unbroken, origin_allowed, parse_since, replay_after
 from chronoview.bus.base import Message
+from chronoview.bus.catchup import CatchUpLimits
 from chronoview.bus.hub import Hub
 from chronoview.bus.redis import decode_batch, encode_batch
 from chronoview.bus.subscription import (
@@ -304,7 +305,7 @@ async def test_a_catch_up_that_cannot_be_done_closes_the_sockets_with_1013() -> 
 
 
 async def test_a_long_outage_closes_sockets_and_refuses_new_ones_until_the_bus_returns() -> None:
-    hub = hub_over(FakeStorage(), bus_grace=0.05)
+    hub = hub_over(FakeStorage(), catchup=CatchUpLimits(grace=0.05))
     _, connection = live(hub, ["a"])
     hub.lost()
     await asyncio.sleep(0.1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
 from chronoview.bus.base import messages_of
 from chronoview.bus.fanout import Fanout
@@ -22,17 +23,22 @@ from chronoview.storage.base import Storage
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class CatchUpLimits:
+    grace: float = 15.0  # seconds the bus may stay lost before every socket is told to reconnect
+    limit: int = 10_000  # points per metric read back; over it, that metric's sockets resume themselves
+    timeout: float = 10.0  # seconds the read back may take
+
+
+DEFAULT_LIMITS = CatchUpLimits()
+
 class CatchUp:
-    def __init__(
-        self, storage: Storage, fanout: Fanout, reorder: Reorder,
-        *, grace: float = 15.0, limit: int = 10_000, timeout: float = 10.0,
-    ) -> None:
+    def __init__(self, storage: Storage, fanout: Fanout, reorder: Reorder,
+                 limits: CatchUpLimits = DEFAULT_LIMITS) -> None:
         self._storage = storage
         self._fanout = fanout
         self._reorder = reorder
-        self._grace = grace
-        self._limit = limit
-        self._timeout = timeout
+        self._limits = limits
         self._lost_at: float | None = None
         self._grace_timer: asyncio.TimerHandle | None = None
         self.bus_down = False
@@ -42,11 +48,11 @@ class CatchUp:
         if self._lost_at is not None:
             return
         self._lost_at = time.time()
-        self._grace_timer = asyncio.get_running_loop().call_later(self._grace, self._give_up)
+        self._grace_timer = asyncio.get_running_loop().call_later(self._limits.grace, self._give_up)
 
     def _give_up(self) -> None:
         log.warning("live updates interrupted for %.0fs: closing %d sockets with 1013",
-                    self._grace, self._fanout.sockets)
+                    self._limits.grace, self._fanout.sockets)
         self.bus_down = True
         self._fanout.evict(BUS_DOWN)
 
@@ -68,11 +74,12 @@ class CatchUp:
     async def _catch_up(self, metric: str, next_seq: int) -> int:
         try:
             points = await asyncio.wait_for(
-                self._storage.points_after_seq(metric, next_seq - 1, self._limit + 1), self._timeout)
+                self._storage.points_after_seq(metric, next_seq - 1, self._limits.limit + 1),
+                self._limits.timeout)
         except Exception as exc:  # storage down or slow: the sockets resume themselves
             log.warning("catch-up of %s failed (%r): closing its sockets with 1013", metric, exc)
             points = None
-        if points is None or len(points) > self._limit:
+        if points is None or len(points) > self._limits.limit:
             self._reorder.drop(metric)
             self._fanout.evict(MISSED, metric)
             return 0

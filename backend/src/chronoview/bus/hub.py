@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Collection, Mapping, Sequence
 
 from chronoview.bus.base import Message, messages_of
-from chronoview.bus.catchup import CatchUp
+from chronoview.bus.catchup import DEFAULT_LIMITS, CatchUp, CatchUpLimits
 from chronoview.bus.fanout import Fanout
 from chronoview.bus.reorder import PASS_AFTER, Reorder
 from chronoview.bus.subscription import BUS_DOWN, MISSED, SHUTDOWN, Closing, Sink, Subscription
@@ -30,9 +30,7 @@ class Hub:
         storage: Storage,
         max_queue: int | None = None,
         *,
-        bus_grace: float = 15.0,
-        catchup_limit: int = 10_000,
-        catchup_timeout: float = 10.0,
+        catchup: CatchUpLimits = DEFAULT_LIMITS,
         pass_after: float = PASS_AFTER,
     ) -> None:
         self._storage = storage
@@ -40,8 +38,7 @@ class Hub:
         self._fanout = Fanout(self.max_queue)
         self._reorder = Reorder(self._fanout.deliver, self._pass_over, self._fanout.wants, self._failed,
                                 pass_after)
-        self._catchup = CatchUp(storage, self._fanout, self._reorder, grace=bus_grace,
-                                limit=catchup_limit, timeout=catchup_timeout)
+        self._catchup = CatchUp(storage, self._fanout, self._reorder, catchup)
         self._shutdown: Closing | None = None
 
     # -- sockets
