@@ -90,10 +90,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.migrate()
         if settings.redis_url:
             from redis.asyncio import Redis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
 
+            # A client made by from_url has no retries: after Redis restarts, each pooled
+            # connection to the old server would fail one request. One retry on a fresh
+            # connection, for a dead connection only (a timeout may have run the command).
             redis_client = Redis.from_url(
                 settings.redis_url, socket_connect_timeout=5, socket_timeout=10,
                 health_check_interval=15,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             )
         params = WindowParams(
             settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
