@@ -255,6 +255,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.add_middleware(CloseWhileDraining, drain=app.state.drain)
     app.add_middleware(selfmetrics.RequestMetrics)
     app.add_middleware(serving.trust_proxies, forwarded_allow_ips=settings.forwarded_allow_ips)
+    serving.cap_connections(settings.max_connections_per_client)
     app.websockets = serving.trust_proxies(WebSocketRoutes({stream.STREAM_PATH: stream.stream}),
                                            settings.forwarded_allow_ips)
     _install_error_handlers(app)
