@@ -96,7 +96,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
             # A client made by from_url has no retries: after Redis restarts, each pooled
             # connection to the old server would fail one request. One retry on a fresh
-            # connection, for a dead connection only (a timeout may have run the command).
+            # connection, for a dead connection only: not after a timeout, which may have run the
+            # command (a connection cut mid-reply might have too; then Redis is gone or restarted).
             redis_client = Redis.from_url(
                 settings.redis_url, socket_connect_timeout=5, socket_timeout=10,
                 health_check_interval=15,
