@@ -18,6 +18,8 @@ METRIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 # Metrics one request may name (a WebSocket's metric= list, an export's).
 MAX_METRICS = 50
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/chronoview.db"
+# Connections (WebSockets included) one client address may hold at once (serving/http.py).
+MAX_CONNECTIONS_PER_CLIENT = 128
 # user:password@ in a URL setting: the password never reaches the one-line error.
 _URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 _PLACEHOLDER_SECRET = "change_me"  # noqa: S105 - the seed's placeholder, refused on public binds
@@ -134,6 +136,9 @@ class Settings(BaseSettings):
     # networks, or *). Empty trusts none: uvicorn's own default (loopback) would let any local
     # process rotate X-Forwarded-For past the per-client limits.
     forwarded_allow_ips: CommaList[Proxy] = []
+    # Beyond SPEC: connections one client address may hold at once (a trusted proxy's are not
+    # capped); past it a connection gets 429 and is closed. A load generator on one host needs more.
+    max_connections_per_client: int = Field(MAX_CONNECTIONS_PER_CLIENT, ge=1, le=1_000_000)
     # Seconds between the SIGTERM that fails /ready and the stop (drain.py); a load balancer needs
     # about its check interval times its failure threshold.
     shutdown_drain_seconds: float = Field(0.0, ge=0, le=3600)

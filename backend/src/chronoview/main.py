@@ -90,10 +90,18 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await storage.migrate()
         if settings.redis_url:
             from redis.asyncio import Redis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+            from redis.exceptions import ConnectionError as RedisConnectionError
 
+            # A client made by from_url has no retries: after Redis restarts, each pooled
+            # connection to the old server would fail one request. One retry on a fresh
+            # connection, for a dead connection only: not after a timeout, which may have run the
+            # command (a connection cut mid-reply might have too; then Redis is gone or restarted).
             redis_client = Redis.from_url(
                 settings.redis_url, socket_connect_timeout=5, socket_timeout=10,
                 health_check_interval=15,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             )
         params = WindowParams(
             settings.alert_window_seconds, settings.alert_sigma, settings.alert_min_points,
@@ -248,6 +256,7 @@ def create_app(settings: Settings | None = None, dist: Path | None = None) -> Fa
     app.add_middleware(CloseWhileDraining, drain=app.state.drain)
     app.add_middleware(selfmetrics.RequestMetrics)
     app.add_middleware(serving.trust_proxies, forwarded_allow_ips=settings.forwarded_allow_ips)
+    serving.cap_connections(settings.max_connections_per_client)
     app.websockets = serving.trust_proxies(WebSocketRoutes({stream.STREAM_PATH: stream.stream}),
                                            settings.forwarded_allow_ips)
     _install_error_handlers(app)

@@ -132,14 +132,17 @@ class Feeder:
             while not self._stop.is_set():
                 points = self._points()
                 body = points if self.batch > 1 else points[0]
+                started = time.monotonic()
                 try:
                     response = http.post("/metrics", json=body)
                 except httpx.HTTPError as exc:
-                    self.outcomes.append(Outcome(points, None, error=repr(exc)))
+                    self.outcomes.append(Outcome(points, None, error=repr(exc), started=started,
+                                                 ended=time.monotonic()))
                 else:
                     content = response.json() if response.headers.get(
                         "content-type", "").startswith("application/json") else response.text
-                    self.outcomes.append(Outcome(points, response.status_code, content))
+                    self.outcomes.append(Outcome(points, response.status_code, content, started=started,
+                                                 ended=time.monotonic()))
                 time.sleep(self.pause)
 
 

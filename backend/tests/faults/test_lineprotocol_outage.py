@@ -8,6 +8,7 @@ the test stops and starts again on the same port.
 from __future__ import annotations
 
 import gzip
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -68,8 +69,16 @@ def test_redis_killed_then_the_same_body_is_accepted(
 ) -> None:
     db_url = own_postgres.url()
     server = start_server(tmp_path, DATABASE_URL=db_url, REDIS_URL=own_redis.url(0), INGEST_TOKEN="tok")
+    bearer = {"Authorization": "Bearer tok"}
     try:
         with httpx.Client(base_url=server.url, timeout=30) as http:
+            # Concurrent writes leave several connections to this Redis in the client's pool: after
+            # the restart each of them is dead, and none may cost a request its answer.
+            with ThreadPoolExecutor(8) as pool:
+                warm = list(pool.map(lambda i: httpx.post(
+                    f"{server.url}/metrics", json={"metric": f"warm{i}", "value": 1.0, "ts": T0},
+                    headers=bearer, timeout=30).status_code, range(32)))
+            assert warm == [201] * 32
             own_redis.kill()
             _assert_unavailable(_write(http), "redis")
             own_redis.start()
@@ -77,6 +86,11 @@ def test_redis_killed_then_the_same_body_is_accepted(
             assert stored_points(db_url, "room.lab.temp") == []
             response = _write(http)
             assert response.status_code == 204, response.text
+            for i in range(8):  # and every JSON write after it
+                point = {"metric": f"warm{i}", "value": 2.0, "ts": T0 + 1}
+                posted = http.post("/metrics", json=point, headers=bearer)
+                assert posted.status_code == 201, posted.text
+                assert posted.json()["n"] == 1  # the window rebuilt from the stored warm point
         assert len(stored_points(db_url, "room.lab.temp")) == 50
     finally:
         server.stop()

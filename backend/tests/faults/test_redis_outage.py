@@ -50,6 +50,7 @@ def test_redis_killed_and_restarted_while_points_stream_in(
             up = wait_until(lambda: (r := http.get("/ready")).status_code == 200 and r, 60,
                             "/ready after Redis returns")
             assert up.json()["redis"] == "ok"
+            ready_at = time.monotonic()
             acked_at_restart = len(feeder.acknowledged())
             wait_until(lambda: len(feeder.acknowledged()) >= acked_at_restart + 30, 60,
                        "30 points after Redis returns")
@@ -69,6 +70,11 @@ def test_redis_killed_and_restarted_while_points_stream_in(
                 assert "redis" in str(outcome.body["detail"]).lower(), outcome
                 assert not keys(outcome.points) & stored_keys, outcome
             assert len(stored) == len(acknowledged)
+            # Once /ready says Redis is back, every post is accepted: none is lost to a connection
+            # the client had pooled to the killed server.
+            after_ready = [o for o in feeder.outcomes if o.started > ready_at]
+            assert after_ready
+            assert [o for o in after_ready if o.status != 201] == []
 
             # The first point scored after the restart saw the baseline rebuilt from the database:
             # every point stored before it (all are inside the 300 s window).

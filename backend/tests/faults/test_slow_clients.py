@@ -19,7 +19,8 @@ import httpx
 import psutil
 import pytest
 
-from chronoview.serving.http import HEADER_TIMEOUT, MAX_CONNECTIONS_PER_CLIENT
+from chronoview.config import MAX_CONNECTIONS_PER_CLIENT
+from chronoview.serving.http import HEADER_TIMEOUT
 from tests.server import ServerProcess, start_server
 
 ATTACKER = "127.0.0.2"
@@ -106,3 +107,22 @@ def test_a_slow_head_gets_a_json_408(server: ServerProcess) -> None:
     assert head.startswith(b"HTTP/1.1 408")
     assert b"application/json" in head
     assert body.startswith(b'{"detail":')
+
+
+def test_the_per_client_cap_is_a_setting(tmp_path: Path) -> None:
+    """MAX_CONNECTIONS_PER_CLIENT=3: a fourth connection from the address gets a JSON 429 at once,
+    while another address is still served."""
+    server = start_server(tmp_path, MAX_CONNECTIONS_PER_CLIENT="3")
+    try:
+        with _half_sent(server.port, 3, b"GET /health HTTP/1.1\r\nHost: local") as held:
+            assert len(held) == 3
+            with socket.socket() as extra:
+                extra.bind((ATTACKER, 0))
+                extra.settimeout(5)
+                extra.connect(("127.0.0.1", server.port))
+                answer = extra.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 429 "), answer
+            assert answer.endswith(b'{"detail":"more than 3 connections from one address"}'), answer
+            assert _health_latency(server.url) < 1.0
+    finally:
+        server.stop()

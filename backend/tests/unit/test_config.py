@@ -70,6 +70,7 @@ def test_seed_supabase_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     ("SIMULATION_INTERVAL_SECONDS", "0", "SIMULATION_INTERVAL_SECONDS"),
     ("RETENTION_DAYS", "-3", "RETENTION_DAYS"),
     ("WS_QUEUE_MAX", "0", "WS_QUEUE_MAX"),
+    ("MAX_CONNECTIONS_PER_CLIENT", "0", "MAX_CONNECTIONS_PER_CLIENT"),
     ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
     ("DATABASE_POOLER", "statement", "DATABASE_POOLER"),
     ("REDIS_URL", "localhost:6379", "REDIS_URL"),

@@ -87,6 +87,14 @@ def trust_proxies(app: ASGIApp, forwarded_allow_ips: list[str]) -> ASGIApp:
     return cast("ASGIApp", middleware)
 
 
+def cap_connections(max_per_client: int) -> None:
+    """MAX_CONNECTIONS_PER_CLIENT for this process's protocol class: a worker process builds its app
+    here but was handed the class without its settings (see guarded_protocol)."""
+    from chronoview.serving.http import GuardedHttpProtocol
+
+    GuardedHttpProtocol.max_per_client = max_per_client
+
+
 def stop_accepting(signal_handler: object) -> bool:
     """Close the listening sockets of the uvicorn server whose signal handler this is (connections
     already accepted stay open); False when it is not one (another server started the app).
@@ -143,7 +151,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_max_size": 64 * 1024,
         # Read timeouts and the per-client connection cap (serving/http.py); a trusted proxy carries
         # many clients, so its connections are not capped.
-        "http": guarded_protocol(exempt=settings.forwarded_allow_ips),
+        "http": guarded_protocol(settings.max_connections_per_client, settings.forwarded_allow_ips),
     }
 
 

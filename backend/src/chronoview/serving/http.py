@@ -5,7 +5,8 @@ uvicorn waits forever for a request's head and body: 1,100 connections that each
 request held every file descriptor, and /health was unreachable until they left. Here a request's
 head must arrive within `HEADER_TIMEOUT` seconds of the connection (or of the previous response), a
 body may pause at most `BODY_IDLE_TIMEOUT` seconds between chunks, and one address holds at most
-`MAX_CONNECTIONS_PER_CLIENT` connections (WebSockets included) at once. Refusals are JSON, like
+`MAX_CONNECTIONS_PER_CLIENT` connections (WebSockets included) at once (the setting of that name,
+default 128). Refusals are JSON, like
 every other error, and so is the 400 for a request httptools cannot parse.
 """
 
@@ -18,9 +19,10 @@ from typing import Any, ClassVar
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from chronoview.config import MAX_CONNECTIONS_PER_CLIENT
+
 HEADER_TIMEOUT = 10.0
 BODY_IDLE_TIMEOUT = 30.0
-MAX_CONNECTIONS_PER_CLIENT = 128
 
 
 def _json_response(status: int, reason: str, detail: str) -> bytes:
