@@ -1,10 +1,14 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { ChannelPicker } from '@/features/notifications/components/channel-picker';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '@/lib/api-client';
 import { useI18n, type MessageKey } from '@/lib/i18n';
 import { deleteRule, fetchEffectiveRule, saveRule, type Direction, type EffectiveRule } from '../api/incidents';
 
 type Field = 'sigma' | 'window_seconds' | 'min_points' | 'for_points' | 'resolve_after_seconds' | 'repeat_interval_seconds';
+
+// The picker brings the notifications page's code: loaded when asked for, not with the dashboard.
+const ChannelPicker = lazy(() =>
+  import('@/features/notifications/components/channel-picker').then((m) => ({ default: m.ChannelPicker })),
+);
 
 /** The bounds of SPEC §10, checked here so a mistake is named before the server says 422. */
 const BOUNDS: Record<
@@ -172,7 +176,9 @@ export function RuleEditor({ metric, onSaved }: { metric: string; onSaved?: () =
           <span>{t('ruleEnabled')}</span>
         </label>
         {picking ? (
-          <ChannelPicker value={draft.notify} onChange={(notify) => setDraft({ ...draft, notify })} />
+          <Suspense fallback={null}>
+            <ChannelPicker value={draft.notify} onChange={(notify) => setDraft({ ...draft, notify })} />
+          </Suspense>
         ) : (
           <p className="rule-notify">
             <span data-testid="rule-notify">
