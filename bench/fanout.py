@@ -53,14 +53,15 @@ def raise_nofile(wanted: int) -> int:
 class Clients:
     """Client processes holding sockets; started, then read back at the end."""
 
-    def __init__(self, url: str, sizes: list[int], mode: str, deadline: float, tmp: str,
+    def __init__(self, urls: list[str], sizes: list[int], mode: str, deadline: float, tmp: str,
                  deflate: bool = True) -> None:
+        """One client process per size, the i-th connecting its sockets to `urls[i]`."""
         self.outs = [Path(tmp) / f"client{i}.bin" for i in range(len(sizes))]
         self.procs = [
             subprocess.Popen([sys.executable, str(HERE / "fanout_client.py"), url, METRIC, str(n),
                               str(out), mode, str(deadline), "deflate" if deflate else "plain"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for n, out in zip(sizes, self.outs, strict=True)
+            for url, n, out in zip(urls, sizes, self.outs, strict=True)
         ]
         self.sizes = sizes
 
@@ -111,9 +112,10 @@ class Clients:
                 proc.kill()
 
 
-def post_ticks(client: httpx.Client, rate: int, seconds: float) -> list[float]:
+def post_ticks(clients: list[httpx.Client], rate: int, seconds: float) -> list[float]:
     """`rate` points/s whose value is the send time: one POST every 1/rate s up to 10/s, above that
-    one POST of rate/10 points every 100 ms. Returns the send times."""
+    one POST of rate/10 points every 100 ms, each to the next of `clients` in turn. Returns the
+    send times."""
     headers = {"content-type": "application/json", "prefer": "return=minimal"}
     times: list[float] = []
     start = time.monotonic()
@@ -126,7 +128,8 @@ def post_ticks(client: httpx.Client, rate: int, seconds: float) -> list[float]:
         now = time.time()
         body: object = ({"metric": METRIC, "value": now} if per_tick == 1
                         else [{"metric": METRIC, "value": now} for _ in range(per_tick)])
-        client.post("/metrics", content=orjson.dumps(body), headers=headers).raise_for_status()
+        clients[tick % len(clients)].post("/metrics", content=orjson.dumps(body),
+                                          headers=headers).raise_for_status()
         times += [now] * per_tick
     return times
 
@@ -139,25 +142,34 @@ def latencies(sent: array, received: array, lo: float, hi: float) -> list[float]
     return [(r - s) * 1000 for s, r in zip(sent, received, strict=True) if lo <= s <= hi]
 
 
-def stream(shape: str, sockets: int = 1000, rate: int = 10, seconds: float = 20) -> list[Result]:
+def stream(shape: str, sockets: int = 1000, rate: int = 10, seconds: float = 20,
+           processes: int = 1) -> list[Result]:
+    """With `processes` > 1 (PostgreSQL + Redis), that many servers: the sockets are spread over
+    them and the points posted to each in turn, so every socket's stream mixes the publishers'
+    points and the reorder step (SPEC §6) does real work."""
     raise_nofile(sockets + 1024)
-    with backend(shape) as settings, server(settings) as proc, tempfile.TemporaryDirectory() as tmp, \
-            httpx.Client(base_url=proc.url, timeout=30) as http:
-        clients = Clients(proc.url, [sockets // 2, sockets - sockets // 2], "stream", seconds + 60, tmp)
+    with backend(shape) as settings, contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        procs = [stack.enter_context(server(settings)) for _ in range(processes)]
+        https = [stack.enter_context(httpx.Client(base_url=proc.url, timeout=30)) for proc in procs]
+        per_client = [sockets // 2, sockets - sockets // 2] if processes == 1 else \
+            [sockets // processes + (i < sockets % processes) for i in range(processes)]
+        urls = [procs[i % processes].url for i in range(len(per_client))]
+        clients = Clients(urls, per_client, "stream", seconds + 60, tmp)
         try:
             clients.wait_ready(60)
             time.sleep(1)
-            post_marker(http, 1.0)  # warm-up: the metric's window is built from the database
+            post_marker(https[0], 1.0)  # warm-up: the metric's window is built from the database
             time.sleep(1)
-            meters = [CpuMeter(proc.process.pid), *clients.meters()]
+            servers = [CpuMeter(proc.process.pid) for proc in procs]
+            meters = [*servers, *clients.meters()]
             for meter in meters:
                 meter.start()
             began = time.monotonic()
-            times = post_ticks(http, rate, seconds)
+            times = post_ticks(https, rate, seconds)
             time.sleep(2)
             wall = time.monotonic() - began
             cpu = [meter.stop() / wall for meter in meters]
-            post_marker(http, -1.0)
+            post_marker(https[0], -1.0)
             counts, closes, sent, received = clients.finish(30)
         finally:
             clients.kill()
@@ -168,10 +180,13 @@ def stream(shape: str, sockets: int = 1000, rate: int = 10, seconds: float = 20)
     load = load_avg()
     notes = (f"delivered {len(lat):,}/{expected:,} (min per socket {min(counts)}/{len(times)}); "
              f"p50 {percentile(lat, 50):.1f} ms, max {max(lat):.0f} ms; closes {closes or 'none'}; "
-             f"2 client processes")
+             f"{len(per_client)} client processes")
+    if processes > 1:
+        notes += f"; {processes} server processes publishing in turn, sockets spread over them"
     return [Result(f"fan-out {sockets:,} sockets x {rate} points/s for {seconds:g} s: p99 post->socket",
-                   p99, "ms", f"<= {TARGET_MS:g}, all delivered", met, shape, cpu[0], sum(cpu[1:]),
-                   notes, load)]
+                   p99, "ms", f"<= {TARGET_MS:g}, all delivered", met,
+                   shape if processes == 1 else f"{shape}, {processes} processes",
+                   sum(cpu[:processes]), sum(cpu[processes:]), notes, load)]
 
 
 def idle(sockets: int = IDLE_SOCKETS, processes: int = 4, deflate: bool = True) -> list[Result]:
@@ -180,13 +195,13 @@ def idle(sockets: int = IDLE_SOCKETS, processes: int = 4, deflate: bool = True) 
         raise RuntimeError(f"open-file limit {limit} is too low for {sockets} sockets")
     with backend("embedded") as settings, server(settings) as proc, tempfile.TemporaryDirectory() as tmp:
         server_proc = psutil.Process(proc.process.pid)
-        warm = Clients(proc.url, [20], "idle", 5, tmp)  # load the WebSocket code paths once
+        warm = Clients([proc.url], [20], "idle", 5, tmp)  # load the WebSocket code paths once
         warm.wait_ready(30)
         warm.finish(20, terminate=True)
         time.sleep(1)
         before = server_proc.memory_info().rss
         per = [sockets // processes] * processes
-        clients = Clients(proc.url, per, "idle", 120, tmp, deflate)
+        clients = Clients([proc.url] * len(per), per, "idle", 120, tmp, deflate)
         try:
             began = time.monotonic()
             clients.wait_ready(90)
@@ -220,7 +235,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (2, 5, 10, 20, 40, 80,
     steps: list[tuple[int, float, float, int]] = []  # rate, first send, last send, points
     with backend("embedded") as settings, server(settings) as proc, tempfile.TemporaryDirectory() as tmp, \
             httpx.Client(base_url=proc.url, timeout=30) as http:
-        clients = Clients(proc.url, [sockets // 2, sockets - sockets // 2], "stream", 110, tmp)
+        clients = Clients([proc.url] * 2, [sockets // 2, sockets - sockets // 2], "stream", 110, tmp)
         try:
             clients.wait_ready(60)
             time.sleep(1)
@@ -234,7 +249,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (2, 5, 10, 20, 40, 80,
                 for meter in meters:
                     meter.start()
                 began = time.monotonic()
-                times = post_ticks(http, rate, step_seconds)
+                times = post_ticks([http], rate, step_seconds)
                 time.sleep(1.5)
                 wall = time.monotonic() - began
                 cpu_by_step.append([meter.stop() / wall for meter in meters])
@@ -267,6 +282,7 @@ def ceiling(sockets: int = 1000, rates: tuple[int, ...] = (2, 5, 10, 20, 40, 80,
 
 PARTS = {
     "stream": lambda: stream("embedded") + stream("pg+redis"),
+    "stream3": lambda: stream("pg+redis", processes=3),
     "idle": lambda: idle(deflate=True),
     "idle-plain": lambda: idle(deflate=False),  # diagnosis: the same without permessage-deflate
     "ceiling": ceiling,
