@@ -21,6 +21,7 @@ from common import REPEATS, CpuMeter, Result, backend, emit, load_avg, median_of
 from redis.asyncio import Redis
 
 from chronoview.points import Point
+from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
 from chronoview.window.redis import RedisWindow
 
@@ -31,6 +32,8 @@ WARMUP = 300  # batches scored before the clock starts
 TARGET = 1.5
 T0 = 1.75e9
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+# ALERT_WINDOW_MAX_POINTS raised above the big window, as a deployment scoring that many would set.
+PARAMS = WindowParams(max_points=max(SIZES) + BATCH)
 
 
 def history(size: int) -> tuple[list[tuple[float, float]], float]:
@@ -69,7 +72,7 @@ async def cost_per_point(
 
 @contextlib.asynccontextmanager
 async def memory_window() -> AsyncIterator[MemoryWindow]:
-    window = MemoryWindow()
+    window = MemoryWindow(PARAMS)
     try:
         yield window
     finally:
@@ -81,7 +84,7 @@ def redis_window(url: str) -> Callable[[], AbstractAsyncContextManager[RedisWind
     async def make() -> AsyncIterator[RedisWindow]:
         client = Redis.from_url(url)  # the window uses its owner's client, as in the app
         try:
-            yield RedisWindow(client)
+            yield RedisWindow(client, PARAMS)
         finally:
             await client.aclose()
 
