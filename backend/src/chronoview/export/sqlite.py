@@ -32,7 +32,7 @@ class SqliteLines:
 
     `str.format` writes a float as repr does (`Cells.number`); the stamp's format spec cuts the
     stored `YYYY-MM-DD HH:MM:SS.ffffff` UTC text to the millisecond or the second (truncating, as
-    `Cells.moment` does); the trailing fields that `point_pages` adds are left out. A decimal comma
+    `Cells.moment` does); the trailing id that `point_pages` adds is left out. A decimal comma
     is one replace over the chunk: only numbers hold a "." once the metric names' dots are masked
     (the Excel stamps have none). With a zone, each stamp goes through `Cells.moment`, row by row.
     """

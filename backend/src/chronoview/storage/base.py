@@ -197,8 +197,8 @@ class Storage(Protocol):
         self, metrics: Sequence[str], start: float, end: float, cells: Sequence[str],
         page_rows: int = ...,
     ) -> AsyncGenerator[list[tuple[Any, ...]], None]:
-        """SQLite only: rows of the SQL expressions `cells` plus (ts as stored, id) of the metrics'
-        points in [start, end], in (ts, id) order, a page of `page_rows` at a time."""
+        """SQLite only: rows of the SQL expressions `cells` (which hold `ts`, the stored stamp) plus
+        id of the metrics' points in [start, end], in (ts, id) order, `page_rows` at a time."""
         ...
 
     async def create_snapshot(self, record: SnapshotRecord) -> None: ...
