@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from redis.asyncio import Redis
@@ -17,7 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chronoview.bus.base import Message
 from chronoview.bus.redis import RedisBus, Timing
-from tests.services import RedisServer, owned_redis
+from tests.services import RedisServer
 from tests.stream.harness import eventually
 
 
@@ -41,11 +41,6 @@ class Recorder:
         await asyncio.sleep(self._resume_delay)
         self.events.append("resumed")
 
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    with owned_redis() as server:
-        yield server
 
 
 @pytest.fixture

@@ -16,37 +16,23 @@ import random
 import re
 import signal
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from chronoview.storage import SqlStorage
 from tests.server import ServerProcess, spawn
-from tests.services import RedisServer, owned_redis
+from tests.services import RedisServer
 from tests.stream.harness import Socket, eventually, open_socket
 
 METRICS = ("orders", "host:1.cpu")
 BASE = float(int(time.time()) - 120)
 
 
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    with owned_redis() as server:
-        yield server
-
-
-@pytest.fixture
-def servers() -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def start(servers: list[ServerProcess], tmp_path: Path, count: int,

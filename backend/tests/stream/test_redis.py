@@ -9,35 +9,21 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 import redis
 
 from chronoview.simulator import LEASE_PREFIX
 from tests.server import ServerProcess, spawn
-from tests.services import RedisServer, owned_redis
+from tests.services import RedisServer
 from tests.stream.harness import Socket, eventually, open_socket, post
 
 BASE = float(int(time.time()) - 600)
 
 
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    with owned_redis() as server:
-        yield server
-
-
-@pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[ServerProcess]]:
-    started: list[ServerProcess] = []
-    yield started
-    for server in started:
-        server.stop()
 
 
 def start_two(servers: list[ServerProcess], tmp_path: Path, pg_url: str, redis_url: str,
