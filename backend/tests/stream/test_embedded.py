@@ -89,6 +89,7 @@ async def test_one_socket_carries_several_metrics(server: ServerProcess, http: h
         ("", "at least one metric"),
         ("metric=ok&since=yesterday", "bad since"),
         ("metric=ok&since=nan", "bad since"),
+        ("metric=ok&since=ok:%C2%B2", "bad since cursor"),  # "²" is a digit to str.isdigit
     ],
 )
 async def test_a_bad_request_is_closed_with_1008_and_a_reason(
@@ -99,6 +100,22 @@ async def test_a_bad_request_is_closed_with_1008_and_a_reason(
             await asyncio.wait_for(ws.recv(), 10)
     assert ws.close_code == 1008
     assert reason in (ws.close_reason or "")
+
+
+async def test_a_cursor_beyond_the_stream_does_not_silence_the_metric(
+    server: ServerProcess, http: httpx.AsyncClient
+) -> None:
+    """A cursor no client was ever sent (far above the stored seqs) is taken as the newest stored:
+    neither that socket nor the others of the process lose the metric's next points."""
+    await post(http, [{"metric": "door.ahead", "value": 1.0}])
+    ahead = await open_socket(server.ws_url(["door.ahead"], since="door.ahead:999999999999999999"))
+    live = await open_socket(server.ws_url(["door.ahead"]))
+    [point] = await post(http, [{"metric": "door.ahead", "value": 2.0}])
+    await eventually(lambda: live.messages and ahead.messages, 10, "the point on both sockets")
+    assert live.messages == [point]
+    assert ahead.messages == [point]
+    await ahead.close()
+    await live.close()
 
 
 async def test_origins_follow_cors_origins(server: ServerProcess, http: httpx.AsyncClient) -> None:

@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from fastapi import WebSocket, WebSocketDisconnect
@@ -87,6 +87,13 @@ async def stream(websocket: WebSocket) -> None:
     except Refused as exc:
         await websocket.close(POLICY_VIOLATION, exc.reason)
         return
+    if request.cursors:
+        try:
+            request = replace(request, cursors=await _bounded(storage, request.cursors))
+        except Exception as exc:
+            log.warning("replay failed: %r", exc)
+            await websocket.close(REPLAY_FAILED.code, REPLAY_FAILED.reason)
+            return
     sink: Sink | None = websocket.scope.get("extensions", {}).get(SINK_EXTENSION)
     writer: asyncio.Task[None] | None = None
     if sink is None:
@@ -138,6 +145,14 @@ def parse_request(websocket: WebSocket, allowed_origins: list[str]) -> StreamReq
     return StreamRequest(metrics, after, mode == LATEST, incidents, cursors)
 
 
+async def _bounded(storage: Storage, cursors: dict[str, int]) -> dict[str, int]:
+    """Each cursor at most the metric's highest stored (or passed) seq. A client was never sent
+    more, so a larger one is a broken or hostile client (or a database reset): taken as it is, it
+    would start this process's reorder track for the metric there, and every point of the metric
+    would be dropped as old for every socket of the process."""
+    return {metric: min(seq, await storage.last_seq(metric)) for metric, seq in cursors.items()}
+
+
 def parse_since(values: list[str], metrics: tuple[str, ...]) -> tuple[dict[str, int], float | None]:
     """The `since=` values: `<metric>:<seq>` cursors (a value is one only when the text before its
     last `:` is a subscribed metric), and at most one timestamp."""
@@ -146,7 +161,7 @@ def parse_since(values: list[str], metrics: tuple[str, ...]) -> tuple[dict[str, 
     for value in values:
         metric, colon, seq = value.rpartition(":")
         if colon and metric in metrics:
-            if not seq.isdigit() or len(seq) > 18:
+            if not (seq.isascii() and seq.isdigit()) or len(seq) > 18:  # not "²": int() refuses it
                 raise Refused(f"bad since cursor: {value[:90]!r}")
             if metric in cursors:
                 raise Refused(f"one since cursor per metric: {metric[:60]!r}")
