@@ -187,6 +187,44 @@ def test_bad_alert_queries_are_422(client: TestClient, params: dict[str, str]) -
     assert response.json()["detail"][0]["loc"][-1] in params
 
 
+def test_alerts_of_a_from_to_window(client: TestClient) -> None:
+    # Three spikes after a steady baseline, at T0 + 20, T0 + 40 and T0 + 60.
+    points = [{"metric": "w", "value": 10 + (i % 2) * 0.1, "ts": T0 + i} for i in range(61)]
+    for spike in (20, 40, 60):
+        points[spike]["value"] = 500
+    assert post(client, points)[0] == 201
+    every = client.get("/alerts", params={"metric": "w", "hours": 24 * 365 * 10}).json()
+    at = {second: f"2025-06-15T15:07:{second}.000Z" for second in ("00", "20", "40")}
+    assert [a["ts"] for a in every] == [at["40"], at["20"], at["00"]]
+
+    def window(start: str, end: str) -> list[str]:
+        response = client.get("/alerts", params={"metric": "w", "from": start, "to": end})
+        assert response.status_code == 200, response.text
+        return [a["ts"] for a in response.json()]
+
+    # RFC 3339 (any offset) or epoch seconds, as the series API takes them; both ends inclusive.
+    assert window("2025-06-15T15:07:00Z", "2025-06-15T15:07:39Z") == [at["20"], at["00"]]
+    assert window("2025-06-15T17:06:50+02:00", str(T0 + 40)) == [at["20"], at["00"]]
+    assert window(str(T0 + 41), str(T0 + 59)) == []
+    # `from` alone runs to now (and a day past it, as `hours` does).
+    assert len(window(str(T0 + 30), "")) == 2
+
+
+@pytest.mark.parametrize(("params", "bad"), [
+    ({"from": "yesterday"}, "from"),
+    ({"from": "2025-06-15T15:00:00Z", "to": "soon"}, "to"),
+    ({"from": "2025-06-15T15:00:00Z", "to": "2025-06-15T15:00:00Z"}, "from"),  # from ≥ to
+    ({"from": "2025-06-15T16:00:00Z", "to": "2025-06-15T15:00:00Z"}, "from"),
+    ({"from": "2025-06-15T15:00:00Z", "hours": "1"}, "hours"),
+])
+def test_a_bad_alert_window_is_422_naming_the_parameter(
+    client: TestClient, params: dict[str, str], bad: str
+) -> None:
+    response = client.get("/alerts", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", bad]
+
+
 def test_restart_rebuilds_the_window_from_the_database(make_client: MakeClient) -> None:
     first = make_client()
     post(first, [{"metric": "t", "value": v, "ts": T0 + i} for i, v in enumerate([5, 6, 5, 6, 5, 6])])

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 
 from chronoview.api.auth import check_token
+from chronoview.api.ranges import EndParam, StartParam, range_of
 from chronoview.deps import StorageDep, services_of
 from chronoview.ingest import MAX_BATCH_POINTS
 from chronoview.middleware import require_json
@@ -36,6 +37,8 @@ PointsIn = PointIn | Annotated[list[PointIn], Field(min_length=1, max_length=MAX
 _point = TypeAdapter(PointIn)
 _FIELDS = frozenset(("metric", "value", "ts"))
 _EXACT_INT = 2**53  # beyond it, float(int) is not the number that was sent
+_ALERT_DEFAULT_HOURS = 24.0
+_ALERT_MAX_HOURS = 24 * 36500
 
 
 
@@ -166,16 +169,23 @@ async def catalog(storage: StorageDep) -> list[CatalogOut]:
     ]
 
 
-@router.get("/alerts", response_model=list[AlertOut])
+@router.get("/alerts", response_model=list[AlertOut], responses={422: {}})
 async def alert_history(
     storage: StorageDep,
     metric: MetricName | None = None,
-    hours: Annotated[float, Query(gt=0, le=24 * 36500, allow_inf_nan=False)] = 24.0,
+    hours: Annotated[float | None, Query(
+        gt=0, le=_ALERT_MAX_HOURS, allow_inf_nan=False,
+        description="The last H hours (default 24); or give `from` (and `to`).",
+    )] = None,
+    start: StartParam = None,
+    end: EndParam = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[AlertOut]:
-    """Alert points of the last `hours`, newest first."""
-    now = time.time()
-    rows = await storage.alerts(metric, now - hours * 3600, now + 86400, limit)
+    """Alert points of the last `hours` or of [`from`, `to`], newest first."""
+    span = range_of(_ALERT_MAX_HOURS, hours, start, end, default_hours=_ALERT_DEFAULT_HOURS)
+    # Without `to`, the range runs a day past now: a point stamped ahead of this clock still shows.
+    until = span.end if end and end.strip() else span.end + 86400
+    rows = await storage.alerts(metric, span.start, until, limit)
     return [
         AlertOut(metric=a.point.metric, value=a.point.value, ts=format_ts(a.point.ts),
                  zscore=a.score.zscore, mean=a.score.mean, std=a.score.std, n=a.score.n)
