@@ -117,6 +117,9 @@ const en = {
   panLater: 'Later',
   zoomHint: 'Drag to zoom, shift-drag or ← → to pan, double-click to reset',
   badRange: 'From must be before To.',
+  timePaused: 'Paused',
+  timePausedHint: 'Live following is paused while a fixed window is shown',
+  lastValueInWindow: 'Last value in window',
   // h20: honest display, metric meta, exports and snapshots.
   state_snapshot: 'snapshot',
   state_waiting: 'no such metric',
@@ -288,6 +291,9 @@ const es: Dictionary = {
   panLater: 'Después',
   zoomHint: 'Arrastra para ampliar, mayús+arrastrar o ← → para desplazar, doble clic para restablecer',
   badRange: '«Desde» debe ser anterior a «Hasta».',
+  timePaused: 'En pausa',
+  timePausedHint: 'El seguimiento en vivo está en pausa mientras se muestra una ventana fija',
+  lastValueInWindow: 'Último valor de la ventana',
   // h20: visualización honesta, metadatos de métricas, exportaciones y capturas.
   state_snapshot: 'captura',
   state_waiting: 'métrica inexistente',

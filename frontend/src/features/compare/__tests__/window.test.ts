@@ -6,13 +6,9 @@ import {
   compareFromState,
   legendStats,
   mergeRows,
-  MIN_SPAN_MS,
   nearest,
-  panBy,
   readCompareQuery,
-  windowOf,
   writeCompareQuery,
-  zoomTo,
 } from '../lib/window';
 
 const p = (ts: number, value: number) => ({ ts, value });
@@ -30,28 +26,10 @@ describe('the compare query', () => {
     expect(query.metrics).toEqual(['a', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
     expect([query.from, query.to, query.layout, query.range]).toEqual([null, null, 'overlay', '15m']);
   });
-  it('follows live without a window, and not with one', () => {
-    const live = readCompareQuery('?metrics=a&range=5m');
-    expect(windowOf(live, 600_000)).toEqual({ from: 300_000, to: 600_000, live: true });
-    expect(windowOf({ ...live, from: 1, to: 2 }, 600_000)).toEqual({ from: 1, to: 2, live: false });
-  });
   it('is restored from a snapshot state layout', () => {
     const state = { range: '1h', from: '2025-01-01T00:00:00Z', to: '2025-01-01T01:00:00Z', layout: { panels: ['compare'], view: 'compare', metrics: ['a', 'b'], mode: 'stacked' } };
     expect(compareFromState(state)).toEqual({ metrics: ['a', 'b'], layout: 'stacked', range: '1h', from: Date.parse(state.from), to: Date.parse(state.to) });
     expect(compareFromState({ layout: { panels: ['line'] } })).toBeNull();
-  });
-});
-
-describe('zoom and pan', () => {
-  it('zooms to the dragged span in either direction, never narrower than the minimum', () => {
-    expect(zoomTo(5000, 2000)).toEqual({ from: 2000, to: 5000 });
-    const tiny = zoomTo(10_000, 10_100);
-    expect(tiny.to - tiny.from).toBe(MIN_SPAN_MS);
-    expect((tiny.from + tiny.to) / 2).toBe(10_050);
-  });
-  it('pans by a fraction of the window and never past now', () => {
-    expect(panBy(1000, 2000, -0.25, 10_000)).toEqual({ from: 750, to: 1750 });
-    expect(panBy(1000, 2000, 0.5, 2200)).toEqual({ from: 1200, to: 2200 });
   });
 });
 

@@ -3,7 +3,9 @@ import { LanguageSelect } from '@/components/language-select';
 import { PageHeader } from '@/components/page-header';
 import { Select } from '@/components/select';
 import { TableHead } from '@/components/table-head';
+import { TimeControls } from '@/components/time-controls';
 import { ViewNav } from '@/components/view-nav';
+import { useTimeWindow } from '@/hooks/use-time-window';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
 import { rangeHours } from '@/lib/time-range';
@@ -11,9 +13,8 @@ import { SnapshotButton } from '@/features/live-metrics/components/snapshot-butt
 import type { SnapshotState } from '@/features/live-metrics/api/types';
 import { useCatalog } from '@/features/live-metrics/hooks/use-catalog';
 import { useMultiSeries, useUnits } from '../hooks/use-multi-series';
-import { axisSides, legendStats, MAX_METRICS, panBy, windowOf, zoomTo, type CompareQuery, type Layout } from '../lib/window';
+import { axisSides, legendStats, MAX_METRICS, type CompareQuery, type Layout } from '../lib/window';
 import { MultiChart, SERIES_COLORS, type ChartSeries } from './multi-chart';
-import { TimeControls } from './time-controls';
 import './compare.css';
 
 export interface CompareViewProps {
@@ -28,9 +29,13 @@ export interface CompareViewProps {
 export function CompareView({ query, onChange, snapshot = null, createSocket }: CompareViewProps) {
   const { t, fmt, language } = useI18n();
   const catalog = useCatalog(snapshot === null);
-  // The live window ends now: it moves with each render (once a second while points stream in).
-  const { from, to, live } = windowOf(query, Date.now());
-  const fixed = useMemo(() => (query.from !== null && query.to !== null ? { from: query.from, to: query.to } : null), [query.from, query.to]);
+  // A snapshot shows its saved window; live, the window is the URL's (the route's query reads it too).
+  const saved = useMemo(
+    () => (query.from !== null && query.to !== null ? { from: query.from, to: query.to } : null),
+    [query.from, query.to],
+  );
+  const time = useTimeWindow(query.range, snapshot ? { frozen: saved } : {});
+  const { from, to, live, fixed } = time;
   const { series: points, connection, state } = useMultiSeries({
     metrics: query.metrics,
     range: query.range,
@@ -49,9 +54,6 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
   }));
 
   const set = useCallback((patch: Partial<CompareQuery>) => onChange({ ...query, ...patch }), [onChange, query]);
-  const onZoom = useCallback((a: number, b: number) => set(zoomTo(a, b)), [set]);
-  const onPan = useCallback((fraction: number) => set(panBy(from, to, fraction, Date.now())), [set, from, to]);
-  const onReset = useCallback(() => set({ from: null, to: null }), [set]);
 
   const getSnapshotState = useCallback(
     (): SnapshotState => ({
@@ -115,16 +117,7 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
               ]}
               onChange={(layout) => set({ layout })}
             />
-            <TimeControls
-              range={query.range}
-              from={from}
-              to={to}
-              live={live}
-              onRange={(range) => set({ range, from: null, to: null })}
-              onWindow={(a, b) => set({ from: a, to: b })}
-              onPan={onPan}
-              onResume={onReset}
-            />
+            <TimeControls range={query.range} window={time} onRange={(range) => set({ range, from: null, to: null })} />
             <SnapshotButton getState={getSnapshotState} disabled={!query.metrics.length} />
           </>
         )}
@@ -133,10 +126,10 @@ export function CompareView({ query, onChange, snapshot = null, createSocket }: 
       <main className="compare-main">
         <p className="panel-hint">{t('zoomHint')}</p>
         {query.layout === 'overlay' ? (
-          <MultiChart series={series} drawn={series.map((_, i) => i)} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+          <MultiChart series={series} drawn={series.map((_, i) => i)} from={from} to={to} height={height} follow={live} onZoom={time.zoom} onPan={time.pan} onReset={time.reset} />
         ) : (
           series.map((s, i) => (
-            <MultiChart key={s.metric} series={series} drawn={[i]} from={from} to={to} height={height} follow={live} onZoom={onZoom} onPan={onPan} onReset={onReset} />
+            <MultiChart key={s.metric} series={series} drawn={[i]} from={from} to={to} height={height} follow={live} onZoom={time.zoom} onPan={time.pan} onReset={time.reset} />
           ))
         )}
         {state === 'error' ? <p className="inline-error">{t('loadFailed')}</p> : null}

@@ -1,4 +1,4 @@
-import { memo, useCallback, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { memo, useCallback, useMemo, useRef } from 'react';
 import {
   CartesianGrid,
   ComposedChart,
@@ -11,6 +11,7 @@ import {
   type TooltipContentProps,
 } from 'recharts';
 import type { NameType, ValueType } from 'recharts/types/component/DefaultTooltipContent';
+import { ZoomSurface } from '@/components/zoom-surface';
 import { useStableArray } from '@/hooks/use-stable-array';
 import { useI18n } from '@/lib/i18n';
 import { timeTicks } from '@/lib/ticks';
@@ -21,8 +22,6 @@ import { chartRows, nearest } from '../lib/window';
 export const SERIES_COLORS = ['#0284c7', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#ca8a04', '#0891b2', '#db2777'];
 const MARGIN = { top: 8, right: 8, bottom: 4, left: 4 };
 const Y_AXIS_WIDTH = 64;
-/** A drag shorter than this (pixels) is a click, not a zoom. */
-const MIN_DRAG_PX = 6;
 /** The wrapper's padding (compare.css). */
 const PADDING = 8;
 /** Time buckets of the drawn rows (each two rows: min and max), shared by every series of a chart. */
@@ -52,12 +51,9 @@ export interface MultiChartProps {
   onReset: () => void;
 }
 
-/** Lines of several metrics over one time axis; drag to zoom, ← → to pan, double-click to reset. */
+/** Lines of several metrics over one time axis, under the zoom surface's gestures. */
 function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan, onReset }: MultiChartProps) {
   const { fmt, t } = useI18n();
-  // The drag is tracked in pixels over the plot area, outside Recharts: its redraws stay for data.
-  const [drag, setDrag] = useState<{ a: number; b: number; pan: boolean } | null>(null);
-  const box = useRef<HTMLDivElement>(null);
   // Every chart of a stack gets the rows of every series: Recharts then syncs the cursor by index.
   const rows = useMemo(() => chartRows(series.map((s) => s.points), from, to, BUCKETS), [series, from, to]);
   const span = to - from;
@@ -70,33 +66,6 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
   const xTick = useCallback((ms: number) => fmt.tick(ms, span), [fmt, span]);
   const yTick = useCallback((value: number) => fmt.number(value), [fmt]);
 
-  // The plot area inside the wrapper: the chart's margins and the y axes drawn.
-  const plot = () => {
-    const rect = box.current!.getBoundingClientRect();
-    const left = rect.left + MARGIN.left + (sides.has('left') ? Y_AXIS_WIDTH : 0) + PADDING;
-    const right = rect.right - MARGIN.right - (sides.has('right') ? Y_AXIS_WIDTH : 0) - PADDING;
-    return { rect, left, width: Math.max(1, right - left) };
-  };
-  const timeAt = (x: number) => {
-    const { left, width } = plot();
-    return from + (Math.min(Math.max(x - left, 0), width) / width) * (to - from);
-  };
-  const onPointerDown = (event: PointerEvent) => {
-    if (event.button !== 0) return;
-    event.currentTarget.setPointerCapture?.(event.pointerId);
-    setDrag({ a: event.clientX, b: event.clientX, pan: event.shiftKey });
-  };
-  const onPointerMove = (event: PointerEvent) => {
-    if (drag) setDrag({ ...drag, b: event.clientX });
-  };
-  const onPointerUp = (event: PointerEvent) => {
-    if (!drag) return;
-    setDrag(null);
-    const b = event.clientX;
-    if (Math.abs(b - drag.a) < MIN_DRAG_PX) return;
-    if (drag.pan) onPan((drag.a - b) / plot().width);
-    else onZoom(timeAt(drag.a), timeAt(b));
-  };
   // Read through a ref, so the content prop keeps its identity while the data moves.
   const tooltip = useCallback(
     ({ active, label: at }: TooltipContentProps<ValueType, NameType>) => {
@@ -121,42 +90,30 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
     [fmt],
   );
 
-  const onKey = (event: KeyboardEvent) => {
-    if (event.key === 'ArrowLeft') onPan(-0.25);
-    else if (event.key === 'ArrowRight') onPan(0.25);
-    else if (event.key === 'Escape' || event.key === 'Home') onReset();
-    else return;
-    event.preventDefault();
-  };
+  const shown = useMemo(() => ({ from, to }), [from, to]);
+  // The plot area inside the surface: the chart's margins and the y axes drawn.
+  const left = sides.has('left');
+  const right = sides.has('right');
+  const plotInsets = useMemo(
+    () => ({ left: MARGIN.left + (left ? Y_AXIS_WIDTH : 0) + PADDING, right: MARGIN.right + (right ? Y_AXIS_WIDTH : 0) + PADDING }),
+    [left, right],
+  );
 
   return (
-    <div
+    <ZoomSurface
       className="compare-chart"
       data-testid="compare-chart"
       data-rows={rows.length}
       data-from={from}
       data-to={to}
-      tabIndex={0}
       role="img"
       aria-label={`${drawn.map((i) => series[i]!.metric).join(', ')} · ${t('zoomHint')}`}
-      ref={box}
-      onKeyDown={onKey}
-      onDoubleClick={onReset}
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerUp}
-      onPointerCancel={() => setDrag(null)}
+      window={shown}
+      plotInsets={plotInsets}
+      onZoom={onZoom}
+      onPan={onPan}
+      onReset={onReset}
     >
-      {drag && !drag.pan && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX ? (
-        <div
-          className="compare-selection"
-          data-testid="zoom-selection"
-          style={{
-            left: Math.min(drag.a, drag.b) - plot().rect.left,
-            width: Math.abs(drag.b - drag.a),
-          }}
-        />
-      ) : null}
       <ResponsiveContainer width="100%" height={height}>
         <ComposedChart data={rows} margin={MARGIN} syncId="compare">
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid, #e2e8f0)" />
@@ -180,7 +137,7 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
           ))}
         </ComposedChart>
       </ResponsiveContainer>
-    </div>
+    </ZoomSurface>
   );
 }
 

@@ -1,18 +1,16 @@
 /**
  * The compare view's state in the URL (`?view=compare&metrics=a,b&layout=overlay&range=15m`
- * `&from=…&to=…`) and the pure arithmetic of its time window: zoom, pan, legend statistics,
+ * `&from=…&to=…`, the window as lib/time-window.ts reads and writes it), legend statistics,
  * axis sides and the rows one chart draws.
  */
-import { parseTimestamp, toRfc3339 } from '@/lib/time';
-import { DEFAULT_RANGE, isTimeRange, rangeMs, type TimeRange } from '@/lib/time-range';
+import { DEFAULT_RANGE, isTimeRange, type TimeRange } from '@/lib/time-range';
+import { parseWindow, readWindow, writeWindow } from '@/lib/time-window';
 import { isMetricName } from '@/lib/url-state';
 import type { SeriesPoint } from '@/lib/series-buffer';
 
 export const MAX_METRICS = 8;
 export const LAYOUTS = ['overlay', 'stacked'] as const;
 export type Layout = (typeof LAYOUTS)[number];
-/** The narrowest window a zoom may reach. */
-export const MIN_SPAN_MS = 1000;
 
 export interface CompareQuery {
   metrics: string[];
@@ -28,47 +26,20 @@ export function readCompareQuery(search: string): CompareQuery {
   const metrics = [...new Set((params.get('metrics') ?? '').split(',').filter(isMetricName))].slice(0, MAX_METRICS);
   const layout = params.get('layout');
   const range = params.get('range');
-  const from = parseTimestamp(params.get('from'));
-  const to = parseTimestamp(params.get('to'));
-  const fixed = from !== null && to !== null && from < to;
+  const fixed = readWindow(params);
   return {
     metrics,
     layout: layout === 'stacked' ? 'stacked' : 'overlay',
     range: isTimeRange(range) ? range : DEFAULT_RANGE,
-    from: fixed ? from : null,
-    to: fixed ? to : null,
+    from: fixed?.from ?? null,
+    to: fixed?.to ?? null,
   };
 }
 
 export function writeCompareQuery(query: CompareQuery): string {
   const params = new URLSearchParams({ view: 'compare', metrics: query.metrics.join(','), layout: query.layout, range: query.range });
-  if (query.from !== null && query.to !== null) {
-    params.set('from', toRfc3339(query.from));
-    params.set('to', toRfc3339(query.to));
-  }
+  writeWindow(params, query.from !== null && query.to !== null ? { from: query.from, to: query.to } : null);
   return `?${params.toString().replace(/%2C/g, ',')}`;
-}
-
-/** The window on screen: the fixed one, or the preset ending now (live). */
-export function windowOf(query: CompareQuery, now: number): { from: number; to: number; live: boolean } {
-  if (query.from !== null && query.to !== null) return { from: query.from, to: query.to, live: false };
-  return { from: now - rangeMs(query.range), to: now, live: true };
-}
-
-/** The window between two picked instants (in either order), at least MIN_SPAN_MS wide. */
-export function zoomTo(a: number, b: number): { from: number; to: number } {
-  const from = Math.min(a, b);
-  const to = Math.max(a, b);
-  if (to - from >= MIN_SPAN_MS) return { from, to };
-  const middle = (from + to) / 2;
-  return { from: middle - MIN_SPAN_MS / 2, to: middle + MIN_SPAN_MS / 2 };
-}
-
-/** The window moved by `fraction` of its width (negative: earlier), never past `now`. */
-export function panBy(from: number, to: number, fraction: number, now: number): { from: number; to: number } {
-  const span = to - from;
-  const shift = Math.min(span * fraction, now - to);
-  return { from: from + shift, to: to + shift };
 }
 
 export interface LegendStats {
@@ -142,14 +113,13 @@ export function compareFromState(state: Record<string, unknown>): CompareQuery |
   const layout = state.layout;
   if (typeof layout !== 'object' || layout === null || (layout as Record<string, unknown>).view !== 'compare') return null;
   const { metrics, mode } = layout as Record<string, unknown>;
-  const from = parseTimestamp(state.from);
-  const to = parseTimestamp(state.to);
+  const fixed = parseWindow(state.from, state.to);
   return {
     metrics: Array.isArray(metrics) ? metrics.filter(isMetricName).slice(0, MAX_METRICS) : [],
     layout: mode === 'stacked' ? 'stacked' : 'overlay',
     range: isTimeRange(state.range) ? state.range : DEFAULT_RANGE,
-    from: from !== null && to !== null && from < to ? from : null,
-    to: from !== null && to !== null && from < to ? to : null,
+    from: fixed?.from ?? null,
+    to: fixed?.to ?? null,
   };
 }
 
