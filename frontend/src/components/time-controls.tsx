@@ -12,13 +12,15 @@ export interface TimeControlsProps {
   window: TimeWindow;
   /** A preset picked: it also leaves any fixed window. */
   onRange: (range: TimeRange) => void;
+  /** False where the presets are offered elsewhere (the dashboard's header). */
+  presets?: boolean;
 }
 
 /**
  * The presets, a custom from/to, pan buttons, and — while a fixed window is shown — a "paused"
  * badge with "Resume live".
  */
-export function TimeControls({ range, window, onRange }: TimeControlsProps) {
+export function TimeControls({ range, window, onRange, presets = true }: TimeControlsProps) {
   const { t } = useI18n();
   const { from, to, live } = window;
   const [draft, setDraft] = useState({ from: toLocalInput(from), to: toLocalInput(to) });
@@ -35,7 +37,7 @@ export function TimeControls({ range, window, onRange }: TimeControlsProps) {
 
   return (
     <div className="time-controls" role="group" aria-label={t('range')}>
-      <RangeSelect value={range} onChange={onRange} custom={!live} />
+      {presets ? <RangeSelect value={range} onChange={onRange} custom={!live} /> : null}
       <Field label={t('timeFrom')}>
         <input data-testid="time-from" type="datetime-local" step={1} value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
       </Field>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import type { TimeRange } from '@/lib/time-range';
 import { panBy, readWindow, windowOf, writeWindow, zoomTo, type FixedWindow, type ShownWindow } from '@/lib/time-window';
 import { navigate, useLocation } from '@/lib/url-state';
@@ -42,8 +42,10 @@ export function useTimeWindow(range: TimeRange, options: { frozen?: FixedWindow 
     [editable],
   );
   const zoom = useCallback((a: number, b: number) => setFixed(zoomTo(a, b)), [setFixed]);
-  const { from, to } = shown;
-  const pan = useCallback((fraction: number) => setFixed(panBy({ from, to }, fraction, now())), [setFixed, from, to, now]);
+  // Read through a ref: `pan` keeps its identity while a live window slides.
+  const current = useRef(shown);
+  current.current = shown;
+  const pan = useCallback((fraction: number) => setFixed(panBy(current.current, fraction, now())), [setFixed, now]);
   const reset = useCallback(() => setFixed(null), [setFixed]);
   return { ...shown, fixed, setFixed, zoom, pan, reset };
 }

@@ -1,5 +1,6 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import { DEFAULT_RANGE, isTimeRange, type TimeRange } from './time-range';
+import { writeWindow } from './time-window';
 
 /** The dashboard's shareable state in the query string: `?metric=traffic&range=1h`. */
 export interface DashboardQuery {
@@ -23,14 +24,14 @@ export function readQuery(search: string): DashboardQuery {
   };
 }
 
-/** The query string with the patch applied; other parameters are kept. */
+/** The query string with the patch applied; other parameters are kept, but a preset leaves a fixed window. */
 export function writeQuery(search: string, patch: Partial<DashboardQuery>): string {
   const params = new URLSearchParams(search);
   if (patch.metric !== undefined) {
     if (patch.metric === null) params.delete('metric');
     else params.set('metric', patch.metric);
   }
-  if (patch.range !== undefined) params.set('range', patch.range);
+  if (patch.range !== undefined) writeWindow(params, null).set('range', patch.range);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

@@ -23,6 +23,12 @@ describe('writeQuery', () => {
     expect(writeQuery('?metric=traffic&range=1h', { metric: null })).toBe('?range=1h');
   });
 
+  it('leaves a fixed window when a preset is picked, and keeps it when the metric changes', () => {
+    const fixed = '?metric=a&range=1h&from=2025-01-01T00%3A00%3A00.000Z&to=2025-01-01T01%3A00%3A00.000Z';
+    expect(writeQuery(fixed, { range: '5m' })).toBe('?metric=a&range=5m');
+    expect(writeQuery(fixed, { metric: 'b' })).toBe(fixed.replace('metric=a', 'metric=b'));
+  });
+
   it('round-trips through readQuery', () => {
     const search = writeQuery('', { metric: 'orders', range: '24h' });
     expect(readQuery(search)).toEqual({ metric: 'orders', range: '24h' });

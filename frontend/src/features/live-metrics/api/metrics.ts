@@ -26,7 +26,14 @@ export async function getSeries(
   return parseSeries(await fetchJson(apiUrl(path, params), { signal: options.signal }));
 }
 
-export async function getAlerts(metric: string, range: TimeRange, signal?: AbortSignal): Promise<AlertItem[]> {
-  const body = await fetchJson(apiUrl('/alerts', { metric, hours: hoursParam(range) }), { signal });
+/** The metric's alerts of the range ending now, or of a fixed window (epoch ms). */
+export async function getAlerts(
+  metric: string,
+  range: TimeRange,
+  options: { window?: { from: number; to: number } | null; signal?: AbortSignal } = {},
+): Promise<AlertItem[]> {
+  const { window, signal } = options;
+  const span = window ? { from: toRfc3339(window.from), to: toRfc3339(window.to) } : { hours: hoursParam(range) };
+  const body = await fetchJson(apiUrl('/alerts', { metric, ...span }), { signal });
   return parseAlerts(body);
 }

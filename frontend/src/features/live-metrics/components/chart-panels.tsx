@@ -1,9 +1,11 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
+import { ZoomSurface } from '@/components/zoom-surface';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
 import type { Outage } from '@/lib/gaps';
 import type { MetricMeta } from '@/lib/metric-format';
 import type { SeriesBuffer } from '@/lib/series-buffer';
-import { LineMetric } from './line-metric';
+import { useI18n } from '@/lib/i18n';
+import { LineMetric, PLOT_INSETS } from './line-metric';
 
 /**
  * Each chart subscribes to the buffer on its own, at its own pace, so a live point costs the
@@ -31,6 +33,8 @@ export interface LinePanelProps {
   meta?: MetricMeta;
   /** The metric's alert threshold k, from the server; null until it is known. */
   k: number | null;
+  /** Time gestures (drag to zoom, pan, double-click to reset); none on a snapshot. */
+  zoom?: { onZoom: (a: number, b: number) => void; onPan: (fraction: number) => void; onReset: () => void } | null;
 }
 
 export const LineChartPanel = memo(function LineChartPanel({
@@ -44,14 +48,41 @@ export const LineChartPanel = memo(function LineChartPanel({
   outages,
   meta,
   k,
+  zoom = null,
 }: LinePanelProps) {
+  const { t } = useI18n();
   const { points } = useThrottledStore(buffer, lineInterval(rangeMs));
   const windowEnd = end ?? points[points.length - 1]?.ts ?? Date.now();
-  return (
-    <div className="chart-frame" data-testid="line-chart" data-points={points.length}>
+  // The window as drawn: a live one ends at the newest point, so a drag maps to what is seen.
+  const shown = useMemo(() => ({ from: windowEnd - rangeMs, to: windowEnd }), [windowEnd, rangeMs]);
+  const content = (
+    <>
       <LineMetric points={points} rangeMs={rangeMs} end={windowEnd} k={k} label={label} onDrawn={onDrawn} outages={outages} meta={meta} />
       {!points.length && emptyMessage ? <p className="chart-empty">{emptyMessage}</p> : null}
       {!points.length && loading ? <div className="chart-loading" aria-hidden="true" /> : null}
-    </div>
+    </>
+  );
+  const data = { 'data-testid': 'line-chart', 'data-points': points.length, 'data-from': shown.from, 'data-to': shown.to };
+  if (!zoom) {
+    return (
+      <div className="chart-frame" {...data}>
+        {content}
+      </div>
+    );
+  }
+  return (
+    <ZoomSurface
+      className="chart-frame"
+      {...data}
+      role="group"
+      aria-label={t('zoomHint')}
+      window={shown}
+      plotInsets={PLOT_INSETS}
+      onZoom={zoom.onZoom}
+      onPan={zoom.onPan}
+      onReset={zoom.onReset}
+    >
+      {content}
+    </ZoomSurface>
   );
 });

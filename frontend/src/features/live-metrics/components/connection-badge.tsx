@@ -7,13 +7,23 @@ export interface ConnectionBadgeProps {
   nextRetryAt?: number | null;
   fatal?: boolean;
   snapshot?: boolean;
+  /** A fixed window is shown: nothing is followed, on purpose. */
+  paused?: boolean;
   /** The metric does not exist (yet): nothing is live, nothing is being retried. */
   waiting?: boolean;
   onRetry?: () => void;
 }
 
 /** live / reconnecting / offline, with the next retry and a way to retry now. */
-export function ConnectionBadge({ state: connection, nextRetryAt = null, fatal = false, snapshot = false, waiting = false, onRetry }: ConnectionBadgeProps) {
+export function ConnectionBadge({
+  state: connection,
+  nextRetryAt = null,
+  fatal = false,
+  snapshot = false,
+  paused = false,
+  waiting = false,
+  onRetry,
+}: ConnectionBadgeProps) {
   const { t } = useI18n();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -22,7 +32,7 @@ export function ConnectionBadge({ state: connection, nextRetryAt = null, fatal =
     return () => clearInterval(timer);
   }, [nextRetryAt]);
   const seconds = nextRetryAt !== null ? Math.max(0, Math.ceil((nextRetryAt - now) / 1000)) : null;
-  const state = snapshot ? 'snapshot' : waiting ? 'waiting' : connection;
+  const state = snapshot ? 'snapshot' : paused ? 'paused' : waiting ? 'waiting' : connection;
   const hint = snapshot ? t('stateHint_snapshot') : fatal ? t('stateHint_fatal') : t(`stateHint_${state}`);
 
   return (
@@ -31,10 +41,10 @@ export function ConnectionBadge({ state: connection, nextRetryAt = null, fatal =
         <span className="badge-dot" aria-hidden="true" />
         {t(`state_${state}`)}
       </span>
-      {state !== 'live' && state !== 'snapshot' && state !== 'waiting' && seconds !== null ? (
+      {state !== 'live' && state !== 'snapshot' && state !== 'paused' && state !== 'waiting' && seconds !== null ? (
         <span className="retry-hint">{t('retryIn', { s: seconds })}</span>
       ) : null}
-      {state !== 'live' && state !== 'snapshot' && state !== 'waiting' && onRetry ? (
+      {state !== 'live' && state !== 'snapshot' && state !== 'paused' && state !== 'waiting' && onRetry ? (
         <button type="button" className="button button-small" onClick={onRetry}>
           {t('retryNow')}
         </button>

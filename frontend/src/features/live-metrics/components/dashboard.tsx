@@ -1,6 +1,7 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { LanguageSelect } from '@/components/language-select';
 import { ThemeSelect } from '@/components/theme-select';
+import { TimeControls } from '@/components/time-controls';
 import { ViewNav } from '@/components/view-nav';
 import { fetchEffectiveRule, type Incident, type RuleFields } from '@/features/incidents/api/incidents';
 import { FiringIndicator } from '@/features/incidents/components/firing-indicator';
@@ -10,6 +11,7 @@ import { RuleEditor } from '@/features/incidents/components/rule-editor';
 import { useIncidents } from '@/features/incidents/hooks/use-incidents';
 import { NotificationsLink } from '@/components/notifications-link';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
+import { useTimeWindow } from '@/hooks/use-time-window';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { gapThreshold } from '@/lib/gaps';
 import { useI18n } from '@/lib/i18n';
@@ -63,6 +65,10 @@ export function Dashboard({
   const { t, fmt, language } = useI18n();
   const live = snapshot === null;
   const catalog = useCatalog();
+  // A fixed window (zoomed, panned or picked; in the URL) stops live following until "Resume live".
+  const time = useTimeWindow(range, live ? {} : { frozen: null });
+  const fixed = time.fixed;
+  const zoom = useMemo(() => ({ onZoom: time.zoom, onPan: time.pan, onReset: time.reset }), [time.zoom, time.pan, time.reset]);
 
   // Without a metric in the URL, show the first one the server knows (traffic if there is one).
   // It is shown at once (its history is asked for in this render), and the URL follows.
@@ -79,7 +85,7 @@ export function Dashboard({
     title: `${t('incidentOpened')}: ${alert.metric}`,
     body: t('alertLine', { metric: alert.metric, value: fmt.number(alert.value), z: fmt.zscore(alert.zscore) }),
   }));
-  const feed = useAlertFeed(metric, range, { live });
+  const feed = useAlertFeed(metric, range, { live, window: fixed });
   const { add: addAlert } = feed;
   const onAlert = useCallback((alert: AlertItem) => addAlert(alert), [addAlert]);
 
@@ -144,6 +150,7 @@ export function Dashboard({
     range,
     live,
     connect: !unknown,
+    window: fixed,
     onAlert,
     createSocket,
   });
@@ -153,30 +160,33 @@ export function Dashboard({
   const latest = points[points.length - 1];
   const baseline = useMemo(() => latestBaseline(points), [points]);
   const staleAfterMs = useMemo(() => gapThreshold(points.map((point) => point.ts)), [points]);
-  const window = snapshot?.window ?? null;
+  // The window drawn: a snapshot's, the fixed one, or the range ending at the newest point.
+  const window = snapshot?.window ?? fixed;
   const shownMs = window ? window.to - window.from : rangeMs(range);
   const alerts = live ? feed.alerts : frozen.alerts;
   const catalogState = !catalog.loaded ? 'loading' : catalog.error && !catalog.entries.length ? 'error' : 'ready';
   const loadState = !live ? frozen.state : metric ? historyState : catalogState;
   // No socket is opened for an unknown metric, so its idle "offline" says nothing about the server.
-  const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown));
+  // Nor is one opened for a fixed window, which asks for its history only.
+  const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown && !fixed));
   // The first data is in (or known not to come): what the first screen waits for.
   const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
 
   const getSnapshotState = useCallback((): SnapshotState => {
     // The absolute window on screen, so the snapshot freezes and exports exactly these rows.
-    const to = Date.now();
+    const now = Date.now();
+    const shown = fixed ?? { from: now - rangeMs(range), to: now };
     return {
       selectedMetric: metric,
-      timeRangeHours: rangeHours(range),
+      timeRangeHours: fixed ? (fixed.to - fixed.from) / 3_600_000 : rangeHours(range),
       layout: { panels: PANELS },
       range,
       language,
-      savedAt: new Date(to).toISOString(),
-      from: toRfc3339(to - rangeMs(range)),
-      to: toRfc3339(to),
+      savedAt: new Date(now).toISOString(),
+      from: toRfc3339(shown.from),
+      to: toRfc3339(shown.to),
     };
-  }, [metric, range, language]);
+  }, [metric, range, language, fixed]);
 
   const emptyMessage =
     loadState === 'loading'
@@ -216,6 +226,7 @@ export function Dashboard({
           range={range}
           onMetricChange={(next) => onChange({ metric: next })}
           onRangeChange={(next) => onChange({ range: next })}
+          custom={fixed !== null}
         />
         <div className="topbar-end">
           {live ? <FiringIndicator firing={incidents.firing} onSelect={(next) => onChange({ metric: next })} /> : null}
@@ -224,6 +235,7 @@ export function Dashboard({
             nextRetryAt={connection.nextRetryAt}
             fatal={connection.fatal}
             snapshot={!live}
+            paused={fixed !== null}
             waiting={unknown && !serverDown}
             onRetry={retry}
           />
@@ -260,7 +272,7 @@ export function Dashboard({
           latest={latest}
           baseline={baseline}
           live={live}
-          source={!live ? 'snapshot' : connection.state === 'live' ? 'live' : 'down'}
+          source={!live ? 'snapshot' : fixed ? 'window' : connection.state === 'live' ? 'live' : 'down'}
           staleAfterMs={staleAfterMs}
           arrivedAt={latest ? arrivedAt(latest.ts) : undefined}
           meta={meta}
@@ -272,7 +284,10 @@ export function Dashboard({
         <section className="panel line-panel" id="line-chart-panel" tabIndex={-1} aria-labelledby="line-title">
           <h2 id="line-title" className="panel-title">
             {live ? t('lineTitle') : t('value')}
-            <span className="panel-subtitle"> · {t(`range_${range}`)}</span>
+            <span className="panel-subtitle" data-testid="line-window">
+              {' · '}
+              {fixed ? `${fmt.dateTime(fixed.from)} – ${fmt.dateTime(fixed.to)}` : t(`range_${range}`)}
+            </span>
           </h2>
           <LineChartPanel
             buffer={buffer}
@@ -285,7 +300,9 @@ export function Dashboard({
             label={t('lineChartLabel', { metric: metric ?? '—', range: t(`range_${range}`) })}
             onDrawn={onLineDrawn}
             k={k}
+            zoom={live ? zoom : null}
           />
+          {live ? <TimeControls range={range} window={time} onRange={(next) => onChange({ range: next })} presets={false} /> : null}
           <p className="panel-footer">
             <span>
               <span data-testid="point-count">{points.length}</span>{' '}

@@ -41,6 +41,9 @@ export interface LineMetricProps {
 // Recharts 3 re-syncs its internal store whenever a prop object changes identity, so every
 // object and function handed to it below is constant or memoised: only the data changes.
 const MARGIN = { top: 8, right: 16, bottom: 4, left: 4 };
+const Y_AXIS_WIDTH = 64;
+/** Where the plot area sits inside the chart (its margins and the y axis), for the zoom surface. */
+export const PLOT_INSETS = { left: MARGIN.left + Y_AXIS_WIDTH, right: MARGIN.right };
 const AUTO_DOMAIN = ['auto', 'auto'] as const;
 const NONE: readonly number[] = [];
 const IGNORE = () => {};
@@ -146,7 +149,7 @@ function LineMetricChart({
         domain={yDomain.length ? yDomain : AUTO_DOMAIN}
         ticks={yTicks.length ? yTicks : undefined}
         tickFormatter={yTick}
-        width={64}
+        width={Y_AXIS_WIDTH}
         {...axis}
         label={yLabel}
       />

@@ -11,10 +11,12 @@ export interface MetricControlsProps {
   range: TimeRange;
   onMetricChange: (metric: string) => void;
   onRangeChange: (range: TimeRange) => void;
+  /** A fixed window is shown: the range reads "Custom" until a preset is picked. */
+  custom?: boolean;
 }
 
 /** The metric (from the catalog) and the time range; both live in the URL. */
-export function MetricControls({ catalog, metric, range, onMetricChange, onRangeChange }: MetricControlsProps) {
+export function MetricControls({ catalog, metric, range, onMetricChange, onRangeChange, custom = false }: MetricControlsProps) {
   const { t } = useI18n();
   // The URL may name a metric the catalog does not list (yet): keep it selectable.
   const names = catalog.map((entry) => entry.metric);
@@ -33,7 +35,7 @@ export function MetricControls({ catalog, metric, range, onMetricChange, onRange
         onChange={onMetricChange}
         disabled={!names.length}
       />
-      <RangeSelect value={range} onChange={onRangeChange} />
+      <RangeSelect value={range} onChange={onRangeChange} custom={custom} />
     </div>
   );
 }

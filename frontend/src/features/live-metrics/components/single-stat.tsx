@@ -4,8 +4,11 @@ import { useI18n } from '@/lib/i18n';
 import { formatValue, metricTitle, NO_META, type MetricMeta } from '@/lib/metric-format';
 import type { SeriesPoint } from '@/lib/series-buffer';
 
-/** Where the card's value comes from: a live stream, a stream that is down, or a snapshot. */
-export type StatSource = 'live' | 'down' | 'snapshot';
+/**
+ * Where the card's value comes from: a live stream, a stream that is down, a snapshot, or a fixed
+ * window of the past (its last value, which does not age).
+ */
+export type StatSource = 'live' | 'down' | 'snapshot' | 'window';
 
 export interface SingleStatProps {
   metric: string | null;
@@ -83,7 +86,7 @@ export function SingleStat({
   return (
     <section className="panel single-stat" data-testid="single-stat" data-alert={alert} aria-labelledby="single-stat-title">
       <h2 id="single-stat-title" className="panel-title">
-        {t('currentValue')}
+        {source === 'window' ? t('lastValueInWindow') : t('currentValue')}
         {metric ? <span className="panel-subtitle"> · {metricTitle(metric, meta)}</span> : null}
       </h2>
       <p

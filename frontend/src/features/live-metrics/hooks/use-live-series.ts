@@ -4,6 +4,7 @@ import type { Outage } from '@/lib/gaps';
 import { DEFAULT_CAPACITY, SeriesBuffer, type SeriesPoint } from '@/lib/series-buffer';
 import { toRfc3339 } from '@/lib/time';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
+import type { FixedWindow } from '@/lib/time-window';
 import { getSeries, MAX_POINTS } from '../api/metrics';
 import { parseStreamMessage } from '../api/parse';
 import { metricStreamUrl, StreamCursor } from '../api/stream';
@@ -20,6 +21,8 @@ export interface LiveSeriesOptions {
   live: boolean;
   /** False while the metric is not known to exist: history is asked, but no socket waits for it. */
   connect?: boolean;
+  /** A fixed window (zoomed, panned or picked): exactly its history, and no socket (no following). */
+  window?: FixedWindow | null;
   onAlert?: (alert: AlertItem) => void;
   createSocket?: WebSocketFactory;
   now?: () => number;
@@ -30,33 +33,36 @@ export interface LiveSeriesOptions {
  * outside React. A reconnect resumes after the last `seq` received (`since=<metric>:<seq>`), so
  * it leaves no hole, late points included; a replayed `seq` is dropped, and a late point (an old
  * timestamp with a new `seq`) takes its place by timestamp. Before the first live point, the
- * stream starts after the newest point of the history (`since=<ts>`).
+ * stream starts after the newest point of the history (`since=<ts>`). A fixed window holds
+ * its own history only: live points would not be in it.
  */
-export function useLiveSeries({ metric, range, live, connect = true, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
+export function useLiveSeries({ metric, range, live, connect = true, window = null, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
   const buffer = useMemo(
-    () => new SeriesBuffer({ capacity: Math.min(DEFAULT_CAPACITY, MAX_POINTS), retainMs: rangeMs(range) }),
-    // A new metric or range starts a new buffer.
-    [metric, range],
+    () => new SeriesBuffer({ capacity: Math.min(DEFAULT_CAPACITY, MAX_POINTS), retainMs: window ? null : rangeMs(range) }),
+    // A new metric, range or window starts a new buffer.
+    [metric, range, window],
   );
   // Where the stream stands: a new buffer starts from nothing.
   const cursor = useMemo(() => new StreamCursor(), [buffer]);
   const [history, setHistory] = useState<{ key: string; state: HistoryState }>({ key: '', state: 'loading' });
-  const key = metric ? `${metric}|${range}` : null;
+  const key = metric ? `${metric}|${range}|${window ? `${window.from}-${window.to}` : 'live'}` : null;
   const onAlertRef = useRef(onAlert);
   onAlertRef.current = onAlert;
 
   useEffect(() => {
     if (!live || !metric) return;
     const controller = new AbortController();
-    setHistory({ key: `${metric}|${range}`, state: 'loading' });
-    getSeries(metric, range, { signal: controller.signal })
+    const asked = key!;
+    const span = window ? { until: window.to, rangeMs: window.to - window.from } : {};
+    setHistory({ key: asked, state: 'loading' });
+    getSeries(metric, range, { ...span, signal: controller.signal })
       .then((series) => {
         buffer.merge(series.points);
-        setHistory({ key: `${metric}|${range}`, state: 'ready' });
+        setHistory({ key: asked, state: 'ready' });
       })
       .catch(() => {
         if (controller.signal.aborted) return;
-        setHistory({ key: `${metric}|${range}`, state: 'error' });
+        setHistory({ key: asked, state: 'error' });
       });
     return () => controller.abort();
     // Read again when a metric starts to exist, so its first points are not left behind.
@@ -100,7 +106,7 @@ export function useLiveSeries({ metric, range, live, connect = true, onAlert, cr
 
   // The socket opens once the history is in (or has failed), so `since` starts where it ends.
   const connection = useWebSocket({
-    key: live && connect && key && historySettled ? key : null,
+    key: live && connect && !window && key && historySettled ? key : null,
     getUrl,
     onMessage,
     createSocket,
