@@ -86,6 +86,33 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('current-zscore')).toHaveTextContent('+1.50');
   });
 
+  it('shows a fixed window from the URL: exactly its history and alerts, no socket, the last value in it', async () => {
+    const fetchSpy = backend();
+    window.history.replaceState(null, '', `/?metric=traffic&range=1h&from=${iso(0)}&to=${iso(4)}`);
+    try {
+      const { sockets } = renderDashboard();
+      await waitFor(() => expect(screen.getByTestId('point-count')).toHaveTextContent('5'));
+      const asked = (path: string) =>
+        fetchSpy.mock.calls.map(([input]) => new URL(String(input), 'http://localhost')).filter((url) => url.pathname === path);
+      for (const path of ['/metrics/traffic/series', '/alerts']) {
+        const [url] = asked(path);
+        expect([url?.searchParams.get('from'), url?.searchParams.get('to'), url?.searchParams.has('hours')]).toEqual([iso(0), iso(4), false]);
+      }
+      expect(screen.getByTestId('single-stat')).toHaveTextContent('Last value in window');
+      expect(screen.getByTestId('paused-badge')).toBeInTheDocument();
+      expect(screen.getByTestId('connection-badge')).toHaveAttribute('data-state', 'paused');
+      expect(screen.getByTestId('range-select')).toHaveValue('custom');
+      expect(sockets).toHaveLength(0);
+
+      await userEvent.click(screen.getByTestId('resume-live'));
+      expect(window.location.search).toBe('?metric=traffic&range=1h');
+      expect(screen.queryByTestId('paused-badge')).toBeNull();
+      await waitFor(() => expect(sockets).toHaveLength(1));
+    } finally {
+      window.history.replaceState(null, '', '/');
+    }
+  });
+
   it('draws the band and thresholds with the k the server alerts on', async () => {
     backend(4);
     const { last, sockets } = renderDashboard();
