@@ -335,6 +335,23 @@ async def test_past_the_point_cap_the_oldest_points_leave_first(make_window: Win
     assert checked.reference.values("cpu") == [2.0, 3.0, 4.0, 10.0, 11.0, 12.0, 1e3, 7.0]
 
 
+async def test_a_late_point_after_the_cap_let_newer_points_leave_in_the_same_batch(
+    make_window: WindowFactory,
+) -> None:
+    """Past the cap, points leave oldest first even when a late one arrives in the same batch after
+    others left (in Redis they are removed at the end of the call, by rank)."""
+    params = WindowParams(seconds=300.0, sigma=2.5, min_points=3, max_points=8)
+    checked = Checked(make_window(params), params)
+    await checked.rebuild("cpu", history([float(i % 5) for i in range(8)], start=T0 + 10))
+    batch = series("cpu", [30.0, 31.0, 32.0], start=T0 + 18)  # T0 + 10 … T0 + 12 leave
+    batch += [Point("cpu", T0 + 11.5, 40.0), Point("cpu", T0 + 5, 50.0)]  # older than some that left
+    batch += series("cpu", [33.0, 34.0, 1e3], start=T0 + 21)
+    scores = await checked.score(batch)
+    assert [s.n for s in scores if s] == [8] * 8
+    assert checked.reference.values("cpu") == [1.0, 2.0, 30.0, 31.0, 32.0, 33.0, 34.0, 1e3]
+    await checked.score(series("cpu", [5.0] * 10, start=T0 + 24))  # the right ones left, not others
+
+
 async def test_each_metric_numbers_its_points_densely_and_never_reuses_a_number(
     make_window: WindowFactory,
 ) -> None:

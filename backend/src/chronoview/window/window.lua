@@ -35,8 +35,10 @@
 -- way: thousands of RESP items, or of number formattings, would cost more than the maths.
 --
 -- Within one call, evicted members are only counted (`st.gone`): they are always the lowest-ranked
--- members (everything at or before the cutoff, and nothing added since is), so they are read a
--- chunk at a time by rank and removed together at the end.
+-- members (everything at or before the cutoff, and past the cap the oldest; see `add` for a late
+-- point), so they are read a chunk at a time by rank and removed together at the end. A window at
+-- its cap thus costs per point what one below it does: until 2026-12 each point over the cap was
+-- popped on its own and dropped the read-ahead, ~5x the cost per point (bench/scoring.py).
 
 local EPS = 2 ^ -52
 local EPS3 = 3 * EPS
@@ -145,8 +147,10 @@ local function zero(st)
   st.s1, st.s2, st.e1, st.e2, st.fresh = 0.0, 0.0, 0.0, 0.0, true
 end
 
--- Evict members with ts <= cutoff, lowest first, from the read-ahead buffer `st.ahead`.
-local function evict(st, cutoff)
+-- Count members out, lowest-ranked first, while they are at or before the cutoff or the window
+-- holds more than `cap` (ALERT_WINDOW_MAX_POINTS), reading them `CHUNK` at a time into `st.ahead`.
+-- `st.top` keeps the timestamp of the last one counted out (see `add`).
+local function evict(st, cutoff, cap)
   local ahead, head = st.ahead, st.head
   local a, s1, s2, e1, e2, n, gone = st.a, st.s1, st.s2, st.e1, st.e2, st.n, st.gone
   local evicted = false
@@ -158,7 +162,8 @@ local function evict(st, cutoff)
         break
       end
     end
-    if tonumber(ahead[head + 1]) > cutoff then
+    local ts = tonumber(ahead[head + 1])
+    if ts > cutoff and n <= cap then
       break
     end
     local d = value_of(ahead[head]) - a
@@ -167,6 +172,7 @@ local function evict(st, cutoff)
     e1 = e1 + EPS * math.abs(s1)
     e2 = e2 + EPS * math.abs(s2)
     n, gone, head, evicted = n - 1, gone + 1, head + 2, true
+    st.top = ts
   end
   st.ahead, st.head, st.n, st.gone = ahead, head, n, gone
   if evicted then
@@ -177,24 +183,21 @@ local function evict(st, cutoff)
   end
 end
 
--- ALERT_WINDOW_MAX_POINTS: past `cap` members the lowest-ranked (oldest) leave at once. The members
--- counted in `st.gone` are removed first, so that ranks stay what the rest of the call expects.
-local function trim(st, cap)
-  if st.gone > 0 then
+-- ZADD one point's member. Members counted out are removed only at the end of the call, by rank,
+-- so they must stay the lowest-ranked: a member that would rank among them (a late point once the
+-- cap counted out newer ones) removes them first. The members read ahead keep their order; one
+-- landing among them makes them be read again.
+local function add(st, ts, ts_arg, x_arg)
+  if st.gone > 0 and ts <= st.top then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
     st.gone = 0
   end
-  st.ahead, st.head = {}, 1
-  local popped = redis.call('ZPOPMIN', wkey, st.n - cap)
-  for i = 1, #popped, 2 do
-    local d = value_of(popped[i]) - st.a
-    st.s1 = st.s1 - d
-    st.s2 = st.s2 - d * d
-    st.e1 = st.e1 + EPS * math.abs(st.s1)
-    st.e2 = st.e2 + EPS * math.abs(st.s2)
+  st.id = st.id + 1
+  redis.call('ZADD', wkey, ts_arg, string.format('%d', st.id) .. ':' .. x_arg)
+  local ahead = st.ahead
+  if st.head <= #ahead and ts <= tonumber(ahead[#ahead]) then
+    st.ahead, st.head = {}, 1
   end
-  st.n = cap
-  st.fresh = false
 end
 
 -- (mean, std or nil, shift = mean − a), recomputing first if rounding may have reached them.
@@ -390,7 +393,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   elseif direction == 'below' then
     sign = -1
   end
-  st.gone, st.ahead, st.head = 0, {}, 1
+  st.gone, st.ahead, st.head, st.top = 0, {}, 1, NONE
   local out = {}
   for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
     local ts, x = tonumber(ts_arg), tonumber(x_arg)
@@ -398,7 +401,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
       st.T = ts
     end
     local cutoff = st.T - W
-    evict(st, cutoff)
+    evict(st, cutoff, cap)
     local n = st.n
     local z, mean, std, alert = NAN, NAN, NAN, 0
     local state, pending = state_of(inc)
@@ -433,12 +436,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
     end
     out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert, state, pending)
     if ts > cutoff then -- not too old: add it to the window
-      st.id = st.id + 1
-      redis.call('ZADD', wkey, ts_arg, string.format('%d', st.id) .. ':' .. x_arg)
-      local ahead = st.ahead
-      if st.head <= #ahead and ts <= tonumber(ahead[#ahead]) then
-        st.ahead, st.head = {}, 1 -- it lands among the members read ahead: read them again
-      end
+      add(st, ts, ts_arg, x_arg)
       if n == 0 then -- an empty window starts over, exactly, anchored at its first value
         st.a = x
         zero(st)
@@ -452,7 +450,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
       end
       st.n = n + 1
       if st.n > cap then
-        trim(st, cap)
+        evict(st, cutoff, cap)
       end
     end
   end
