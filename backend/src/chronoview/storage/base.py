@@ -151,6 +151,11 @@ class Storage(Protocol):
         resumes after a rebuild."""
         ...
 
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[int]:
+        """The seqs first..last of a metric neither stored nor passed over, in order: each is still
+        being written, or was released (its write failed), or its process died."""
+        ...
+
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         """Pass over the seqs first..last of a metric whose points never arrived (SPEC §6): those
         already stored are returned in seq order, and none of the others can ever be stored (their

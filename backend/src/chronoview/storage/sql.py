@@ -265,6 +265,18 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 sa.select(sa.func.max(passed_seqs.c.last_seq)).where(passed_seqs.c.metric == metric))
         return max(stored or 0, passed or 0)
 
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[int]:
+        async with self.connect() as conn:
+            stored = set(await conn.scalars(
+                sa.select(points.c.seq).where(points.c.metric == metric, points.c.seq.between(first, last))))
+            result = await conn.execute(
+                sa.select(passed_seqs.c.first_seq, passed_seqs.c.last_seq)
+                .where(passed_seqs.c.metric == metric, passed_seqs.c.last_seq >= first,
+                       passed_seqs.c.first_seq <= last))
+            passed = [range(lo, hi + 1) for lo, hi in result]
+        return [seq for seq in range(first, last + 1)
+                if seq not in stored and not any(seq in span for span in passed)]
+
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         """The range is recorded first, under a lock no write of this metric holds (PostgreSQL: an
         exclusive advisory lock, where writes take it shared; SQLite: the database's write lock),
