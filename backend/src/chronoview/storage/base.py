@@ -224,4 +224,9 @@ class Storage(Protocol):
         """Delete up to `limit` snapshots expired at `now`."""
         ...
 
+    async def purge_passed_seqs(self, before: float, limit: int) -> int:
+        """Delete up to `limit` ranges of passed seqs passed before `before`, but never a metric's
+        highest one; returns how many."""
+        ...
+
     async def close(self) -> None: ...
