@@ -57,10 +57,11 @@ class FakeStorage:
             raise ConnectionError("database down")
         return [p for p in self.points if p.point.metric == metric and p.score.seq > seq][:limit]
 
-    async def missing_seqs(self, metric: str, first: int, last: int) -> list[int]:
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
         stored = {p.score.seq for p in self.points if p.point.metric == metric}
-        return [seq for seq in range(first, last + 1) if seq not in stored
-                and not any(m == metric and lo <= seq <= hi for m, lo, hi in self.passed)]
+        missing = [seq for seq in range(first, last + 1) if seq not in stored
+                   and not any(m == metric and lo <= seq <= hi for m, lo, hi in self.passed)]
+        return [range(seq, seq + 1) for seq in missing]
 
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         self.passed.append((metric, first, last))

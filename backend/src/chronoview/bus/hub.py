@@ -91,11 +91,11 @@ class Hub:
         missing = await storage.missing_seqs(metric, seqs[0], seqs[-1])
         while missing and loop.time() < deadline:
             await asyncio.sleep(SETTLE_POLL)
-            missing = await storage.missing_seqs(metric, missing[0], missing[-1])
+            missing = await storage.missing_seqs(metric, missing[0].start, missing[-1][-1])
         if missing:
-            await storage.pass_seqs(metric, missing[0], missing[-1])
-            log.info("passed over %s seqs %d..%d below the start of its stream", metric, missing[0],
-                     missing[-1])
+            first, last = missing[0].start, missing[-1][-1]
+            await storage.pass_seqs(metric, first, last)
+            log.info("passed over %s seqs %d..%d below the start of its stream", metric, first, last)
         stored = await storage.points_after_seq(metric, seqs[0] - 1, len(seqs))
         return [point for point in stored if point.score.seq < seqs.stop]
 

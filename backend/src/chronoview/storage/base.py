@@ -151,9 +151,10 @@ class Storage(Protocol):
         resumes after a rebuild."""
         ...
 
-    async def missing_seqs(self, metric: str, first: int, last: int) -> list[int]:
-        """The seqs first..last of a metric neither stored nor passed over, in order: each is still
-        being written, or was released (its write failed), or its process died."""
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+        """The runs of seqs first..last of a metric neither stored nor passed over, in order: each
+        seq is still being written, or was released (its write failed), or its process died, or its
+        point is gone with retention. Costs what is stored or passed there, not the span's width."""
         ...
 
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:

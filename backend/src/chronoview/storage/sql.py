@@ -265,17 +265,25 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 sa.select(sa.func.max(passed_seqs.c.last_seq)).where(passed_seqs.c.metric == metric))
         return max(stored or 0, passed or 0)
 
-    async def missing_seqs(self, metric: str, first: int, last: int) -> list[int]:
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
         async with self.connect() as conn:
-            stored = set(await conn.scalars(
-                sa.select(points.c.seq).where(points.c.metric == metric, points.c.seq.between(first, last))))
+            stored = await conn.scalars(
+                sa.select(points.c.seq).where(points.c.metric == metric, points.c.seq.between(first, last)))
+            taken = [(seq, seq) for seq in stored]
             result = await conn.execute(
                 sa.select(passed_seqs.c.first_seq, passed_seqs.c.last_seq)
                 .where(passed_seqs.c.metric == metric, passed_seqs.c.last_seq >= first,
                        passed_seqs.c.first_seq <= last))
-            passed = [range(lo, hi + 1) for lo, hi in result]
-        return [seq for seq in range(first, last + 1)
-                if seq not in stored and not any(seq in span for span in passed)]
+            taken += [(lo, hi) for lo, hi in result]
+        runs: list[range] = []
+        at = first
+        for lo, hi in sorted(taken):
+            if lo > at:
+                runs.append(range(at, lo))
+            at = max(at, hi + 1)
+        if at <= last:
+            runs.append(range(at, last + 1))
+        return runs
 
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         """The range is recorded first, under a lock no write of this metric holds (PostgreSQL: an
