@@ -11,6 +11,7 @@ the second writes slowly (tests/stream/slow_write.py), so a higher seq is publis
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,46 @@ async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_la
         await watcher.close()
     passed = "passed over orders seqs" in quick.tail(100_000)
     assert passed != stored
+
+
+@pytest.mark.parametrize(("delay", "stored"), [(0.6, True), (3.0, False)])
+async def test_a_live_series_answer_carries_the_seq_its_stream_resumes_after_with_no_point_missing(
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], delay: float,
+    stored: bool,
+) -> None:
+    """A point still being written by another process when a dashboard reads its history is in
+    the answer (the read waits for it) or never stored; a point with a timestamp after the range
+    (a client's clock ahead) is not in the answer, and the stream resumed from `seq` brings it."""
+    env = {"DATABASE_URL": pg_url, "REDIS_URL": own_redis.url()}
+    for name in ("quick", "slow"):
+        (tmp_path / name).mkdir()
+    servers.append(spawn(tmp_path / "quick", env))
+    servers.append(spawn(tmp_path / "slow", {**env, "WRITE_DELAY": str(delay)},
+                         launcher="tests.stream.slow_write"))
+    quick, slow = (server.wait_ready() for server in servers)
+    now = time.time()
+    async with httpx.AsyncClient(base_url=quick.url, timeout=10) as http:
+        await post(http, [{"metric": METRIC, "value": 1.0, "ts": now - 5}])
+        [ahead] = await post(http, [{"metric": METRIC, "value": 2.0, "ts": now + 600}])
+        late = asyncio.create_task(
+            http.post(f"{slow.url}/metrics", json=[{"metric": METRIC, "value": 3.0, "ts": now - 2}]))
+        await asyncio.sleep(0.15)  # scored by the slow process; its write waits
+        await post(http, [{"metric": METRIC, "value": 4.0, "ts": now - 1}])
+        response = await http.get(f"/metrics/{METRIC}/series", params={"hours": 1})
+        assert response.status_code == 200
+        body = response.json()
+        assert [p["value"] for p in body["points"]] == ([1.0, 3.0, 4.0] if stored else [1.0, 4.0])
+        assert body["seq"] == ahead["seq"] - 1  # the point ahead of the range comes by the stream
+        assert (await late).status_code == (201 if stored else 503)
+        socket = await open_socket(quick.ws_url([METRIC], since=f"{METRIC}:{body['seq']}"))
+        await post(http, [{"metric": METRIC, "value": 5.0}])
+        await eventually(lambda: len(socket.messages) >= (4 if stored else 3), 5, "the stream")
+        await asyncio.sleep(0.2)
+        values = [m["data"]["value"] for m in socket.messages]
+        # The replay from `seq` repeats what the answer holds after it (the dashboard keeps one
+        # point per timestamp) and misses nothing.
+        assert values == ([2.0, 3.0, 4.0, 5.0] if stored else [2.0, 4.0, 5.0])
+        await socket.close()
+        fixed = await http.get(f"/metrics/{METRIC}/series",
+                               params={"from": now - 60, "to": now})  # not live: no seq
+        assert "seq" not in fixed.json()

@@ -83,9 +83,15 @@ class Hub:
 
     async def settle(self, metric: str, seqs: range) -> list[ScoredPoint]:
         """The stored points of `seqs`, which a replay found missing below the start of the
-        metric's stream here (so nobody here accounts for them): each seq still missing is waited
-        for as the reorder step would (its write may be under way at another process), then
-        passed over, so that it is stored now or never will be."""
+        metric's stream here (so nobody here accounts for them), once `account_for` them."""
+        await self.account_for(metric, seqs)
+        stored = await self._storage.points_after_seq(metric, seqs[0] - 1, len(seqs))
+        return [point for point in stored if point.score.seq < seqs.stop]
+
+    async def account_for(self, metric: str, seqs: range) -> None:
+        """Make each of `seqs` stored or passed over: one still missing is waited for as the reorder
+        step would (its write may be under way at another process), then passed over, so that it
+        is stored by now or never will be."""
         storage, loop = self._storage, asyncio.get_running_loop()
         deadline = loop.time() + self._pass_after
         missing = await storage.missing_seqs(metric, seqs[0], seqs[-1])
@@ -95,9 +101,7 @@ class Hub:
         if missing:
             first, last = missing[0].start, missing[-1][-1]
             await storage.pass_seqs(metric, first, last)
-            log.info("passed over %s seqs %d..%d below the start of its stream", metric, first, last)
-        stored = await storage.points_after_seq(metric, seqs[0] - 1, len(seqs))
-        return [point for point in stored if point.score.seq < seqs.stop]
+            log.info("passed over %s seqs %d..%d that a reader waited for", metric, first, last)
 
     def replayed(self, sub: Subscription, metric: str, seq: int) -> None:
         """A socket's replay sent the metric's stored points up to `seq`, with no seq missing

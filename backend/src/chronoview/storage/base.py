@@ -151,6 +151,10 @@ class Storage(Protocol):
         resumes after a rebuild."""
         ...
 
+    async def first_seq_later_than(self, metric: str, ts: float, seq: int) -> int | None:
+        """The lowest seq above `seq` of the metric's points stored with a timestamp after `ts`."""
+        ...
+
     async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
         """The runs of seqs first..last of a metric neither stored nor passed over, in order: each
         seq is still being written, or was released (its write failed), or its process died, or its

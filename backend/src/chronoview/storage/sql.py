@@ -265,10 +265,20 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 sa.select(sa.func.max(passed_seqs.c.last_seq)).where(passed_seqs.c.metric == metric))
         return max(stored or 0, passed or 0)
 
-    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+    async def first_seq_later_than(self, metric: str, ts: float, seq: int) -> int | None:
         async with self.connect() as conn:
-            stored = await conn.scalars(
-                sa.select(points.c.seq).where(points.c.metric == metric, points.c.seq.between(first, last)))
+            found = await conn.scalar(sa.select(sa.func.min(points.c.seq)).where(
+                points.c.metric == metric, points.c.ts > to_datetime(ts), points.c.seq > seq))
+        return None if found is None else int(found)
+
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+        span = sa.and_(points.c.metric == metric, points.c.seq.between(first, last))
+        async with self.connect() as conn:
+            # Usually every seq is stored: counting them (on the index) is cheaper than reading them.
+            stored_count = await conn.scalar(sa.select(sa.func.count()).select_from(points).where(span))
+            if stored_count == last - first + 1:
+                return []
+            stored = await conn.scalars(sa.select(points.c.seq).where(span))
             taken = [(seq, seq) for seq in stored]
             result = await conn.execute(
                 sa.select(passed_seqs.c.first_seq, passed_seqs.c.last_seq)
