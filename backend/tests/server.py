@@ -3,7 +3,9 @@
 A server is `python -m chronoview serve` in a subprocess (or, with `asgi`, `uvicorn --factory
 chronoview.main:create_app`, the other supported start, which serves with uvicorn's own WebSocket
 protocol and so the stream's portable path), embedded with no simulator unless the settings say
-otherwise; its output goes to a log file in `workdir`.
+otherwise; its output goes to a log file in `workdir`. A test that needs a fault inside the
+server starts it through a launcher of its own: a module that patches the part concerned, then
+runs `chronoview.__main__.main` (e.g. tests/stream/killed_before_publish.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from urllib.parse import urlencode
 import httpx
 
 from tests.services import free_port
+
+BACKEND = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -70,14 +74,17 @@ class ServerProcess:
 
 
 def spawn(workdir: Path, env: Mapping[str, str] | None = None, *, port: int | None = None,
-          asgi: bool = False, args: Sequence[str] = ()) -> ServerProcess:
+          asgi: bool = False, args: Sequence[str] = (), launcher: str = "chronoview") -> ServerProcess:
     """Start a server process without waiting for it (start several, then `wait_ready` each);
-    `args` go after `chronoview serve` (e.g. `--workers 2`), or after uvicorn's own with `asgi`."""
+    `args` go after `chronoview serve` (e.g. `--workers 2`), or after uvicorn's own with `asgi`;
+    `launcher` is the module run as `python -m <launcher> serve` (a test's own, under tests/)."""
     port = port or free_port()
     settings = {"APP_HOST": "127.0.0.1", "APP_PORT": str(port), "SIMULATED_METRICS": "", "REDIS_URL": "",
                 "CORS_ORIGINS": "", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'cv.db'}"}
     settings.update(env or {})
-    command = [sys.executable, "-m", "chronoview", "serve", *args]
+    if launcher != "chronoview":  # the server runs in `workdir`: tests/ must be importable there
+        settings["PYTHONPATH"] = os.pathsep.join(filter(None, (str(BACKEND), os.environ.get("PYTHONPATH"))))
+    command = [sys.executable, "-m", launcher, "serve", *args]
     if asgi:
         command = [sys.executable, "-m", "uvicorn", "--factory", "chronoview.main:create_app",
                    "--host", "127.0.0.1", "--port", str(port), *args]

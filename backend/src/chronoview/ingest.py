@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,9 +35,6 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_POINTS = 10_000
 WRITES_IN_FLIGHT = 4
-# A fault hook for the stream tests (tests/stream/test_offsets.py): the process kills itself with
-# SIGKILL after storing its N-th group and before publishing it, as a crash there would. 0: never.
-KILL_BEFORE_PUBLISH = int(os.environ.get("CHRONOVIEW_FAULT_KILL_BEFORE_PUBLISH", "0"))
 
 
 class WindowUnavailable(Exception):
@@ -80,7 +75,6 @@ class Pipeline:
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(writes_in_flight)
         self._tail: asyncio.Task[None] | None = None  # the newest group still being written
-        self._groups_stored = 0  # for KILL_BEFORE_PUBLISH
         # Told when incident changes were stored (the notification dispatcher: send them now).
         self.on_incidents: Callable[[], None] | None = None
 
@@ -183,9 +177,6 @@ class Pipeline:
         opened = sum(1 for change in changes if change.opened)
         if opened:
             selfmetrics.INCIDENTS_OPENED.inc(opened)
-        self._groups_stored += 1
-        if self._groups_stored == KILL_BEFORE_PUBLISH:
-            os.kill(os.getpid(), signal.SIGKILL)
         await self._publish([Message(item.point.metric, item.score.seq, data, item.point.ts)
                              for item, data in zip(scored, encoded, strict=True)], changes)
 

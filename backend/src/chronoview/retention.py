@@ -1,5 +1,9 @@
-"""Retention: points, alerts and incidents (resolved) older than RETENTION_DAYS, and expired
-snapshots, are deleted.
+"""Retention: points, alerts and incidents (resolved) older than RETENTION_DAYS, expired
+snapshots, and the ranges of passed seqs (SPEC §6) passed more than a day ago, are deleted.
+
+A passed seq's range must outlive any write that may still carry the seq — a request and its
+retries, seconds — so a day is ample; each metric's highest range stays, as its seq counter resumes
+above it. A replay that later finds such a seq missing passes it over again.
 
 In small batches with a pause between them, so a large backlog (the first run after lowering the
 setting, say) never holds long locks or starves ingest, least of all on SQLite's single writer.
@@ -24,14 +28,15 @@ BATCH_ROWS = 5_000
 BATCH_PAUSE_SECONDS = 0.05
 INTERVAL_SECONDS = 600.0
 FIRST_RUN_DELAY_SECONDS = 30.0
+PASSED_SEQS_KEPT_SECONDS = 86_400.0
 
 
 async def purge(
     storage: Storage, cutoff: float, now: float | None = None,
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
 ) -> dict[str, int]:
-    """Delete points and alerts with ts < cutoff, incidents resolved before it and snapshots expired
-    at `now`, batch by batch; returns how many rows of each went."""
+    """Delete points and alerts with ts < cutoff, incidents resolved before it, snapshots expired
+    at `now` and seqs passed a day before it, batch by batch; returns how many rows of each went."""
     now = time.time() if now is None else now
     steps: list[tuple[str, Callable[[], Awaitable[int]]]] = [
         ("points", functools.partial(storage.purge_points, entry.metric, cutoff, batch))
@@ -39,8 +44,9 @@ async def purge(
     ]
     steps += [("alerts", lambda: storage.purge_alerts(cutoff, batch)),
               ("snapshots", lambda: storage.purge_snapshots(now, batch)),
-              ("incidents", lambda: storage.purge_incidents(cutoff, batch))]
-    deleted = dict.fromkeys(("points", "alerts", "incidents", "snapshots"), 0)
+              ("incidents", lambda: storage.purge_incidents(cutoff, batch)),
+              ("passed_seqs", lambda: storage.purge_passed_seqs(now - PASSED_SEQS_KEPT_SECONDS, batch))]
+    deleted = dict.fromkeys(("points", "alerts", "incidents", "snapshots", "passed_seqs"), 0)
     for kind, step in steps:
         while True:
             rows = await step()

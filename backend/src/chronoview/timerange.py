@@ -25,6 +25,7 @@ class TimeRange:
     start: float
     end: float
     hours: float | None  # set when the range was asked for in hours (names export files)
+    live: bool = False  # it ends now (no `to` given): a live chart goes on from it
 
 
 def parse_instant(param: str, raw: str) -> float:
@@ -55,8 +56,8 @@ def resolve_range(
     stop = now if end is None else parse_instant("to", end)
     if start is None:
         span = DEFAULT_HOURS if hours is None else hours
-        return TimeRange(stop - span * 3600.0, stop, span)
+        return TimeRange(stop - span * 3600.0, stop, span, end is None)
     begin = parse_instant("from", start)
     if begin >= stop:
         raise RangeError("from", "from must be before to (or before now when to is not given)")
-    return TimeRange(begin, stop, None)
+    return TimeRange(begin, stop, None, end is None)

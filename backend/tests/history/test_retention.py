@@ -1,4 +1,5 @@
-"""Retention: old points and alerts and expired snapshots go, in batches; the rest stays."""
+"""Retention: old points and alerts, expired snapshots and old passed seqs go, in batches; the rest
+stays."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import uuid
 
 import sqlalchemy as sa
 
-from chronoview.points import Point, Score, ScoredPoint
+from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.retention import RetentionTask, purge
 from chronoview.storage import SqlStorage
 from chronoview.storage.base import SnapshotRecord
-from chronoview.storage.tables import alerts, points, snapshots
+from chronoview.storage.tables import alerts, passed_seqs, points, snapshots
 
 DAY = 86_400.0
 
@@ -54,7 +55,7 @@ def test_purge_in_small_batches(database_url: str) -> None:
             now = time.time()
             ids = await _fill(storage, now)
             done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
-            assert done == {"points": 80, "alerts": 16, "incidents": 0, "snapshots": 1}
+            assert done == {"points": 80, "alerts": 16, "incidents": 0, "snapshots": 1, "passed_seqs": 0}
             assert await _count(storage, points) == 12
             assert await _count(storage, alerts) == 4
             async with storage.connect() as conn:
@@ -63,7 +64,7 @@ def test_purge_in_small_batches(database_url: str) -> None:
             assert oldest is not None
             assert left == {ids["forever"], ids["later"]}
             again = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=7, pause=0)
-            assert again == {"points": 0, "alerts": 0, "incidents": 0, "snapshots": 0}
+            assert again == {"points": 0, "alerts": 0, "incidents": 0, "snapshots": 0, "passed_seqs": 0}
         finally:
             await storage.close()
 
@@ -114,6 +115,35 @@ def test_incidents_follow_retention_and_open_ones_stay(database_url: str) -> Non
             assert done["incidents"] == 1
             left = {i.id for i in await storage.incidents(None, None, now - 30 * DAY, 100)}
             assert left == {recent.incident.id, stuck.incident.id}
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())
+
+
+def test_passed_seqs_older_than_a_day_go_but_each_metrics_highest_stays(database_url: str) -> None:
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            now = time.time()
+            await storage.write([ScoredPoint(Point("a", now, 1.0), Score(None, False, None, None, 0, seq=7))])
+            ranges = [("a", 2, 3, now - 3 * DAY), ("a", 5, 5, now - 3 * DAY), ("a", 8, 9, now - 3 * DAY),
+                      ("a", 10, 10, now - 3600), ("b", 4, 4, now - 3 * DAY), ("b", 1, 2, now - 3 * DAY)]
+            async with storage.connect(write=True) as conn:
+                await conn.execute(passed_seqs.insert(), [
+                    {"metric": m, "first_seq": first, "last_seq": last, "passed_at": to_datetime(at)}
+                    for m, first, last, at in ranges])
+            done = await purge(storage, cutoff=now - 30 * DAY, now=now, batch=2, pause=0)
+            assert done["passed_seqs"] == 4
+            async with storage.connect() as conn:
+                rows = await conn.execute(sa.select(passed_seqs.c.metric, passed_seqs.c.first_seq,
+                                                    passed_seqs.c.last_seq).order_by("metric", "last_seq"))
+                left = [tuple(row) for row in rows]
+            # a's last hour stays; b's highest stays though old (its counter resumes above it).
+            assert left == [("a", 10, 10), ("b", 4, 4)]
+            assert (await storage.last_seq("a"), await storage.last_seq("b")) == (10, 4)
+            assert (await purge(storage, cutoff=now - 30 * DAY, now=now, pause=0))["passed_seqs"] == 0
         finally:
             await storage.close()
 

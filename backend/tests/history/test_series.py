@@ -37,7 +37,8 @@ def test_a_short_range_comes_back_whole(client: TestClient) -> None:
     points = [{"metric": "temp", "ts": now - 60 + i, "value": 20.0 + i / 10} for i in range(30)]
     ingest(client, points)
     body = _series(client, "temp", hours=1)
-    assert set(body) == {"metric", "from", "to", "points", "alerts", "downsampled"}
+    assert set(body) == {"metric", "from", "to", "points", "alerts", "downsampled", "seq"}
+    assert body["seq"] == 30  # live: the stream goes on after the last point (SPEC §6)
     assert body["metric"] == "temp"
     assert body["downsampled"] is False
     assert [(p["ts"], p["value"]) for p in body["points"]] == [

@@ -75,6 +75,15 @@ async def test_a_passed_seq_can_never_be_stored_and_a_stored_one_is_found(storag
     await storage.write([sp("cpu", T0 + 5, 5.0, seq=5)])
 
 
+async def test_missing_seqs_are_those_neither_stored_nor_passed(storage: SqlStorage) -> None:
+    await storage.write([sp("cpu", T0 + seq, float(seq), seq=seq) for seq in (1, 3, 7)])
+    await storage.pass_seqs("cpu", 4, 5)
+    await storage.pass_seqs("cpu", 5, 6)  # overlapping ranges
+    assert await storage.missing_seqs("cpu", 1, 9) == [range(2, 3), range(8, 10)]
+    assert await storage.missing_seqs("cpu", 3, 6) == []
+    assert await storage.missing_seqs("ram", 1, 10**15) == [range(1, 10**15 + 1)]  # however wide
+
+
 async def test_a_long_pass_hands_back_only_the_newest_stored_points(
     storage: SqlStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:

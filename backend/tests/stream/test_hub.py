@@ -57,6 +57,12 @@ class FakeStorage:
             raise ConnectionError("database down")
         return [p for p in self.points if p.point.metric == metric and p.score.seq > seq][:limit]
 
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+        stored = {p.score.seq for p in self.points if p.point.metric == metric}
+        missing = [seq for seq in range(first, last + 1) if seq not in stored
+                   and not any(m == metric and lo <= seq <= hi for m, lo, hi in self.passed)]
+        return [range(seq, seq + 1) for seq in missing]
+
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         self.passed.append((metric, first, last))
         if self.fail:
@@ -251,11 +257,57 @@ async def test_a_pass_that_cannot_be_done_closes_the_sockets_with_1013() -> None
 
 def test_a_replay_stops_at_a_missing_seq_the_hub_has_not_resolved() -> None:
     page = [scored("a", seq) for seq in (3, 4, 6, 9, 10)]
-    seqs = lambda after, resolved: [p.score.seq for p in _unbroken(page, after, resolved)]  # noqa: E731
-    assert seqs(2, 2) == [3, 4]  # 5 may still be on its way: the live stream brings it, in order
-    assert seqs(2, 5) == [3, 4, 6]  # 5 was passed over (or released): 7 is not resolved yet
-    assert seqs(2, 8) == [3, 4, 6, 9, 10]
-    assert seqs(0, 0) == []  # 1 is missing
+
+    def seqs(after: int, resolved: range) -> list[int]:
+        kept, unsettled = _unbroken(page, after, resolved, complete=False)
+        assert unsettled is None
+        return [p.score.seq for p in kept]
+
+    assert seqs(2, range(3, 3)) == [3, 4]  # 5 may still be on its way: the live stream brings it
+    assert seqs(2, range(3, 6)) == [3, 4, 6]  # 5 was passed over (or released): 7 is not resolved yet
+    assert seqs(2, range(3, 9)) == [3, 4, 6, 9, 10]
+    assert seqs(0, range(1, 1)) == []  # 1 is missing
+
+
+def test_a_replay_settles_itself_the_missing_seqs_below_the_start_of_the_hubs_stream() -> None:
+    page = [scored("a", seq) for seq in (3, 4, 6, 9, 10)]
+
+    def cut(after: int, resolved: range, complete: bool = False) -> tuple[list[int], range | None]:
+        kept, unsettled = _unbroken([p for p in page if p.score.seq > after], after, resolved, complete)
+        return [p.score.seq for p in kept], unsettled
+
+    # The stream here started at 7: nobody here accounts for 5, nor for 7 and 8.
+    assert cut(2, range(7, 11)) == ([3, 4], range(5, 6))
+    assert cut(5, range(7, 11)) == ([6, 9, 10], None)  # 7 and 8 are in the stream: gone
+    assert cut(6, range(12, 12)) == ([], range(7, 9))
+    assert cut(10, range(14, 15), complete=True) == ([], range(11, 14))  # after the last stored
+    assert cut(10, range(14, 15)) == ([], None)  # the next page will tell
+
+
+async def test_the_stream_of_a_metric_starts_at_the_first_seq_seen_and_seqs_below_are_settled_apart(
+) -> None:
+    storage = FakeStorage([scored("a", 1), scored("a", 4)])
+    hub = hub_over(storage, pass_after=0.3)
+    _, connection = live(hub, ["a"])
+    hub.deliver([msg("a", 4)])
+    assert hub.resolved("a") == range(4, 5)
+
+    async def late_write() -> None:
+        await asyncio.sleep(0.05)
+        storage.points.append(scored("a", 2))
+
+    writer = asyncio.create_task(late_write())
+    # 2 is being written elsewhere: waited for and found; 3 never comes: passed over.
+    settled = await hub.settle("a", range(2, 4))
+    await writer
+    assert [p.score.seq for p in settled] == [2]
+    assert storage.passed == [("a", 3, 3)]
+    hub.deliver([msg("a", 2)])  # late, below the start: not sent live (the replay sent it)
+    assert connection.texts() == [text("a", 4)]
+    started = asyncio.get_running_loop().time()
+    assert await hub.settle("a", range(3, 4)) == []  # already passed: no wait, no second pass
+    assert asyncio.get_running_loop().time() - started < 0.2
+    assert storage.passed == [("a", 3, 3)]
 
 
 async def test_a_socket_alone_on_a_metric_goes_on_after_its_replay_without_waiting() -> None:
@@ -263,7 +315,7 @@ async def test_a_socket_alone_on_a_metric_goes_on_after_its_replay_without_waiti
     hub = hub_over(storage, pass_after=0.05)
     connection = Connection()
     sub = hub.subscribe(["a"], connection, cursors={"a": 2})
-    assert hub.resolved("a") == 2
+    assert hub.resolved("a") == range(3, 3)
     for seq in (3, 4):  # the replay found 3 and 4, published before the socket came
         sub.sent("a", seq)
     hub.replayed(sub, "a", 4)
@@ -274,7 +326,7 @@ async def test_a_socket_alone_on_a_metric_goes_on_after_its_replay_without_waiti
     other_sub = hub.subscribe(["a"], other, cursors={"a": 1})
     other_sub.go_live()
     hub.replayed(other_sub, "a", 9)  # not alone: the order stays where it is
-    assert hub.resolved("a") == 5
+    assert hub.resolved("a") == range(3, 6)
     await asyncio.sleep(0.1)
     assert storage.passed == []
 

@@ -35,11 +35,12 @@ BASE = float(int(time.time()) - 120)
 
 
 
-def start(servers: list[ServerProcess], tmp_path: Path, count: int,
-          envs: list[dict[str, str]]) -> list[ServerProcess]:
+def start(servers: list[ServerProcess], tmp_path: Path, count: int, envs: list[dict[str, str]],
+          launchers: dict[int, str] | None = None) -> list[ServerProcess]:
+    """`count` servers, the i-th with envs[i] (and launchers[i], if given), once they answer."""
     for i in range(count):
         (tmp_path / f"p{i}").mkdir()
-        servers.append(spawn(tmp_path / f"p{i}", envs[i]))
+        servers.append(spawn(tmp_path / f"p{i}", envs[i], launcher=(launchers or {}).get(i, "chronoview")))
     return [server.wait_ready() for server in servers[-count:]]
 
 
@@ -217,8 +218,8 @@ async def test_a_process_killed_between_storing_and_publishing_leaves_no_gap_and
     processes' sockets pass its seqs over within a second (finding that group stored), and every
     client still ends with exactly the stored points."""
     env = {"DATABASE_URL": pg_url, "REDIS_URL": own_redis.url()}
-    doomed = {**env, "CHRONOVIEW_FAULT_KILL_BEFORE_PUBLISH": "60"}
-    alive = start(servers, tmp_path, 3, [doomed, env, env])
+    doomed = {**env, "KILL_BEFORE_PUBLISH": "60"}
+    alive = start(servers, tmp_path, 3, [doomed, env, env], {0: "tests.stream.killed_before_publish"})
     victim = alive[0]
     survivors = alive[1:]
     rnd = random.Random(16)

@@ -237,7 +237,9 @@ async def _replay(
 
     A seq replay never jumps a missing seq the hub has not resolved yet (its point may be on its
     way, written by another process, and the live stream brings it in order); it stops there, and
-    the live messages take over after the last seq it sent.
+    the live messages take over after the last seq it sent. A missing seq below where the hub's
+    stream of the metric started will not come live here: the replay settles it (Hub.settle, which
+    waits for it and else passes it over) and goes on.
 
     Memory stays bounded whatever the history holds: one page at a time, never more than the
     socket's queue bound (WS_QUEUE_MAX), each message sent (and its page dropped) only as fast as
@@ -251,37 +253,61 @@ async def _replay(
             continue
         cursor = ReplayCursor.after(to_datetime(request.after or 0.0))
         while sub.closing is None:
+            unsettled = None
             if seq is not None:
-                resolved = hub.resolved(metric)  # read before the query: all below are stored
+                # Read before the query: a missing seq in it is gone, not on its way.
+                resolved = hub.resolved(metric) or range(seq + 1, seq + 1)
                 page = await storage.points_after_seq(metric, seq, page_size)
-                page = _unbroken(page, seq, seq if resolved is None else resolved)
+                page, unsettled = _unbroken(page, seq, resolved, len(page) < page_size)
             else:
                 page, cursor = await storage.replay_page(metric, cursor, page_size)
-            for sent, point in enumerate(page, start=1):
-                if sub.closing is not None:
-                    return
-                await websocket.send_text(point.encode().decode())
-                sub.sent(metric, point.score.seq)
-                if sent % REPLAY_TURN == 0:
-                    # A send into a connection that takes data never suspends: let other requests
-                    # in between, or twenty replays keep the loop for a page each.
-                    await asyncio.sleep(0)
+            if not await _send(websocket, sub, metric, page):
+                return
             if seq is not None:
                 seq = page[-1].score.seq if page else seq
+            if unsettled is not None and seq is not None:
+                if not await _send(websocket, sub, metric, await hub.settle(metric, unsettled)):
+                    return
+                seq = unsettled[-1]
+                continue
             if len(page) < page_size:
                 break
         if seq is not None and sub.closing is None:
             hub.replayed(sub, metric, seq)
 
 
-def _unbroken(page: list[ScoredPoint], after: int, resolved: int) -> list[ScoredPoint]:
-    """The page up to its first missing seq above `resolved` (below it, a missing seq is gone)."""
+async def _send(websocket: WebSocket, sub: Subscription, metric: str, points: list[ScoredPoint]) -> bool:
+    """Send replayed points of a metric; False when the socket is closing."""
+    for sent, point in enumerate(points, start=1):
+        if sub.closing is not None:
+            return False
+        await websocket.send_text(point.encode().decode())
+        sub.sent(metric, point.score.seq)
+        if sent % REPLAY_TURN == 0:
+            # A send into a connection that takes data never suspends: let other requests in
+            # between, or twenty replays keep the loop for a page each.
+            await asyncio.sleep(0)
+    return True
+
+
+def _unbroken(
+    page: list[ScoredPoint], after: int, resolved: range, complete: bool
+) -> tuple[list[ScoredPoint], range | None]:
+    """The page (the points after seq `after`; `complete`: the last stored) up to its first
+    missing seq that is not in `resolved` (there, a missing seq is gone); and when that seq is
+    below the start of `resolved`, the missing seqs there, which the replay must settle itself."""
     expected = after + 1
     for i, point in enumerate(page):
-        if point.score.seq > max(expected, resolved + 1):
-            return page[:i]
-        expected = point.score.seq + 1
-    return page
+        seq = point.score.seq
+        if seq > expected:  # expected..seq-1 are missing
+            if expected < resolved.start:
+                return page[:i], range(expected, min(seq, resolved.start))
+            if seq > resolved.stop:
+                return page[:i], None
+        expected = seq + 1
+    if complete and expected < resolved.start:
+        return page, range(expected, resolved.start)
+    return page, None
 
 
 class AsgiSink:

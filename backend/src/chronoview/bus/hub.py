@@ -3,13 +3,15 @@
 It is the bus's listener and the sockets' registry, and only wires three parts together:
 reorder.py puts each metric's messages in seq order (passing over a seq that never comes),
 fanout.py hands them to the sockets, catchup.py reads back from the database what a lost bus
-subscription missed. Shutdown asks every socket to go away with 1001.
+subscription missed; `settle` accounts, for a replay, for the seqs below where this process's
+stream of a metric started. Shutdown asks every socket to go away with 1001.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Collection, Mapping, Sequence
 
 from chronoview.bus.base import Message, messages_of
@@ -17,11 +19,16 @@ from chronoview.bus.catchup import DEFAULT_LIMITS, CatchUp, CatchUpLimits
 from chronoview.bus.fanout import Fanout
 from chronoview.bus.reorder import PASS_AFTER, Reorder
 from chronoview.bus.subscription import BUS_DOWN, MISSED, SHUTDOWN, Closing, Sink, Subscription
+from chronoview.points import ScoredPoint
 from chronoview.storage.base import Storage
+
+log = logging.getLogger(__name__)
 
 # Two of the largest batches POST /metrics accepts: a burst is not a slow reader. The queues hold
 # references to shared frames, so a full queue costs pointers, not copies.
 DEFAULT_MAX_QUEUE = 20_000
+# How often `settle` looks again for the points it waits for.
+SETTLE_POLL = 0.05
 
 
 class Hub:
@@ -39,6 +46,7 @@ class Hub:
         self._reorder = Reorder(self._fanout.deliver, self._pass_over, self._fanout.wants, self._failed,
                                 pass_after)
         self._catchup = CatchUp(storage, self._fanout, self._reorder, catchup)
+        self._pass_after = pass_after
         self._shutdown: Closing | None = None
 
     # -- sockets
@@ -68,9 +76,32 @@ class Hub:
             if not self._fanout.wants(metric):
                 self._reorder.drop(metric)
 
-    def resolved(self, metric: str) -> int | None:
-        """See Reorder.resolved: a replay may skip a missing seq up to here, never beyond."""
+    def resolved(self, metric: str) -> range | None:
+        """See Reorder.resolved: a replay may skip a missing seq in this range, never beyond it;
+        one below it the replay settles (`settle`)."""
         return self._reorder.resolved(metric)
+
+    async def settle(self, metric: str, seqs: range) -> list[ScoredPoint]:
+        """The stored points of `seqs`, which a replay found missing below the start of the
+        metric's stream here (so nobody here accounts for them), once `account_for` them."""
+        await self.account_for(metric, seqs)
+        stored = await self._storage.points_after_seq(metric, seqs[0] - 1, len(seqs))
+        return [point for point in stored if point.score.seq < seqs.stop]
+
+    async def account_for(self, metric: str, seqs: range) -> None:
+        """Make each of `seqs` stored or passed over: one still missing is waited for as the reorder
+        step would (its write may be under way at another process), then passed over, so that it
+        is stored by now or never will be."""
+        storage, loop = self._storage, asyncio.get_running_loop()
+        deadline = loop.time() + self._pass_after
+        missing = await storage.missing_seqs(metric, seqs[0], seqs[-1])
+        while missing and loop.time() < deadline:
+            await asyncio.sleep(SETTLE_POLL)
+            missing = await storage.missing_seqs(metric, missing[0].start, missing[-1][-1])
+        if missing:
+            first, last = missing[0].start, missing[-1][-1]
+            await storage.pass_seqs(metric, first, last)
+            log.info("passed over %s seqs %d..%d that a reader waited for", metric, first, last)
 
     def replayed(self, sub: Subscription, metric: str, seq: int) -> None:
         """A socket's replay sent the metric's stored points up to `seq`, with no seq missing

@@ -13,8 +13,11 @@ nobody ever stores a point a socket was told does not exist.
 
 One order per process, not per socket: a socket that resumes from a cursor skips, by its own
 floor (Subscription), what it already has, and the stream it joins owes it nothing older — every
-seq below the process's next one was sent or passed, so it is stored or never will be, and the
-socket's replay from the database finds it.
+seq from the track's start up to the process's next one was sent or passed, so it is stored or
+never will be, and the socket's replay from the database finds it. A track starts at the first seq
+it sees (or after the cursor of the socket that wanted it first); a seq below its start arriving
+late is dropped here, so a replay from a cursor below the start settles such seqs itself (see
+Hub.settle).
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ PassOver = Callable[[str, int, int], Awaitable[list[Message]]]
 
 
 class _Track:
-    __slots__ = ("held", "metric", "next", "passing", "timer")
+    __slots__ = ("held", "metric", "next", "passing", "start", "timer")
 
     def __init__(self, metric: str, next_seq: int | None) -> None:
         self.metric = metric
         self.next = next_seq  # None: the first message seen starts the stream
+        self.start = next_seq  # the seq the stream started at: nothing below it is accounted for
         self.held: dict[int, Message] = {}
         self.timer: asyncio.TimerHandle | None = None
         self.passing = False
@@ -66,13 +70,15 @@ class Reorder:
         if track is None:
             self._tracks[metric] = _Track(metric, after + 1)
         elif track.next is None:
-            track.next = after + 1
+            track.next = track.start = after + 1
 
-    def resolved(self, metric: str) -> int | None:
-        """The seq up to which every point of the metric was sent or passed over (so is stored, or
-        never will be); None when the metric's stream is not under way."""
+    def resolved(self, metric: str) -> range | None:
+        """The seqs of the metric each sent or passed over (so stored, or never will be): from the
+        stream's start to the next seq owed; None when the metric's stream is not under way."""
         track = self._tracks.get(metric)
-        return None if track is None or track.next is None else track.next - 1
+        if track is None or track.next is None or track.start is None:
+            return None
+        return range(track.start, track.next)
 
     def skip_to(self, metric: str, seq: int) -> None:
         """Every seq up to `seq` is accounted for elsewhere (a replay sent them): the stream goes on
@@ -117,6 +123,8 @@ class Reorder:
                     continue
                 track = tracks[metric] = _Track(metric, None)
             seq, expected = message.seq, track.next
+            if expected is None:
+                track.start = seq
             if expected is None or seq == expected:
                 track.next = seq + 1
                 if message.data:

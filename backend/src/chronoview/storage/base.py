@@ -151,6 +151,16 @@ class Storage(Protocol):
         resumes after a rebuild."""
         ...
 
+    async def first_seq_later_than(self, metric: str, ts: float, seq: int) -> int | None:
+        """The lowest seq above `seq` of the metric's points stored with a timestamp after `ts`."""
+        ...
+
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+        """The runs of seqs first..last of a metric neither stored nor passed over, in order: each
+        seq is still being written, or was released (its write failed), or its process died, or its
+        point is gone with retention. Costs what is stored or passed there, not the span's width."""
+        ...
+
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         """Pass over the seqs first..last of a metric whose points never arrived (SPEC §6): those
         already stored are returned in seq order, and none of the others can ever be stored (their
@@ -217,6 +227,11 @@ class Storage(Protocol):
 
     async def purge_snapshots(self, now: float, limit: int) -> int:
         """Delete up to `limit` snapshots expired at `now`."""
+        ...
+
+    async def purge_passed_seqs(self, before: float, limit: int) -> int:
+        """Delete up to `limit` ranges of passed seqs passed before `before`, but never a metric's
+        highest one; returns how many."""
         ...
 
     async def close(self) -> None: ...

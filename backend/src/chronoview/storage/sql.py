@@ -265,6 +265,36 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 sa.select(sa.func.max(passed_seqs.c.last_seq)).where(passed_seqs.c.metric == metric))
         return max(stored or 0, passed or 0)
 
+    async def first_seq_later_than(self, metric: str, ts: float, seq: int) -> int | None:
+        async with self.connect() as conn:
+            found = await conn.scalar(sa.select(sa.func.min(points.c.seq)).where(
+                points.c.metric == metric, points.c.ts > to_datetime(ts), points.c.seq > seq))
+        return None if found is None else int(found)
+
+    async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
+        span = sa.and_(points.c.metric == metric, points.c.seq.between(first, last))
+        async with self.connect() as conn:
+            # Usually every seq is stored: counting them (on the index) is cheaper than reading them.
+            stored_count = await conn.scalar(sa.select(sa.func.count()).select_from(points).where(span))
+            if stored_count == last - first + 1:
+                return []
+            stored = await conn.scalars(sa.select(points.c.seq).where(span))
+            taken = [(seq, seq) for seq in stored]
+            result = await conn.execute(
+                sa.select(passed_seqs.c.first_seq, passed_seqs.c.last_seq)
+                .where(passed_seqs.c.metric == metric, passed_seqs.c.last_seq >= first,
+                       passed_seqs.c.first_seq <= last))
+            taken += [(lo, hi) for lo, hi in result]
+        runs: list[range] = []
+        at = first
+        for lo, hi in sorted(taken):
+            if lo > at:
+                runs.append(range(at, lo))
+            at = max(at, hi + 1)
+        if at <= last:
+            runs.append(range(at, last + 1))
+        return runs
+
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
         """The range is recorded first, under a lock no write of this metric holds (PostgreSQL: an
         exclusive advisory lock, where writes take it shared; SQLite: the database's write lock),

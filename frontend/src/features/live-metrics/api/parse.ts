@@ -60,9 +60,10 @@ function parseSeriesAlert(row: unknown, where: string, metric: string): AlertIte
 }
 
 /** GET /metrics/{metric}/series: its points (ascending ts) with the alert points of the range
- * flagged on them, and those alerts newest first. */
+ * flagged on them, and those alerts newest first; for a live range, the `seq` its stream resumes
+ * after. */
 export function parseSeries(body: unknown, where = 'series'): SeriesHistory & { window: TimeWindow } {
-  const series = fields(body, where, SERIES_FIELDS);
+  const series = fields(body, where, SERIES_FIELDS, ['seq']);
   const metric = text(series.metric, `${where}.metric`);
   flag(series.downsampled, `${where}.downsampled`);
   const points = list(series.points, `${where}.points`).map((row, i) => parseSeriesPoint(row, `${where}.points[${i}]`));
@@ -70,7 +71,8 @@ export function parseSeries(body: unknown, where = 'series'): SeriesHistory & { 
     .map((row, i) => parseSeriesAlert(row, `${where}.alerts[${i}]`, metric))
     .sort((a, b) => b.ts - a.ts);
   const window = { from: timestamp(series.from, `${where}.from`), to: timestamp(series.to, `${where}.to`) };
-  return { metric, points: withAlerts(points, alerts), alerts, window };
+  const seq = 'seq' in series ? integer(series.seq, `${where}.seq`) : undefined;
+  return { metric, points: withAlerts(points, alerts), alerts, window, ...(seq === undefined ? {} : { seq }) };
 }
 
 /** The points of a series body. */

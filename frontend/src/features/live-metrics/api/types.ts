@@ -23,6 +23,8 @@ export interface SeriesHistory {
   metric: string;
   points: SeriesPoint[];
   alerts: AlertItem[];
+  /** A live range only: the stream resumes after it (`since=<metric>:<seq>`), missing nothing. */
+  seq?: number;
 }
 
 /** A `{"type":"metric", ...}` WebSocket message. */

@@ -32,9 +32,10 @@ export interface LiveSeriesOptions {
  * One metric's series: history for the range, then the live stream merged into a bounded buffer
  * outside React. A reconnect resumes after the last `seq` received (`since=<metric>:<seq>`), so
  * it leaves no hole, late points included; a replayed `seq` is dropped, and a late point (an old
- * timestamp with a new `seq`) takes its place by timestamp. Before the first live point, the
- * stream starts after the newest point of the history (`since=<ts>`). A fixed window holds
- * its own history only: live points would not be in it.
+ * timestamp with a new `seq`) takes its place by timestamp. The first socket resumes after the
+ * `seq` the history answer carries (a point stored while it loaded is replayed, a point the answer
+ * holds again replaces itself by timestamp); from an answer without one, after its newest point
+ * (`since=<ts>`). A fixed window holds its own history only: live points would not be in it.
  */
 export function useLiveSeries({ metric, range, live, connect = true, window = null, onAlert, createSocket, now = Date.now }: LiveSeriesOptions) {
   const buffer = useMemo(
@@ -58,6 +59,7 @@ export function useLiveSeries({ metric, range, live, connect = true, window = nu
     getSeries(metric, range, { ...span, signal: controller.signal })
       .then((series) => {
         buffer.merge(series.points);
+        if (series.seq !== undefined) cursor.advance(metric, series.seq);
         setHistory({ key: asked, state: 'ready' });
       })
       .catch(() => {
@@ -66,18 +68,17 @@ export function useLiveSeries({ metric, range, live, connect = true, window = nu
       });
     return () => controller.abort();
     // Read again when a metric starts to exist, so its first points are not left behind.
-  }, [buffer, live, metric, range, connect]);
+  }, [buffer, cursor, live, metric, range, connect]);
 
   const historySettled = history.key === key && history.state !== 'loading';
 
   const getUrl = useCallback(() => {
     if (!metric) return null;
     const last = buffer.last;
-    if (!last) return metricStreamUrl(metric);
     // After a long outage, replay no further back than the range on screen.
     const oldest = now() - rangeMs(range);
-    if (last.ts < oldest) return metricStreamUrl(metric, [toRfc3339(oldest)]);
-    return metricStreamUrl(metric, cursor.since([metric], last.tsRaw ?? last.ts));
+    if (last && last.ts < oldest) return metricStreamUrl(metric, [toRfc3339(oldest)]);
+    return metricStreamUrl(metric, cursor.since([metric], last ? (last.tsRaw ?? last.ts) : null));
   }, [buffer, cursor, metric, now, range]);
 
   // When the newest live point arrived, by this browser's clock: its age is measured from then,

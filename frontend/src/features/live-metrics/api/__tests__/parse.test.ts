@@ -124,6 +124,11 @@ describe('parseSeries', () => {
     expect(series.alerts[0]).toMatchObject({ metric: 'traffic', value: 50, zscore: 4 });
   });
 
+  it('reads the seq of a live range, where its stream resumes; a fixed range has none', () => {
+    expect(parseSeries({ ...seriesBody('x', []), seq: 12 }).seq).toBe(12);
+    expect(parseSeries(seriesBody('x', []))).not.toHaveProperty('seq');
+  });
+
   it.each([
     ['a bare list', [{ ts: '2025-09-27T02:00:00Z', value: 1, zscore: null, mean: null, std: null }]],
     ['a wrapped list under another key', { ...seriesBody('x', []), points: undefined, data: [] }],
@@ -132,6 +137,7 @@ describe('parseSeries', () => {
     ['a point without its baseline', { ...seriesBody('x', []), points: [{ ts: '2025-09-27T02:00:00Z', value: 1 }] }],
     ['epoch seconds', { ...seriesBody('x', []), points: [{ ts: 1_700_000_000, value: 1, zscore: null, mean: null, std: null }] }],
     ['no downsampled flag', { metric: 'x', from: '2025-09-27T02:00:00Z', to: '2025-09-27T03:00:00Z', points: [], alerts: [] }],
+    ['a seq that is not an integer', { ...seriesBody('x', []), seq: '12' }],
   ])('refuses %s', (_, body) => {
     expect(() => parseSeries(body)).toThrow(ContractError);
   });

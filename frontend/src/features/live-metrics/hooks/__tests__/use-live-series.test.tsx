@@ -55,6 +55,32 @@ describe('useLiveSeries', () => {
     expect(last().searchParams.getAll('since')).toEqual([iso(4)]);
   });
 
+  it('opens the stream after the seq of a live history answer, and drops a live point the answer holds', async () => {
+    mockFetch((url) =>
+      url.pathname === '/metrics/traffic/series' ? { body: { ...history([0, 1, 2, 3, 4]), seq: 41 } } : undefined,
+    );
+    const fake = fakeSocketFactory();
+    const hook = renderHook(() =>
+      useLiveSeries({ metric: 'traffic', range: '15m', live: true, createSocket: fake.factory, now: () => T0 + 10_000 }),
+    );
+    await waitFor(() => expect(fake.sockets).toHaveLength(1));
+    expect(fake.last().searchParams.getAll('since')).toEqual(['traffic:41']);
+    act(() => {
+      fake.last().open();
+      fake.last().receive(metricMessage('traffic', iso(4), 666, { seq: 41 })); // the answer holds it
+      fake.last().receive(metricMessage('traffic', iso(2.5), 77, { seq: 42 })); // stored while it loaded
+    });
+    expect(hook.result.current.buffer.toArray().map((point) => point.value)).toEqual([100, 999, 102, 77, 103, 104]);
+  });
+
+  it('opens the stream with the seq of a live history answer even when its range is empty', async () => {
+    mockFetch((url) => (url.pathname === '/metrics/traffic/series' ? { body: { ...seriesBody('traffic', []), seq: 9 } } : undefined));
+    const fake = fakeSocketFactory();
+    renderHook(() => useLiveSeries({ metric: 'traffic', range: '15m', live: true, createSocket: fake.factory }));
+    await waitFor(() => expect(fake.sockets).toHaveLength(1));
+    expect(fake.last().searchParams.getAll('since')).toEqual(['traffic:9']);
+  });
+
   it('resumes after a reconnect from the last seq, drops a replayed seq and places a late point by its ts', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
