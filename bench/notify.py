@@ -18,7 +18,7 @@ from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
 
 import httpx
-from common import CpuMeter, Result, backend, emit, load_avg, percentile, server
+from common import CpuMeter, Result, backend, emit, load_avg, percentile, server, spy
 from tests.notify.conftest import incident_event
 from tests.notify.receivers import Receiver, always
 
@@ -140,13 +140,14 @@ def _measure(shape: str, hook: ReceiverProcess) -> list[Result]:
         quiet_end = time.monotonic()
         cpu = CpuMeter(proc.process.pid)
         cpu.start()
-        burst_start = time.monotonic()
-        asyncio.run(_burst(settings["DATABASE_URL"]))
-        written = time.monotonic() - burst_start
-        deadline = burst_start + 60
-        while hook.received < INCIDENTS and time.monotonic() < deadline:
-            time.sleep(0.02)
-        all_in = time.monotonic() - burst_start
+        with spy(proc.process.pid, f"notify-{shape}"):  # BENCH_PROFILE=1
+            burst_start = time.monotonic()
+            asyncio.run(_burst(settings["DATABASE_URL"]))
+            written = time.monotonic() - burst_start
+            deadline = burst_start + 60
+            while hook.received < INCIDENTS and time.monotonic() < deadline:
+                time.sleep(0.02)
+            all_in = time.monotonic() - burst_start
         server_cpu = cpu.stop() / all_in
         prober.stop()
         got = hook.received
