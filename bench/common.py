@@ -138,7 +138,8 @@ def emit(results: list[Result], name: str) -> None:
               f"{'MET' if r.met else 'NOT MET'} load {r.load1}", flush=True)
 
 
-PY_SPY = ROOT / ".venv" / "bin" / "py-spy"
+# PY_SPY names a py-spy installed elsewhere (e.g. under /tmp, outside the repository).
+PY_SPY = Path(os.environ.get("PY_SPY") or ROOT / ".venv" / "bin" / "py-spy")
 
 
 @contextlib.contextmanager

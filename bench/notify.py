@@ -3,17 +3,22 @@ second; how long until a local receiver has every notification, and single-point
 the dispatcher sends them, against its quiet value.
 
 The incidents' outbox rows are written by `chronoview.notify.enqueue` in transactions of 100 (what
-the incident write does), from this process, into the server's database.
+the incident write does), from this process, into the server's database. The prober and the
+receiver each run in a process of their own: beside the burst writer, one interpreter's GIL would
+add the writer's and the receiver's work to the prober's latencies and charge it to the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import multiprocessing
 import time
+from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event
 
 import httpx
-from common import CpuMeter, Result, backend, emit, load_avg, percentile, server
+from common import CpuMeter, Result, backend, emit, load_avg, percentile, server, spy
 from tests.notify.conftest import incident_event
 from tests.notify.receivers import Receiver, always
 
@@ -23,37 +28,83 @@ from chronoview.storage import SqlStorage
 INCIDENTS = 1_000
 GROUPS = 10  # transactions, spread over one second
 TOKEN = "bench-admin-token"  # noqa: S105 - a throwaway server of this script
+# Fresh interpreters: a fork would copy this process's threads' locks mid-use.
+_MP = multiprocessing.get_context("spawn")
+
+
+def _probe(url: str, running: Event, stop: Event, out: Connection) -> None:
+    """Single-point POST /metrics, one after another; sends back (monotonic start, seconds) pairs."""
+    latencies: list[tuple[float, float]] = []
+    with httpx.Client(base_url=url, timeout=30) as http:
+        i = 0
+        while not stop.is_set():
+            began = time.monotonic()
+            http.post("/metrics", json={"metric": "probe", "value": float(i % 10)},
+                      headers={"Prefer": "return=minimal"}).raise_for_status()
+            latencies.append((began, time.monotonic() - began))
+            running.set()
+            i += 1
+            time.sleep(0.005)
+    out.send(latencies)
 
 
 class Prober:
-    """Single-point POST /metrics, one after another, recording each latency."""
+    """The single-point POST loop in a process of its own (CLOCK_MONOTONIC is shared by processes)."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.latencies: list[tuple[float, float]] = []  # (monotonic start, seconds)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=30) as http:
-            i = 0
-            while not self._stop.is_set():
-                began = time.monotonic()
-                http.post("/metrics", json={"metric": "probe", "value": float(i % 10)},
-                          headers={"Prefer": "return=minimal"}).raise_for_status()
-                self.latencies.append((began, time.monotonic() - began))
-                i += 1
-                time.sleep(0.005)
+        self._running = _MP.Event()
+        self._stop = _MP.Event()
+        self._recv, send = _MP.Pipe(duplex=False)
+        self._process = _MP.Process(target=_probe, args=(url, self._running, self._stop, send), daemon=True)
+        self.latencies: list[tuple[float, float]] = []
 
     def start(self) -> None:
-        self._thread.start()
+        """Start it and return once its first request has been answered."""
+        self._process.start()
+        if not self._running.wait(60):
+            raise RuntimeError("the prober did not start")
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(30)
+        if not self._recv.poll(60):
+            raise RuntimeError("the prober sent no latencies")
+        self.latencies = self._recv.recv()
+        self._process.join(30)
 
     def p99_ms(self, start: float, end: float) -> float:
         return 1000 * percentile([d for t, d in self.latencies if start <= t <= end], 99)
+
+
+def _receive(ready: Connection, stop: Event, count: Synchronized) -> None:  # type: ignore[type-arg]
+    """A webhook receiver answering 200, counting what it got in `count`."""
+    hook = Receiver(always(200)).start()
+    ready.send(hook.url)
+    while not stop.wait(0.01):
+        count.value = len(hook.received)
+    count.value = len(hook.received)
+    hook.stop()
+
+
+class ReceiverProcess:
+    """The local receiver in a process of its own; `received` is how many requests it has had."""
+
+    def __init__(self) -> None:
+        self._stop = _MP.Event()
+        self._count: Synchronized = _MP.Value("i", 0)  # type: ignore[type-arg]
+        ready, send = _MP.Pipe(duplex=False)
+        self._process = _MP.Process(target=_receive, args=(send, self._stop, self._count), daemon=True)
+        self._process.start()
+        if not ready.poll(30):
+            raise RuntimeError("the receiver did not start")
+        self.url: str = ready.recv()
+
+    @property
+    def received(self) -> int:
+        return int(self._count.value)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._process.join(30)
 
 
 async def _burst(database_url: str) -> None:
@@ -71,7 +122,14 @@ async def _burst(database_url: str) -> None:
 
 
 def run(shape: str) -> list[Result]:
-    hook = Receiver(always(200)).start()
+    hook = ReceiverProcess()
+    try:
+        return _measure(shape, hook)
+    finally:
+        hook.stop()
+
+
+def _measure(shape: str, hook: ReceiverProcess) -> list[Result]:
     with backend(shape) as settings, server(settings, ADMIN_TOKEN=TOKEN, SIMULATED_METRICS="") as proc:
         httpx.post(f"{proc.url}/channels", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10,
                    json={"name": "bench", "kind": "webhook", "config": {"url": hook.url}, "default": True}
@@ -82,17 +140,17 @@ def run(shape: str) -> list[Result]:
         quiet_end = time.monotonic()
         cpu = CpuMeter(proc.process.pid)
         cpu.start()
-        burst_start = time.monotonic()
-        asyncio.run(_burst(settings["DATABASE_URL"]))
-        written = time.monotonic() - burst_start
-        deadline = burst_start + 60
-        while len(hook.received) < INCIDENTS and time.monotonic() < deadline:
-            time.sleep(0.02)
-        all_in = time.monotonic() - burst_start
+        with spy(proc.process.pid, f"notify-{shape}"):  # BENCH_PROFILE=1
+            burst_start = time.monotonic()
+            asyncio.run(_burst(settings["DATABASE_URL"]))
+            written = time.monotonic() - burst_start
+            deadline = burst_start + 60
+            while hook.received < INCIDENTS and time.monotonic() < deadline:
+                time.sleep(0.02)
+            all_in = time.monotonic() - burst_start
         server_cpu = cpu.stop() / all_in
         prober.stop()
-        hook.stop()
-        got = len(hook.received)
+        got = hook.received
         quiet = prober.p99_ms(quiet_end - 4.5, quiet_end)
         busy = prober.p99_ms(burst_start, burst_start + all_in)
     note = f"{got}/{INCIDENTS} received; outbox rows written in {written:.2f} s"

@@ -3,10 +3,13 @@
 Sending never blocks ingest: the outbox rows are written with the incident and this task picks
 them up on its own (woken at once in the process that wrote them, polled every second in the
 others). Up to CONCURRENCY sends run at once, each with a 10 s timeout, so a hanging receiver
-holds one slot, not the queue. The database work is batched like ingest's group commit: one
-transaction freezes the snapshots of a claimed round, and outcomes are recorded together, one
-commit for whatever finished meanwhile (a burst of 1,000 incidents is a few dozen commits, not
-thousands competing with ingest for SQLite's one writer).
+holds one slot, not the queue. The dispatcher shares the event loop with ingest, so it keeps few
+sends in flight (every step of an ingest request waits behind the callbacks ready before it) and
+claims in rounds of at least BATCH rows, never one row per finished send. The database work is
+batched like ingest's group commit: one transaction freezes the snapshots of a claimed round, and
+outcomes are recorded together, one statement and one commit for whatever finished meanwhile (a
+burst of 1,000 incidents is a few dozen commits, not thousands competing with ingest for SQLite's
+one writer).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
 REMINDER_CHECK_SECONDS = 5.0
 PURGE_BATCH = 5_000
-CONCURRENCY = 32  # sends at once
+CONCURRENCY = 16  # sends at once
+BATCH = 8  # the fewest free slots a claim waits for (unless nothing is in flight)
 SNAPSHOT_READS = 8  # series read at once while freezing a round's snapshots
 
 
@@ -81,6 +85,8 @@ class Dispatcher:
         return self._http
 
     def start(self) -> None:
+        # Built now: its TLS context takes tens of ms, a stall of the loop a burst's first send would cause.
+        _ = self.http
         self._tasks = [asyncio.create_task(self._run(), name="notify-dispatcher"),
                        asyncio.create_task(self._record_outcomes(), name="notify-recorder")]
 
@@ -131,7 +137,7 @@ class Dispatcher:
     async def dispatch_due(self) -> int:
         """Claim what is due (up to the free send slots) and start sending it; returns how many."""
         free = CONCURRENCY - len(self._sends)
-        if free <= 0:
+        if free < BATCH and self._sends:
             await asyncio.wait(list(self._sends), return_when=asyncio.FIRST_COMPLETED)
             return 1
         claimed = await self._outbox.claim(self._clock(), free)

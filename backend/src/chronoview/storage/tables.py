@@ -188,7 +188,7 @@ deliveries = sa.Table(
     _instant("updated_at"),
     _instant("delivered_at", nullable=True),
     sa.Index("ix_deliveries_due", "state", "next_attempt_at"),
-    sa.Index("ix_deliveries_incident", "incident_id", "channel_id"),
+    sa.Index("ix_deliveries_incident", "incident_id", "channel_id", "id"),  # the claim's order check
     sa.Index("ix_deliveries_channel", "channel_id", "id"),
     sa.Index("ix_deliveries_repeat", "repeat_at"),
 )
