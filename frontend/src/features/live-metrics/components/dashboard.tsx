@@ -100,7 +100,13 @@ export function Dashboard({
     },
     [announce],
   );
-  const incidents = useIncidents({ onOpened, createSocket: createIncidentSocket, enabled: live });
+  const incidents = useIncidents({
+    onOpened,
+    onOtherMessage: catalog.applyMessage,
+    onReconnect: catalog.reload,
+    createSocket: createIncidentSocket,
+    enabled: live,
+  });
   useEffect(() => {
     if (!opened) return;
     const timer = setTimeout(() => setOpened(null), 10_000);
@@ -137,7 +143,7 @@ export function Dashboard({
   const entry = metric ? catalog.entries.find((candidate) => candidate.metric === metric) : undefined;
   const meta = useMetricMeta(entry?.unit ?? null, entry?.label ?? null, entry?.decimals ?? null);
   // A metric the server does not know: say so, and open no socket that would wait for it
-  // forever. The catalog is re-read every second, so its first point brings it to life.
+  // forever. Its first point is announced on the incidents socket and brings it to life.
   const unknown = live && metric !== null && catalog.loaded && !catalog.error && entry === undefined;
   const { buffer, connection, outages, arrivedAt, historyState } = useLiveSeries({
     metric,
