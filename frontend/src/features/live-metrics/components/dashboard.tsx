@@ -4,9 +4,7 @@ import { ThemeSelect } from '@/components/theme-select';
 import { ViewNav } from '@/components/view-nav';
 import { fetchEffectiveRule, type Incident, type RuleFields } from '@/features/incidents/api/incidents';
 import { FiringIndicator } from '@/features/incidents/components/firing-indicator';
-import { IncidentHistory } from '@/features/incidents/components/incident-history';
 import { IncidentNotice } from '@/features/incidents/components/incident-notice';
-import { RuleEditor } from '@/features/incidents/components/rule-editor';
 import { useIncidents } from '@/features/incidents/hooks/use-incidents';
 import { NotificationsLink } from '@/components/notifications-link';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
@@ -36,6 +34,12 @@ import './honest-display.css';
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
 /** Not needed for the first screen: fetched once the line chart has drawn and its data is in. */
 const BarChartPanel = lazy(() => import('./bar-panel'));
+const IncidentHistory = lazy(() =>
+  import('@/features/incidents/components/incident-history').then((module) => ({ default: module.IncidentHistory })),
+);
+const RuleEditor = lazy(() =>
+  import('@/features/incidents/components/rule-editor').then((module) => ({ default: module.RuleEditor })),
+);
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
 /** How often the metric's rule (its k) is re-read while live. */
@@ -168,6 +172,8 @@ export function Dashboard({
   const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown));
   // The first data is in (or known not to come): what the first screen waits for.
   const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
+  // What lies below the first screen waits for it (its code is fetched then, not before).
+  const firstScreenDone = lineDrawn && firstDataSettled;
 
   const getSnapshotState = useCallback((): SnapshotState => {
     // The absolute window on screen, so the snapshot freezes and exports exactly these rows.
@@ -317,7 +323,7 @@ export function Dashboard({
           </h2>
           <p className="panel-hint">{t('barHint', { k: k === null ? '—' : fmt.number(k) })}</p>
           <div className="chart-frame">
-            {lineDrawn && firstDataSettled ? (
+            {firstScreenDone ? (
               <Suspense fallback={null}>
                 <BarChartPanel
                   buffer={buffer}
@@ -331,8 +337,12 @@ export function Dashboard({
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />
-        {live ? <IncidentHistory metric={metric} refreshKey={incidents.firing.length} /> : null}
-        {live && metric ? <RuleEditor metric={metric} onSaved={() => setRuleVersion((v) => v + 1)} /> : null}
+        {live && firstScreenDone ? (
+          <Suspense fallback={null}>
+            <IncidentHistory metric={metric} refreshKey={incidents.firing.length} />
+            {metric ? <RuleEditor metric={metric} onSaved={() => setRuleVersion((v) => v + 1)} /> : null}
+          </Suspense>
+        ) : null}
       </main>
 
       <IncidentNotice
