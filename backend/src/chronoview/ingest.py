@@ -26,6 +26,7 @@ from chronoview.alerting.incidents import STREAM_KEY, IncidentChange, events_of
 from chronoview.alerting.rules import RuleBook
 from chronoview.backlog import Backlog
 from chronoview.bus.base import Bus, Message
+from chronoview.catalog import catalog_message
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage.base import Storage, StorageUnavailable
 from chronoview.validation import check_points
@@ -148,8 +149,9 @@ class Pipeline:
     ) -> None:
         """Write, answer and publish one group. Never raises, and always releases its write slot:
         the next group awaits this task, so an exception escaping it would fail every later one."""
+        added: list[str] = []
         try:
-            encoded: list[bytes] = await self._write_encoded(group, scored, changes)
+            encoded, added = await self._write_encoded(group, scored, changes)
         except BaseException as exc:
             failure: BaseException | None = exc
             encoded = []
@@ -163,7 +165,7 @@ class Pipeline:
             await self._fail(group, points, failure)
             # Their seqs are released, in the group's place in the order: nobody waits for them.
             await self._publish([Message(item.point.metric, item.score.seq, b"", item.point.ts)
-                                 for item in scored], [])
+                                 for item in scored])
             return
         start = 0
         for request in group:
@@ -177,10 +179,12 @@ class Pipeline:
         opened = sum(1 for change in changes if change.opened)
         if opened:
             selfmetrics.INCIDENTS_OPENED.inc(opened)
-        await self._publish([Message(item.point.metric, item.score.seq, data, item.point.ts)
-                             for item, data in zip(scored, encoded, strict=True)], changes)
+        # A new metric is announced before its first point: a dashboard subscribes once it knows it.
+        await self._publish([catalog_message("added", metric) for metric in added]
+                            + [Message(item.point.metric, item.score.seq, data, item.point.ts)
+                               for item, data in zip(scored, encoded, strict=True)], changes)
 
-    async def _publish(self, messages: list[Message], changes: list[IncidentChange]) -> None:
+    async def _publish(self, messages: list[Message], changes: Sequence[IncidentChange] = ()) -> None:
         try:  # the incident events are built in here too: publishing must never raise
             if changes and self.on_incidents is not None:
                 self.on_incidents()  # wakes the notification dispatcher
@@ -190,8 +194,9 @@ class Pipeline:
 
     async def _write_encoded(
         self, group: list[_Request], scored: list[ScoredPoint], changes: list[IncidentChange]
-    ) -> list[bytes]:
-        """Store the group; its messages are serialised while the database works on the write."""
+    ) -> tuple[list[bytes], list[str]]:
+        """Store the group; its messages are serialised while the database works on the write.
+        Returns them and the metrics the write added to the catalog."""
         write = asyncio.ensure_future(self._write(group, scored, changes))
         await asyncio.sleep(0)
         try:
@@ -202,8 +207,7 @@ class Pipeline:
             with contextlib.suppress(BaseException):
                 await write
             raise
-        await write
-        return encoded
+        return encoded, await write
 
     async def _fail(self, group: list[_Request], points: list[Point], exc: BaseException) -> None:
         # Scoring may have added points to their windows before a rebuild or the write failed
@@ -220,9 +224,9 @@ class Pipeline:
 
     async def _write(
         self, group: list[_Request], scored: list[ScoredPoint], changes: list[IncidentChange]
-    ) -> None:
+    ) -> list[str]:
         simulated = frozenset(p.metric for request in group if request.simulated for p in request.points)
-        await self._storage.write(scored, simulated=simulated, incidents=changes)
+        return await self._storage.write(scored, simulated=simulated, incidents=changes)
 
     async def _forget(self, metrics: set[str]) -> None:
         with contextlib.suppress(Exception):
@@ -282,7 +286,7 @@ class Pipeline:
         return change
 
 
-def incident_messages(changes: list[IncidentChange]) -> list[Message]:
+def incident_messages(changes: Sequence[IncidentChange]) -> list[Message]:
     """The stream's incident events (SPEC §10), under the bus key of `incidents=1` sockets."""
     return [Message(STREAM_KEY, 0, orjson.dumps(event.message()), 0.0) for event in events_of(changes)]
 

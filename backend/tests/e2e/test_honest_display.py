@@ -309,7 +309,8 @@ def test_unknown_metric_says_so_then_joins_within_a_second(
     context: BrowserContext, server: ServerProcess,
 ) -> None:
     """A mistyped metric says it does not exist (not "live" forever); once its first point is
-    stored it joins the catalog on the page within about a second, counted as "1 point"."""
+    stored it joins the catalog on the page within a second (announced on the stream), counted as
+    "1 point"."""
     metric = f"probe.new{int(time.time())}"
     page = context.new_page()
     page.goto(f"{server.url}/?metric={metric}&range=5m")
@@ -320,7 +321,10 @@ def test_unknown_metric_says_so_then_joins_within_a_second(
     expect(badge).to_have_attribute("data-state", "waiting")
 
     other = context.new_page()
-    other.goto(f"{server.url}/?metric=cpu&range=5m")
+    # The page asks for the firing incidents once its incidents socket, which carries the
+    # announcements, is open: from then on nothing it is told can be missed.
+    with other.expect_response(lambda r: "/incidents?" in r.url and "state=firing" in r.url):
+        other.goto(f"{server.url}/?metric=cpu&range=5m")
     expect(other.get_by_test_id("connection-badge")).to_have_attribute("data-state", "live")
     posted = time.monotonic()
     first = httpx.post(f"{server.url}/metrics", json={"metric": metric, "value": 3.5}, timeout=5)
@@ -329,10 +333,10 @@ def test_unknown_metric_says_so_then_joins_within_a_second(
         "(name) => [...document.querySelectorAll('[data-testid=\"metric-select\"] option')]"
         ".some((o) => o.value === name)", arg=metric, timeout=5_000)
     joined = time.monotonic() - posted
-    # SPEC: within 1 s; the catalog is re-read every 0.75 s, plus a shared, busy test machine.
-    assert joined < 1.5, f"the new metric took {joined:.2f} s to join the list"
+    # SPEC: within 1 s, the POST's own round trip included.
+    assert joined <= 1.0, f"the new metric took {joined:.2f} s to join the list"
 
-    expect(badge).to_have_attribute("data-state", "live", timeout=10_000)
+    expect(badge).to_have_attribute("data-state", "live", timeout=5_000)
     expect(page.get_by_test_id("point-count")).to_have_text("1")
     expect(page.locator(".panel-footer")).to_contain_text("1 point")
     expect(page.locator(".panel-footer")).not_to_contain_text("1 points")

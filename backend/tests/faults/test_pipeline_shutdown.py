@@ -33,9 +33,10 @@ class ListStorage:
     async def write(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
         incidents: Sequence[IncidentChange] = (),
-    ) -> None:
+    ) -> list[str]:
         await asyncio.sleep(0.01)
         self.points.extend(scored)
+        return []
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         return []

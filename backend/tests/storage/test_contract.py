@@ -53,6 +53,20 @@ async def test_write_and_read_back_in_seq_order_late_points_included(storage: Sq
     assert [await storage.last_seq(m) for m in ("cpu", "ram", "none")] == [2, 1, 0]
 
 
+async def test_a_write_names_the_metrics_it_added_to_the_catalog(storage: SqlStorage) -> None:
+    first = [sp("cpu", T0, 1.0), sp("ram", T0, 2.0), sp("cpu", T0 + 1, 3.0)]
+    assert await storage.write(first) == ["cpu", "ram"]
+    assert await storage.write([sp("ram", T0 + 1, 1.0), sp("disk", T0, 1.0)]) == ["disk"]
+    assert await storage.write([sp("cpu", T0 + 2, 1.0)]) == []
+    assert await storage.delete_metric("cpu")
+    assert await storage.write([sp("cpu", T0 + 3, 1.0)]) == ["cpu"]  # back after a removal
+
+
+async def test_of_two_concurrent_first_writes_one_adds_the_metric(storage: SqlStorage) -> None:
+    firsts = await asyncio.gather(*(storage.write([sp("new", T0 + i, 1.0)]) for i in range(4)))
+    assert sorted(firsts) == [[], [], [], ["new"]]
+
+
 async def test_a_seq_is_stored_once_per_metric(storage: SqlStorage) -> None:
     await storage.write([sp("cpu", T0, 1.0, seq=1)])
     with pytest.raises(StorageUnavailable):

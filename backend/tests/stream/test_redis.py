@@ -75,6 +75,27 @@ async def test_a_point_posted_to_one_process_reaches_sockets_on_the_other_in_ord
         await socket.close()
 
 
+async def test_sockets_on_every_process_hear_of_a_new_metric_and_of_its_removal(
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess]
+) -> None:
+    a, b = start_two(servers, tmp_path, pg_url, own_redis.url())
+    listening = [await open_socket(f"ws://127.0.0.1:{s.port}/ws/stream?incidents=1") for s in (a, b)]
+    deaf = await open_socket(b.ws_url(["fresh"]))  # the metric's points, no announcements
+    added = {"type": "catalog", "event": "added", "metric": "fresh"}
+    removed = {**added, "event": "removed"}
+    async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
+        await post(http, [{"metric": "fresh", "value": 1.0, "ts": BASE}])
+        await eventually(lambda: all(s.messages == [added] for s in listening), 5, "the news on A and B")
+        await post(http, [{"metric": "fresh", "value": 2.0, "ts": BASE + 1}])  # not new any more
+    async with httpx.AsyncClient(base_url=b.url, timeout=30) as http:
+        assert (await http.delete("/metrics/fresh")).status_code == 204
+    await eventually(lambda: all(s.messages == [added, removed] for s in listening), 5, "the removal")
+    await eventually(lambda: len(deaf.messages) == 2, 5, "both points on the plain socket")
+    assert [m["type"] for m in deaf.messages] == ["metric", "metric"]
+    for socket in (*listening, deaf):
+        await socket.close()
+
+
 def lease_holders(redis_url: str, metrics: list[str]) -> dict[str, int]:
     """metric -> pid of the process holding its simulator lease (the token starts with the pid)."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)

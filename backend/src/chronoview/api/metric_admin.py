@@ -5,6 +5,7 @@ Both are management endpoints, guarded by AdminDep (SPEC §11).
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from annotated_types import Ge, Le
@@ -12,9 +13,12 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from chronoview.api.auth import AdminDep
+from chronoview.catalog import catalog_message
 from chronoview.deps import ServicesDep, StorageDep
 from chronoview.schemas import MetricName
 from chronoview.storage.base import MetricMeta
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["metrics"])
 
@@ -66,9 +70,14 @@ async def put_meta(_: AdminDep, storage: StorageDep, metric: PathMetric, meta: M
 
 @router.delete("/metrics/{metric}", status_code=204, responses={**_ADMIN_RESPONSES, 422: {}})
 async def delete_metric(_: AdminDep, services: ServicesDep, metric: PathMetric) -> Response:
-    """Remove a metric: its points, alerts, catalog entry with its meta, and its alert window."""
+    """Remove a metric: its points, alerts, catalog entry with its meta, and its alert window;
+    sockets with `incidents=1` are told (`{"type":"catalog","event":"removed",…}`)."""
     if not await services.storage.delete_metric(metric):
         raise HTTPException(404, f"no metric named {metric!r}")
     # The window is derived from the points just removed: a point sent later starts afresh.
     await services.window.forget([metric])
+    try:  # the metric is gone whether or not the announcement goes out (the catalog poll catches up)
+        await services.bus.publish([catalog_message("removed", metric)])
+    except Exception:
+        log.exception("announcing the removal of %r failed", metric)
     return Response(status_code=204)

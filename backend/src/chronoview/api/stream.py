@@ -1,5 +1,6 @@
 """WS /ws/stream (SPEC §6): every new point of the requested metrics, after an optional replay;
-with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10).
+with `incidents=1`, every incident opened or resolved on any metric as well (SPEC §10), and every
+metric added to or removed from the catalog (catalog.py).
 
 `since=<metric>:<seq>` (one per metric) replays the metric's stored points after that seq, in seq
 order, late points included; `since=<ts>` those stored with a later timestamp. Either way the socket

@@ -100,9 +100,10 @@ class Storage(Protocol):
     async def write(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
         incidents: Sequence[IncidentChange] = (),
-    ) -> None:
+    ) -> list[str]:
         """Store points, their scores, their alerts and the incident changes they caused in one
-        transaction.
+        transaction; returns the metrics this write added to the catalog (their first points), so
+        exactly one write, in whichever process, announces each new metric.
 
         `simulated` names the metrics that the simulator produced, for the catalog.
         """

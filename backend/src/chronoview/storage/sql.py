@@ -56,20 +56,25 @@ WITH batch AS (
 ), alerted AS (
     INSERT INTO alerts (metric, ts, value, zscore, mean, std, n)
     SELECT metric, to_timestamp(ts), value, zscore, mean, std, n FROM batch WHERE alert
+), cataloged AS (
+    INSERT INTO metrics (metric, last_value, last_ts, simulated)
+    SELECT DISTINCT ON (metric) metric, value, to_timestamp(ts), metric = ANY($9::text[])
+    FROM batch ORDER BY metric, ts DESC, arrival DESC
+    ON CONFLICT (metric) DO UPDATE SET
+        last_value = CASE WHEN excluded.last_ts >= metrics.last_ts
+                          THEN excluded.last_value ELSE metrics.last_value END,
+        last_ts = GREATEST(excluded.last_ts, metrics.last_ts),
+        simulated = metrics.simulated OR excluded.simulated
+    -- xmax is 0 on a row this statement inserted, the updating transaction's id on one it updated
+    RETURNING metric, xmax = 0 AS added
 )
-INSERT INTO metrics (metric, last_value, last_ts, simulated)
-SELECT DISTINCT ON (metric) metric, value, to_timestamp(ts), metric = ANY($9::text[])
-FROM batch ORDER BY metric, ts DESC, arrival DESC
-ON CONFLICT (metric) DO UPDATE SET
-    last_value = CASE WHEN excluded.last_ts >= metrics.last_ts
-                      THEN excluded.last_value ELSE metrics.last_value END,
-    last_ts = GREATEST(excluded.last_ts, metrics.last_ts),
-    simulated = metrics.simulated OR excluded.simulated
+SELECT metric FROM cataloged WHERE added
 """
 
 
 _SQLITE_POINTS = ("INSERT INTO points (metric, ts, value, zscore, alert, mean, std, n, seq) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SQLITE_CATALOGED = "SELECT metric FROM metrics WHERE metric IN ({})"
 _SQLITE_ALERTS = "INSERT INTO alerts (metric, ts, value, zscore, mean, std, n) VALUES (?, ?, ?, ?, ?, ?, ?)"
 # The newest point per metric wins, whatever order batches arrive in (as in _PG_WRITE).
 _SQLITE_CATALOG = """
@@ -161,19 +166,18 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
     async def write(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str] = frozenset(),
         incidents: Sequence[IncidentChange] = (),
-    ) -> None:
+    ) -> list[str]:
         if not scored:
             if incidents:
                 await self.write_incidents(incidents)
-            return
+            return []
         if self.dialect == "postgresql":
-            await self._write_postgres(scored, simulated, incidents)
-            return
-        await self._write_sqlite(scored, simulated, incidents)
+            return await self._write_postgres(scored, simulated, incidents)
+        return await self._write_sqlite(scored, simulated, incidents)
 
     async def _write_sqlite(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
-    ) -> None:
+    ) -> list[str]:
         """Rows as plain tuples for the driver's executemany: SQLAlchemy's per-row parameter
         processing cost more than SQLite's insert. Timestamps are the text SQLAlchemy would store."""
         rows: list[tuple[Any, ...]] = []
@@ -196,13 +200,18 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 await _check_unpassed(conn, scored)
             if alert_rows:
                 await conn.exec_driver_sql(_SQLITE_ALERTS, alert_rows)
+            names = list(latest)
+            result = await conn.exec_driver_sql(
+                _SQLITE_CATALOGED.format(", ".join("?" * len(names))), tuple(names))
+            added = sorted(set(names).difference(row[0] for row in result))
             await conn.exec_driver_sql(_SQLITE_CATALOG, [
                 (p.metric, p.value, sqlite_ts(p.ts), p.metric in simulated) for p in latest.values()])
             await store_incident_changes(conn, self.dialect, incidents, scored)
+        return added
 
     async def _write_postgres(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
-    ) -> None:
+    ) -> list[str]:
         """The hot path: one statement over column arrays, so one round trip whatever the batch size.
 
         A batch that changed incidents is a transaction of that statement and their upserts."""
@@ -228,12 +237,13 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             await store_incident_changes(conn, self.dialect, incidents, scored)
             raw = await conn.get_raw_connection()
             try:
-                await raw.driver_connection.execute(  # type: ignore[union-attr]
+                added = await raw.driver_connection.fetch(  # type: ignore[union-attr]
                     _PG_WRITE, *columns, list(simulated), seq)
             except asyncpg.PostgresError as exc:
                 if exc.sqlstate == "CV001":
                     raise SeqPassed(str(exc)) from exc
                 raise
+        return sorted(row[0] for row in added)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
         async with self.connect() as conn:

@@ -117,7 +117,7 @@ function MultiChartView({ series, drawn, from, to, height, follow, onZoom, onPan
       <ResponsiveContainer width="100%" height={height}>
         <ComposedChart data={rows} margin={MARGIN} syncId="compare">
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid, #e2e8f0)" />
-          <XAxis dataKey="ts" type="number" scale="time" domain={follow && rows.length ? followDomain : fixedDomain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
+          <XAxis dataKey="ts" type="number" scale="linear" domain={follow && rows.length ? followDomain : fixedDomain} allowDataOverflow ticks={ticks} interval={0} tickFormatter={xTick} />
           <YAxis yAxisId="left" domain={AUTO_DOMAIN} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('left')} />
           <YAxis yAxisId="right" orientation="right" domain={AUTO_DOMAIN} tickFormatter={yTick} width={Y_AXIS_WIDTH} hide={!sides.has('right')} />
           <Tooltip isAnimationActive={false} content={tooltip} />

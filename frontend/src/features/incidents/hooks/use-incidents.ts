@@ -1,11 +1,15 @@
 import { useCallback, useRef, useState } from 'react';
-import { useWebSocket, type WebSocketFactory } from '@/hooks/use-websocket';
+import { useWebSocket, type ConnectInfo, type WebSocketFactory } from '@/hooks/use-websocket';
 import { streamUrl } from '@/lib/env';
 import { fetchIncidents, parseIncidentEvent, type Incident } from '../api/incidents';
 
 export interface UseIncidentsOptions {
   /** Called once per incident opened while the page is open (the notice, a notification). */
   onOpened: (incident: Incident) => void;
+  /** Every other message of the socket: it also carries the catalog's announcements (SPEC §6). */
+  onOtherMessage?: (data: unknown) => void;
+  /** The socket is open again: whatever it carried while it was down is lost. */
+  onReconnect?: () => void;
   createSocket?: WebSocketFactory;
   /** False on a snapshot page: no stream. */
   enabled?: boolean;
@@ -16,14 +20,19 @@ export interface UseIncidentsOptions {
  * events (`incidents=1`), then kept current by those events. `resolved` is the newest resolved
  * incident, for a quiet note.
  */
-export function useIncidents({ onOpened, createSocket, enabled = true }: UseIncidentsOptions) {
+export function useIncidents({ onOpened, onOtherMessage, onReconnect, createSocket, enabled = true }: UseIncidentsOptions) {
   const [firing, setFiring] = useState<Incident[]>([]);
   const [resolved, setResolved] = useState<Incident | null>(null);
   const announced = useRef(new Set<string>());
   const onOpenedRef = useRef(onOpened);
   onOpenedRef.current = onOpened;
+  const onOtherRef = useRef(onOtherMessage);
+  onOtherRef.current = onOtherMessage;
+  const onReconnectRef = useRef(onReconnect);
+  onReconnectRef.current = onReconnect;
 
-  const onOpen = useCallback(() => {
+  const onOpen = useCallback((info: ConnectInfo) => {
+    if (info.reconnect) onReconnectRef.current?.();
     fetchIncidents({ state: 'firing' })
       .then((open) => {
         for (const incident of open) announced.current.add(incident.id); // already on before we came
@@ -34,7 +43,10 @@ export function useIncidents({ onOpened, createSocket, enabled = true }: UseInci
 
   const onMessage = useCallback((data: unknown) => {
     const event = parseIncidentEvent(data);
-    if (!event) return;
+    if (!event) {
+      onOtherRef.current?.(data);
+      return;
+    }
     const { incident } = event;
     if (event.event === 'opened') {
       setFiring((list) => [incident, ...list.filter((i) => i.id !== incident.id)]);

@@ -21,13 +21,14 @@ import {
 import { isRecord } from '@/lib/api-client';
 import type { SeriesPoint } from '@/lib/series-buffer';
 import { parseTimestamp } from '@/lib/time';
-import type { AlertItem, CatalogEntry, CreatedSnapshot, FrozenData, SeriesHistory, Snapshot, StreamMessage, TimeWindow } from './types';
+import type { AlertItem, CatalogEntry, CatalogEvent, CreatedSnapshot, FrozenData, SeriesHistory, Snapshot, StreamMessage, TimeWindow } from './types';
 
 const SERIES_FIELDS = ['metric', 'from', 'to', 'points', 'alerts', 'downsampled'];
 const SERIES_POINT_FIELDS = ['ts', 'value', 'zscore', 'mean', 'std'];
 const SERIES_ALERT_FIELDS = ['ts', 'value', 'zscore'];
 const ALERT_FIELDS = ['metric', 'value', 'ts', 'zscore', 'mean', 'std', 'n'];
 const CATALOG_FIELDS = ['metric', 'last_value', 'last_ts', 'simulated', 'unit', 'label', 'decimals'];
+const CATALOG_EVENT_FIELDS = ['type', 'event', 'metric'];
 const MESSAGE_FIELDS = ['type', 'data', 'alert', 'zscore', 'mean', 'std', 'n', 'state', 'seq'];
 const MESSAGE_DATA_FIELDS = ['metric', 'value', 'ts'];
 const STATES = ['normal', 'pending', 'firing'] as const;
@@ -181,6 +182,22 @@ function parseMetricMessage(body: unknown): StreamMessage | null {
 /** A socket message: the metric message it is, null for another type or (logged) a broken one. */
 export function parseStreamMessage(raw: unknown): StreamMessage | null {
   return readMessage(raw, parseMetricMessage);
+}
+
+/** A `{"type":"catalog","event":"added"|"removed","metric":…}` announcement (SPEC §6). */
+function parseCatalogMessage(body: unknown): CatalogEvent | null {
+  if (!isRecord(body) || body.type !== 'catalog') return null;
+  const message = fields(body, 'catalog message', CATALOG_EVENT_FIELDS);
+  const event = text(message.event, 'catalog message.event');
+  if (event !== 'added' && event !== 'removed') throw new ContractError('catalog message.event', `unknown event "${event}"`);
+  const metric = text(message.metric, 'catalog message.metric');
+  if (!metric) throw new ContractError('catalog message.metric', 'expected a metric name');
+  return { event, metric };
+}
+
+/** A socket message: the catalog announcement it is, null for another type or (logged) a broken one. */
+export function parseCatalogEvent(raw: unknown): CatalogEvent | null {
+  return readMessage(raw, parseCatalogMessage);
 }
 
 /** 201 of POST /snapshots. */

@@ -9,6 +9,12 @@ export interface CatalogEntry extends MetricMeta {
   simulated: boolean;
 }
 
+/** A `{"type":"catalog"}` stream message (SPEC §6): a metric joined the catalog or left it. */
+export interface CatalogEvent {
+  event: 'added' | 'removed';
+  metric: string;
+}
+
 /** One alert (GET /alerts, the `alerts` of a series, or a live message with alert=true). */
 export interface AlertItem {
   metric: string;

@@ -5,9 +5,7 @@ import { TimeControls } from '@/components/time-controls';
 import { ViewNav } from '@/components/view-nav';
 import { fetchEffectiveRule, type Incident, type RuleFields } from '@/features/incidents/api/incidents';
 import { FiringIndicator } from '@/features/incidents/components/firing-indicator';
-import { IncidentHistory } from '@/features/incidents/components/incident-history';
 import { IncidentNotice } from '@/features/incidents/components/incident-notice';
-import { RuleEditor } from '@/features/incidents/components/rule-editor';
 import { useIncidents } from '@/features/incidents/hooks/use-incidents';
 import { NotificationsLink } from '@/components/notifications-link';
 import { useThrottledStore } from '@/hooks/use-throttled-store';
@@ -38,6 +36,12 @@ import './honest-display.css';
 export const PANELS = ['single-stat', 'line', 'bar', 'alerts'];
 /** Not needed for the first screen: fetched once the line chart has drawn and its data is in. */
 const BarChartPanel = lazy(() => import('./bar-panel'));
+const IncidentHistory = lazy(() =>
+  import('@/features/incidents/components/incident-history').then((module) => ({ default: module.IncidentHistory })),
+);
+const RuleEditor = lazy(() =>
+  import('@/features/incidents/components/rule-editor').then((module) => ({ default: module.RuleEditor })),
+);
 /** The stat and counters re-render at most this often, however fast points (or a backfill) arrive. */
 const RENDER_INTERVAL_MS = 250;
 /** How often the metric's rule (its k) is re-read while live. */
@@ -106,7 +110,13 @@ export function Dashboard({
     },
     [announce],
   );
-  const incidents = useIncidents({ onOpened, createSocket: createIncidentSocket, enabled: live });
+  const incidents = useIncidents({
+    onOpened,
+    onOtherMessage: catalog.applyMessage,
+    onReconnect: catalog.reload,
+    createSocket: createIncidentSocket,
+    enabled: live,
+  });
   useEffect(() => {
     if (!opened) return;
     const timer = setTimeout(() => setOpened(null), 10_000);
@@ -143,7 +153,7 @@ export function Dashboard({
   const entry = metric ? catalog.entries.find((candidate) => candidate.metric === metric) : undefined;
   const meta = useMetricMeta(entry?.unit ?? null, entry?.label ?? null, entry?.decimals ?? null);
   // A metric the server does not know: say so, and open no socket that would wait for it
-  // forever. The catalog is re-read every second, so its first point brings it to life.
+  // forever. Its first point is announced on the incidents socket and brings it to life.
   const unknown = live && metric !== null && catalog.loaded && !catalog.error && entry === undefined;
   const { buffer, connection, outages, arrivedAt, historyState } = useLiveSeries({
     metric,
@@ -171,6 +181,8 @@ export function Dashboard({
   const serverDown = live && (catalogState === 'error' || (connection.state === 'offline' && !unknown && !fixed));
   // The first data is in (or known not to come): what the first screen waits for.
   const firstDataSettled = loadState !== 'loading' && (metric !== null || !live || !catalog.entries.length);
+  // What lies below the first screen waits for it (its code is fetched then, not before).
+  const firstScreenDone = lineDrawn && firstDataSettled;
 
   const getSnapshotState = useCallback((): SnapshotState => {
     // The absolute window on screen, so the snapshot freezes and exports exactly these rows.
@@ -328,7 +340,7 @@ export function Dashboard({
           </h2>
           <p className="panel-hint">{t('barHint', { k: k === null ? '—' : fmt.number(k) })}</p>
           <div className="chart-frame">
-            {lineDrawn && firstDataSettled ? (
+            {firstScreenDone ? (
               <Suspense fallback={null}>
                 <BarChartPanel
                   buffer={buffer}
@@ -342,8 +354,12 @@ export function Dashboard({
         </section>
 
         <AlertFeed alerts={alerts} error={live && (feed.error || serverDown)} />
-        {live ? <IncidentHistory metric={metric} refreshKey={incidents.firing.length} /> : null}
-        {live && metric ? <RuleEditor metric={metric} onSaved={() => setRuleVersion((v) => v + 1)} /> : null}
+        {live && firstScreenDone ? (
+          <Suspense fallback={null}>
+            <IncidentHistory metric={metric} refreshKey={incidents.firing.length} />
+            {metric ? <RuleEditor metric={metric} onSaved={() => setRuleVersion((v) => v + 1)} /> : null}
+          </Suspense>
+        ) : null}
       </main>
 
       <IncidentNotice

@@ -136,7 +136,7 @@ function LineMetricChart({
       <XAxis
         dataKey="ts"
         type="number"
-        scale="time"
+        scale="linear"
         domain={followsData ? followDomain : fixedDomain}
         allowDataOverflow
         ticks={xTicks}

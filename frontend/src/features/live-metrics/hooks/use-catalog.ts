@@ -1,16 +1,21 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { usePolling } from '@/hooks/use-polling';
 import { getCatalog } from '../api/metrics';
-import type { CatalogEntry } from '../api/types';
+import { parseCatalogEvent } from '../api/parse';
+import type { CatalogEntry, CatalogEvent } from '../api/types';
 
 /**
- * A metric that starts reporting joins the selector within a second (SPEC §8). The catalog is one
- * small indexed table read; a hidden tab asks far less often.
+ * A metric that starts reporting joins the selector within a second (SPEC §8): the server
+ * announces it on the stream of incident events (`applyMessage`). The catalog is still read now
+ * and then, for the values and meta on the cards and for anything announced while the socket was
+ * down; a hidden tab asks far less often.
  */
-const REFRESH_MS = 750;
+const REFRESH_MS = 15_000;
 const HIDDEN_REFRESH_MS = 30_000;
 /** While the server is unreachable, ask again sooner. */
 const RETRY_MS = 5_000;
+/** Announcements that come together (a batch of new metrics) cost one read of the catalog. */
+const ANNOUNCED_READ_DELAY_MS = 200;
 
 export interface CatalogState {
   entries: CatalogEntry[];
@@ -18,8 +23,14 @@ export interface CatalogState {
   loaded: boolean;
 }
 
-/** The metric catalog, refreshed now and then so new metrics show up in the selector. */
-export function useCatalog(enabled = true): CatalogState & { reload: () => void } {
+export interface Catalog extends CatalogState {
+  reload: () => void;
+  /** A stream message: a catalog announcement changes the list at once; anything else is ignored. */
+  applyMessage: (data: unknown) => void;
+}
+
+/** The metric catalog, kept current by the stream's announcements and a slow refresh. */
+export function useCatalog(enabled = true): Catalog {
   const [state, setState] = useState<CatalogState>({ entries: [], error: false, loaded: false });
   const reload = usePolling({
     enabled,
@@ -40,7 +51,43 @@ export function useCatalog(enabled = true): CatalogState & { reload: () => void 
       ),
     delayMs: (ok) => (!ok ? RETRY_MS : document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS),
   });
-  return { ...state, reload };
+
+  const readSoon = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (readSoon.current !== null) clearTimeout(readSoon.current);
+    },
+    [],
+  );
+  const applyMessage = useCallback(
+    (data: unknown) => {
+      const event = parseCatalogEvent(data);
+      if (!event) return;
+      setState((previous) => {
+        const entries = withEvent(previous.entries, event);
+        return entries === previous.entries ? previous : { ...previous, entries };
+      });
+      // Read the catalog again for the new entry's value and meta; the read also replaces any read
+      // in flight, which may have started before the announcement and would undo it.
+      if (readSoon.current === null) {
+        readSoon.current = setTimeout(() => {
+          readSoon.current = null;
+          reload();
+        }, ANNOUNCED_READ_DELAY_MS);
+      }
+    },
+    [reload],
+  );
+  return { ...state, reload, applyMessage };
+}
+
+/** The entries after an announcement, sorted by name as GET /metrics is; the same array if unchanged. */
+export function withEvent(entries: CatalogEntry[], { event, metric }: CatalogEvent): CatalogEntry[] {
+  const known = entries.some((entry) => entry.metric === metric);
+  if (event === 'removed') return known ? entries.filter((entry) => entry.metric !== metric) : entries;
+  if (known) return entries;
+  const entry: CatalogEntry = { metric, lastValue: null, lastTs: null, simulated: false, unit: null, label: null, decimals: null };
+  return [...entries, entry].sort((a, b) => a.metric.localeCompare(b.metric));
 }
 
 /** Equal for the selector and the cards: names and meta (last values change every refresh). */

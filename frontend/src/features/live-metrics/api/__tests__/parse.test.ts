@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseIncidentEvent } from '@/features/incidents/api/incidents';
 import { ContractError } from '@/lib/contract';
 import { alertRow, catalogRow, seriesBody } from '@/testing/server-bodies';
-import { parseAlerts, parseCatalog, parseCreatedSnapshot, parseSeries, parseSnapshot, parseStreamMessage } from '../parse';
+import { parseAlerts, parseCatalog, parseCatalogEvent, parseCreatedSnapshot, parseSeries, parseSnapshot, parseStreamMessage } from '../parse';
 
 const ms = (text: string) => Date.parse(text);
 
@@ -232,5 +232,33 @@ describe('snapshots', () => {
     expect(() =>
       parseSnapshot({ ...base, data: { from: '2025-09-27T02:00:00Z', to: '2025-09-27T02:10:00Z', series: { traffic: rows } } }),
     ).toThrow(ContractError);
+  });
+});
+
+describe('parseCatalogEvent', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('reads the announcements the server sends, as text or parsed', () => {
+    expect(parseCatalogEvent('{"type":"catalog","event":"added","metric":"fresh"}')).toEqual({ event: 'added', metric: 'fresh' });
+    expect(parseCatalogEvent({ type: 'catalog', event: 'removed', metric: 'old' })).toEqual({ event: 'removed', metric: 'old' });
+  });
+
+  it('leaves other message types alone', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(parseCatalogEvent(MESSAGE)).toBeNull();
+    expect(parseCatalogEvent({ type: 'incident', event: 'opened', incident: {} })).toBeNull();
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [{ type: 'catalog', event: 'renamed', metric: 'x' }, 'unknown event'],
+    [{ type: 'catalog', event: 'added' }, 'missing "metric"'],
+    [{ type: 'catalog', event: 'added', metric: '' }, 'expected a metric name'],
+    [{ type: 'catalog', event: 'added', metric: 7 }, 'expected a string'],
+    [{ type: 'catalog', event: 'added', metric: 'x', extra: 1 }, 'unknown field "extra"'],
+  ])('drops %j loudly', (message, problem) => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(parseCatalogEvent(message)).toBeNull();
+    expect(error).toHaveBeenCalledWith(expect.stringContaining(problem), message);
   });
 });

@@ -262,6 +262,43 @@ describe('Dashboard', () => {
     expect(sockets).toHaveLength(0);
   });
 
+  it('adds and removes a metric the moment the stream announces it, then reads the catalog again', async () => {
+    const catalog = [catalogRow('traffic', 104, iso(4))];
+    const fetchSpy = mockFetch((url) => (url.pathname === '/metrics' ? { body: catalog } : { body: [] }));
+    const { incidents } = renderDashboard();
+    const select = screen.getByTestId('metric-select');
+    const names = () => within(select).getAllByRole('option').map((o) => o.textContent);
+    const catalogReads = () => fetchSpy.mock.calls.filter(([input]) => new URL(String(input), 'http://localhost').pathname === '/metrics').length;
+    await waitFor(() => expect(names()).toEqual(['traffic']));
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    const readsBefore = catalogReads();
+    catalog.unshift(catalogRow('fresh', 1, iso(5)));
+    act(() => {
+      incidents.last().open();
+      incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
+    });
+    expect(names()).toEqual(['fresh', 'traffic']); // at once, before any read of the catalog
+    await waitFor(() => expect(catalogReads()).toBe(readsBefore + 1));
+
+    catalog.shift();
+    act(() => incidents.last().receive(JSON.stringify({ type: 'catalog', event: 'removed', metric: 'fresh' })));
+    expect(names()).toEqual(['traffic']);
+  });
+
+  it('brings a metric the URL named before it existed to life when its first point is announced', async () => {
+    backend();
+    const { sockets, incidents } = renderDashboard({ metric: 'fresh' });
+    await waitFor(() => expect(screen.getByText(/There is no metric named “fresh”/)).toBeInTheDocument());
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    expect(sockets).toHaveLength(0);
+    act(() => {
+      incidents.last().open();
+      incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
+    });
+    expect(screen.queryByText(/There is no metric named/)).toBeNull();
+    await waitFor(() => expect(sockets.map((socket) => socket.searchParams.get('metric'))).toEqual(['fresh']));
+  });
+
   it('shows the metric meta and calls a value that stopped arriving stale, not Normal', async () => {
     const now = Date.now();
     mockFetch((url) => {
