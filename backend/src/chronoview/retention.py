@@ -36,7 +36,8 @@ async def purge(
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
 ) -> dict[str, int]:
     """Delete points and alerts with ts < cutoff, incidents resolved before it, snapshots expired
-    at `now` and seqs passed a day before it, batch by batch; returns how many rows of each went."""
+    at `now` and ranges of seqs passed over more than a day before `now` (each metric's highest
+    excepted), batch by batch; returns how many rows of each went."""
     now = time.time() if now is None else now
     steps: list[tuple[str, Callable[[], Awaitable[int]]]] = [
         ("points", functools.partial(storage.purge_points, entry.metric, cutoff, batch))

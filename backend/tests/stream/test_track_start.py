@@ -1,11 +1,13 @@
-"""A point written late, below where a process's stream of its metric started (SPEC §6).
+"""A point written late, below where a process's stream of its metric started, or while a
+dashboard reads its history (SPEC §6).
 
 A process's reorder track of a metric starts at the first seq it sees. When a socket without a
 cursor makes it start while another process is still writing a lower seq, that seq comes live
 after the start and is dropped there as old; a socket resuming on that process from a cursor below
 it must still get it (the replay waits for it), or, if it comes too late, the seq is passed over
 and its write fails with 503. Two real `chronoview serve` processes on one PostgreSQL and Redis;
-the second writes slowly (tests/stream/slow_write.py), so a higher seq is published first.
+the second writes slowly (tests/stream/slow_write.py), so a higher seq is published first. Likewise
+a live series answer's `seq` (where the dashboard's first socket resumes) waits for such a point.
 """
 
 from __future__ import annotations
