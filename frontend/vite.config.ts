@@ -96,7 +96,10 @@ export default defineConfig(({ mode }) => ({
         // chart library is left to the automatic split, so what only the lazy panels use (Recharts'
         // BarChart, Bar, Tooltip) goes with them, not into the first screen.
         codeSplitting: {
-          groups: [{ name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ }],
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 1 },
+            { name: 'app', tags: ['$initial'] },
+          ],
         },
       },
     },
