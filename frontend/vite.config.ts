@@ -93,10 +93,16 @@ export default defineConfig(({ mode }) => ({
     rolldownOptions: {
       output: {
         // React changes less often than the app: its own chunk stays cached across releases. The
-        // chart library is left to the automatic split, so what only the lazy panels use (Recharts'
-        // BarChart, Bar, Tooltip) goes with them, not into the first screen.
+        // rest of what the entry imports statically is one chunk (`$initial`): left alone, the
+        // modules the lazy chunks share with it became five small chunks of their own, each
+        // compressed apart (2.1 kB more). The chart library is otherwise left to the automatic
+        // split, so what only the lazy panels use (Recharts' BarChart, Bar, Tooltip) goes with
+        // them, not into the first screen.
         codeSplitting: {
-          groups: [{ name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ }],
+          groups: [
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/, priority: 1 },
+            { name: 'app', tags: ['$initial'] },
+          ],
         },
       },
     },

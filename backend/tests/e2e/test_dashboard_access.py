@@ -211,11 +211,12 @@ def test_times_follow_the_viewers_clock(
 
 def english_only_texts() -> list[str]:
     """The English strings whose Spanish differs, each as the longest literal run between its
-    {placeholders} (read from the dictionaries in src/lib/i18n.tsx)."""
-    source = I18N.read_text()
+    {placeholders} (read from the dictionaries in src/lib/i18n.tsx and i18n-es.ts)."""
     blocks = {}
-    starts_ends = (("en", "const en = {", "} as const;"), ("es", "const es: Dictionary = {", "\n};"))
-    for name, start, end in starts_ends:
+    starts_ends = ((I18N, "en", "const en = {", "} as const;"),
+                   (I18N.with_name("i18n-es.ts"), "es", "const es: Dictionary = {", "\n};"))
+    for path, name, start, end in starts_ends:
+        source = path.read_text()
         body = source[source.index(start) + len(start):]
         body = body[:body.index(end)]
         blocks[name] = dict(re.findall(r"^\s+(\w+): '((?:[^'\\]|\\.)*)',$", body, re.M))

@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { getFormatters, type Formatters } from './format';
 import { usePreference } from './preference';
 
@@ -179,187 +179,28 @@ const en = {
 } as const;
 
 export type MessageKey = keyof typeof en;
-type Dictionary = Record<MessageKey, string>;
+export type Dictionary = Record<MessageKey, string>;
 
-const es: Dictionary = {
-  appTitle: 'ChronoView',
-  appTagline: 'Métricas en vivo',
-  metric: 'Métrica',
-  range: 'Rango',
-  language: 'Idioma',
-  noMetrics: 'Aún no hay métricas',
-  range_5m: 'Últimos 5 minutos',
-  range_15m: 'Últimos 15 minutos',
-  range_1h: 'Última hora',
-  range_6h: 'Últimas 6 horas',
-  range_24h: 'Últimas 24 horas',
-  state_live: 'en vivo',
-  state_reconnecting: 'reconectando',
-  state_offline: 'sin conexión',
-  stateHint_live: 'Recibiendo puntos en tiempo real',
-  stateHint_reconnecting: 'Se perdió la conexión; reintentando',
-  stateHint_offline: 'No se puede contactar con el servidor; se sigue reintentando',
-  stateHint_fatal: 'El servidor rechazó esta métrica',
-  stateHint_snapshot: 'Instantánea: sin conexión',
-  retryNow: 'Reintentar ahora',
-  retryIn: 'próximo intento en {s} s',
-  currentValue: 'Valor actual',
-  zscore: 'puntuación z',
-  baseline: 'Referencia μ ± {k}σ',
-  alert: 'Alerta',
-  normal: 'Normal',
-  warmingUp: 'Calentando',
-  alertState: 'Estado de alerta',
-  noData: 'Sin datos',
-  noDataHint: 'Los puntos aparecerán aquí en cuanto lleguen.',
-  noMetricsHint: 'Aún no hay métricas: envía puntos a /metrics o activa el simulador.',
-  offlineHint: 'No se puede contactar con el servidor. El panel se reconecta solo.',
-  lineTitle: 'Valor en vivo',
-  barTitle: 'Distribución',
-  barHint: 'Valores visibles; las líneas discontinuas son los umbrales μ ± {k}σ',
-  band: 'Banda μ ± {k}σ',
-  value: 'Valor',
-  count: 'Cantidad',
-  time: 'Hora',
-  pointsLabel: 'puntos',
-  alertFeed: 'Alertas',
-  noAlerts: 'No hay alertas en este rango.',
-  alertsUnavailable: 'Historial de alertas no disponible.',
-  newAlert: 'Nueva alerta',
-  alertLine: '{metric} = {value} (z {z})',
-  dismiss: 'Cerrar',
-  enableNotifications: 'Activar notificaciones',
-  notificationsOn: 'Notificaciones activas',
-  notificationsBlocked: 'Notificaciones bloqueadas',
-  notificationsOff: 'Desactivar notificaciones',
-  snapshot: 'Instantánea',
-  snapshotSaving: 'Guardando…',
-  snapshotFailed: 'No se pudo guardar la instantánea',
-  snapshotReady: 'Comparte este enlace:',
-  copy: 'Copiar',
-  copied: 'Copiado',
-  exportCsv: 'CSV',
-  exportExcel: 'Excel',
-  exportExcelEu: 'Excel (UE ;)',
-  exportTitle: 'Exportar',
-  snapshotBanner: 'Instantánea de {metric}, {range}, tomada el {when} ({ago})',
-  snapshotFrozen: 'Se muestran los datos tal como se guardaron.',
-  snapshotHistory: 'Se muestra el historial hasta el momento en que se tomó.',
-  snapshotLoading: 'Cargando instantánea…',
-  snapshotMissing: 'Esta instantánea no existe o ha caducado.',
-  goLive: 'Ver en vivo',
-  loadFailed: 'No se pudo cargar el historial.',
-  skipToContent: 'Saltar al gráfico',
-  // h20b: themes, landmarks and chart names.
-  theme: 'Tema',
-  theme_system: 'Sistema',
-  theme_light: 'Claro',
-  theme_dark: 'Oscuro',
-  toolbarLabel: 'Instantánea y exportación',
-  lineChartLabel: 'Gráfico de {metric}: {range}; las flechas recorren los puntos',
-  barChartLabel: 'Distribución de los valores visibles de {metric}, con los umbrales de alerta',
-  // Resumen, comparación y ventana de tiempo (issue 19)
-  viewNav: 'Vistas',
-  view_dashboard: 'Panel',
-  view_overview: 'Resumen',
-  view_compare: 'Comparar',
-  overviewTitle: 'Todas las métricas',
-  overviewFilter: 'Filtrar',
-  overviewFilterHint: 'nombre de métrica…',
-  overviewCount: '{shown} de {total} métricas',
-  overviewPage: 'página {page} de {pages}',
-  overviewNoMatch: 'Ninguna métrica coincide con el filtro.',
-  overviewFocus: 'Abrir {metric}',
-  overviewStale: 'sin datos nuevos · {ago}',
-  metricState_firing: 'en alerta',
-  metricState_pending: 'pendiente',
-  metricState_normal: 'normal',
-  compareAdd: 'comparar',
-  comparePicked: 'Comparar ({n}/{max})',
-  compareTitle: 'Comparar métricas',
-  compareMetrics: 'Métricas (hasta {max})',
-  layoutOverlay: 'Un gráfico',
-  layoutStacked: 'Apilados',
-  layout: 'Disposición',
-  legendMin: 'mín',
-  legendMax: 'máx',
-  legendLast: 'último',
-  timeFrom: 'Desde',
-  timeTo: 'Hasta',
-  timeApply: 'Aplicar',
-  timeCustom: 'Personalizado',
-  resumeLive: 'Volver a en vivo',
-  panEarlier: 'Antes',
-  panLater: 'Después',
-  zoomHint: 'Arrastra para ampliar, mayús+arrastrar o ← → para desplazar, doble clic para restablecer',
-  badRange: '«Desde» debe ser anterior a «Hasta».',
-  timePaused: 'En pausa',
-  timePausedHint: 'El seguimiento en vivo está en pausa mientras se muestra una ventana fija',
-  lastValueInWindow: 'Último valor de la ventana',
-  // h20: visualización honesta, metadatos de métricas, exportaciones y capturas.
-  state_snapshot: 'captura',
-  state_waiting: 'métrica inexistente',
-  stateHint_waiting: 'No se ha recibido ningún punto de esta métrica',
-  state_paused: 'en pausa',
-  stateHint_paused: 'Se muestra una ventana fija; el seguimiento en vivo se reanuda con «Volver a en vivo»',
-  stale: 'Sin datos nuevos',
-  offline: 'Sin conexión',
-  staleHint: 'Ningún punto nuevo desde {ago}',
-  incident_firing: 'Disparada',
-  incident_pending: 'Pendiente',
-  pointOne: 'punto',
-  unknownMetric: 'No existe ninguna métrica llamada «{metric}». Aparecerá aquí en cuanto llegue su primer punto.',
-  exportColumns: 'Columnas de puntuación z y alerta',
-  exportZone: 'Horas en {zone}',
-  snapshotDeleteKey: 'Clave de borrado (solo se muestra ahora):',
-  copyDeleteKey: 'Copiar clave',
-  firingCount: '{n} activas',
-  nothingFiring: 'Nada activo',
-  firingSince: 'activa desde {time}',
-  pendingOf: 'Pendiente {k} de {n}',
-  incidentOpened: 'Incidente abierto',
-  incidentResolved: '{metric} resuelto',
-  incidentsTitle: 'Incidentes',
-  incidentState: 'Estado',
-  incidentAll: 'Todos',
-  incidentFiring: 'Activo',
-  incidentResolvedState: 'Resuelto',
-  incidentOnlyThis: 'Solo esta métrica',
-  incidentStarted: 'Inicio',
-  incidentPeak: 'Pico',
-  incidentNone: 'Sin incidentes en las últimas 24 horas.',
-  ruleTitle: 'Regla de alerta',
-  ruleFrom: 'regla {match}',
-  ruleDefaults: 'valores por defecto',
-  ruleSigma: 'k (σ)',
-  ruleWindow: 'Ventana W (s)',
-  ruleMinPoints: 'Puntos mínimos m',
-  ruleForPoints: 'Puntos en alerta para abrir',
-  ruleResolveAfter: 'Resolver tras (s)',
-  ruleDirection: 'Dirección',
-  directionBoth: 'Ambos sentidos',
-  directionAbove: 'Solo por encima',
-  directionBelow: 'Solo por debajo',
-  ruleEnabled: 'Activada',
-  ruleSave: 'Guardar regla',
-  ruleBackToDefaults: 'Volver a los valores por defecto',
-  ruleSaved: 'Guardada',
-  ruleBounds: '{field}: un número de {min} a {max}',
-  ruleRepeat: 'Recordar cada (s)',
-  ruleOptional: 'nunca',
-  ruleNotify: 'Notifica a:',
-  ruleNotifyDefault: 'los canales por defecto',
-  ruleNotifyNone: 'nadie',
-  ruleNotifyChannels: 'los canales {ids}',
-  ruleChooseChannels: 'Elegir canales',
+export const ENGLISH: Dictionary = en;
+
+/** English is built in; another language's words are fetched the first time it is chosen. */
+const dictionaries: Partial<Record<Language, Dictionary>> = { en };
+const LOADERS: Record<Language, () => Promise<Dictionary>> = {
+  en: () => Promise.resolve(en),
+  es: () => import('./i18n-es').then((module) => module.es),
 };
 
-export const DICTIONARIES: Record<Language, Dictionary> = { en, es };
+export async function loadLanguage(language: Language): Promise<Dictionary> {
+  const dictionary = dictionaries[language] ?? (await LOADERS[language]());
+  dictionaries[language] = dictionary;
+  return dictionary;
+}
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
+/** The text of `key` in `language`, in English while that language is still being fetched. */
 export function translate(language: Language, key: MessageKey, vars?: Record<string, string | number>): string {
-  const template = DICTIONARIES[language][key];
+  const template = (dictionaries[language] ?? en)[key];
   if (!vars) return template;
   return template.replace(/\{(\w+)\}/g, (match, name: string) => (name in vars ? String(vars[name]) : match));
 }
@@ -417,12 +258,30 @@ interface I18nValue {
 const I18nContext = createContext<I18nValue | null>(null);
 
 export function I18nProvider({ children, initialLanguage }: { children: ReactNode; initialLanguage?: Language }) {
-  const [language, setLanguage] = usePreference(
+  const [chosen, setLanguage] = usePreference(
     STORAGE_KEY,
     (stored) => initialLanguage ?? (isLanguage(stored) ? stored : detectLanguage(browserLanguages())),
     applyLanguage,
   );
-  const value = useMemo<I18nValue>(() => {
+  // The language on screen: the chosen one once its words are here. Until then the previous one
+  // stays (a switch) or nothing is drawn (a first screen in a language not fetched yet).
+  const [language, setShown] = useState<Language | null>(() => (dictionaries[chosen] ? chosen : null));
+  useEffect(() => {
+    let current = true;
+    loadLanguage(chosen)
+      .then(
+        () => chosen,
+        () => 'en' as const, // its words cannot be fetched: English
+      )
+      .then((shown) => {
+        if (current) setShown(shown);
+      });
+    return () => {
+      current = false;
+    };
+  }, [chosen]);
+  const value = useMemo<I18nValue | null>(() => {
+    if (language === null) return null;
     const languages = browserLanguages();
     const locale = localeFor(language, languages);
     return {
@@ -433,7 +292,7 @@ export function I18nProvider({ children, initialLanguage }: { children: ReactNod
       fmt: getFormatters(locale, undefined, hourCycleFor(languages)),
     };
   }, [language, setLanguage]);
-  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+  return value ? <I18nContext.Provider value={value}>{children}</I18nContext.Provider> : null;
 }
 
 export function useI18n(): I18nValue {

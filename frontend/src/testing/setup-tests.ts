@@ -1,6 +1,11 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterEach } from 'vitest';
+import { LANGUAGES, loadLanguage } from '@/lib/i18n';
+
+// Every language at hand, so a component renders in Spanish as synchronously as in English (the
+// app fetches Spanish the first time it is chosen; I18nProvider's own test covers that).
+await Promise.all(LANGUAGES.map(loadLanguage));
 
 // Pure-logic test files opt into the faster `node` environment; the rest runs in jsdom.
 const hasDom = typeof window !== 'undefined';

@@ -14,7 +14,8 @@ class Message(NamedTuple):
     WebSocket message encoded once (`data`), which nothing parses again.
 
     `data` empty is a release: the point with this seq was not stored (its write failed), so
-    nobody waits for it. Streams of their own (incident events, `!…` keys) carry seq 0.
+    nobody waits for it. Streams of their own (incident events and catalog announcements, `!…`
+    keys) carry seq 0.
     """
 
     metric: str

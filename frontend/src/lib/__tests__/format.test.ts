@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { getFormatters } from '../format';
-import { detectLanguage, hourCycleFor, localeFor, translate } from '../i18n';
+import { detectLanguage, hourCycleFor, loadLanguage, localeFor, translate } from '../i18n';
 
 // Intl output contains narrow no-break spaces in some locales; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
@@ -81,7 +81,8 @@ describe('language', () => {
     expect(localeFor('en', ['en-GB'])).toBe('en-GB');
   });
 
-  it('translates with placeholders in both languages', () => {
+  it('translates with placeholders in both languages', async () => {
+    await loadLanguage('es');
     expect(translate('en', 'state_live')).toBe('live');
     expect(translate('es', 'state_live')).toBe('en vivo');
     expect(translate('en', 'retryIn', { s: 4 })).toBe('next try in 4 s');
