@@ -141,10 +141,11 @@ async def test_ten_thousand_points_in_one_call(redis_url: str, client: Redis) ->
 async def test_a_full_window_costs_a_batch_the_same_commands_whatever_it_holds(
     redis_url: str, client: Redis, size: int, at_cap: bool
 ) -> None:
-    """SPEC §4's O(1) per point, counted in commands rather than timed: each point of a batch that
-    makes one old point leave (past the cap, or by time) costs one ZADD; the leaving ones are read
-    in chunks of 64 and removed in one command. (A window at its cap once popped each point on its
-    own and read the chunk again every time: ~5x the cost per point.)"""
+    """SPEC §4's O(1) per point, counted in commands rather than timed: in a batch whose points
+    each make one old point leave (past the cap, or by time), the leaving ones are read in chunks
+    of 64 and removed in one command, and the new ones go in by one ZADD per chunk read. (A window
+    at its cap once popped each point on its own and read the chunk again every time: ~5x the
+    cost per point.)"""
     step = 290.0 / size  # every point in the window, and in-order points evict one each by time
     params = WindowParams(seconds=300.0, max_points=size) if at_cap else WindowParams(
         seconds=290.0 + step / 2, max_points=size + 1)
@@ -157,7 +158,7 @@ async def test_a_full_window_costs_a_batch_the_same_commands_whatever_it_holds(
     await window.close()
     assert [s.n for s in scores if s] == [size] * len(batch)
     calls = {name.removeprefix("cmdstat_"): stat["calls"] for name, stat in stats.items()}
-    assert calls.pop("zadd") == len(batch)
+    assert calls.pop("zadd") <= len(batch) // 64 + 2
     assert calls.pop("zrange") <= len(batch) // 64 + 1
     assert sum(calls.values()) <= 12  # EVALSHA and the state's own: HMGET, HSET, INCRBY, ...
     assert await client.zcard(RedisWindow.keys("full")[0]) == params.max_points  # the last one added

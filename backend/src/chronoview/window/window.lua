@@ -48,6 +48,7 @@ local FLOOR_S1 = 1e-20
 local FLAT = 1e-12 -- SPEC §4.5 (1e-9 until 2026-11-29)
 local NONE = -math.huge
 local CHUNK = 64 -- members read ahead for eviction
+local ADDS = 1000 -- members added by one ZADD at most
 local NAN = 0 / 0 -- "none" in a reply record
 local RECORD = '<dddIBBB' -- a reply record: z, mean, std, n, alert, state, pending (as window/redis.py)
 
@@ -120,8 +121,18 @@ local function nsum(xs)
   return s + c, mag
 end
 
+-- New members wait in `st.adds` and go in by one ZADD before anything reads the ZSET (or the call
+-- ends): one command per chunk of points instead of one per point.
+local function flush_adds(st)
+  if #st.adds > 0 then
+    redis.call('ZADD', wkey, unpack(st.adds))
+    st.adds = {}
+  end
+end
+
 -- Re-anchor at the mean and rebuild the sums from the members.
 local function recompute(st)
+  flush_adds(st)
   local members = redis.call('ZRANGE', wkey, st.gone, -1)
   local n = #members
   local xs = {}
@@ -156,6 +167,7 @@ local function evict(st, cutoff, cap)
   local evicted = false
   while n > 0 do
     if head > #ahead then
+      flush_adds(st)
       ahead = redis.call('ZRANGE', wkey, gone, gone + CHUNK - 1, 'WITHSCORES')
       head = 1
       if #ahead == 0 then
@@ -183,17 +195,22 @@ local function evict(st, cutoff, cap)
   end
 end
 
--- ZADD one point's member. Members counted out are removed only at the end of the call, by rank,
--- so they must stay the lowest-ranked: a member that would rank among them (a late point once the
--- cap counted out newer ones) removes them first. The members read ahead keep their order; one
--- landing among them makes them be read again.
+-- Add one point's member (see `flush_adds`). Members counted out are removed only at the end of
+-- the call, by rank, so they must stay the lowest-ranked: a member that would rank among them (a
+-- late point once the cap counted out newer ones) removes them first. The members read ahead keep
+-- their order; one landing among them makes them be read again.
 local function add(st, ts, ts_arg, x_arg)
   if st.gone > 0 and ts <= st.top then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
     st.gone = 0
   end
   st.id = st.id + 1
-  redis.call('ZADD', wkey, ts_arg, string.format('%d', st.id) .. ':' .. x_arg)
+  local adds = st.adds
+  adds[#adds + 1] = ts_arg
+  adds[#adds + 1] = string.format('%d', st.id) .. ':' .. x_arg
+  if #adds >= 2 * ADDS then
+    flush_adds(st)
+  end
   local ahead = st.ahead
   if st.head <= #ahead and ts <= tonumber(ahead[#ahead]) then
     st.ahead, st.head = {}, 1
@@ -393,7 +410,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   elseif direction == 'below' then
     sign = -1
   end
-  st.gone, st.ahead, st.head, st.top = 0, {}, 1, NONE
+  st.gone, st.ahead, st.head, st.top, st.adds = 0, {}, 1, NONE, {}
   local out = {}
   for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
     local ts, x = tonumber(ts_arg), tonumber(x_arg)
@@ -454,6 +471,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
       end
     end
   end
+  flush_adds(st)
   if st.gone > 0 then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
   end
@@ -548,7 +566,7 @@ local function install(ttl, W, newest, last_id, incident, last_seq, margin)
   if n > 0 then
     redis.call('RENAME', KEYS[4], wkey)
   end
-  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), gone = 0,
+  local st = {T = tonumber(newest) or NONE, a = 0.0, n = n, id = tonumber(last_id), gone = 0, adds = {},
     W = tonumber(W)}
   zero(st)
   if n > 0 then
