@@ -1,9 +1,11 @@
 """Retention: points, alerts and incidents (resolved) older than RETENTION_DAYS, expired
 snapshots, and the ranges of passed seqs (SPEC §6) passed more than a day ago, are deleted.
 
-A passed seq's range must outlive any write that may still carry the seq — a request and its
-retries, seconds — so a day is ample; each metric's highest range stays, as its seq counter resumes
-above it. A replay that later finds such a seq missing passes it over again.
+The seqs of deleted points become passed, as one range from the metric's first seq (its floor), so
+a reader never waits for them as if their writes were under way. A passed seq's range must outlive
+any write that may still carry the seq — a request and its retries, seconds — so a day is ample;
+each metric's highest range stays, as its seq counter resumes above it, and so does its lowest, the
+floor. A replay that later finds a seq of a deleted range missing passes it over again.
 
 In small batches with a pause between them, so a large backlog (the first run after lowering the
 setting, say) never holds long locks or starves ingest, least of all on SQLite's single writer.
@@ -36,8 +38,8 @@ async def purge(
     batch: int = BATCH_ROWS, pause: float = BATCH_PAUSE_SECONDS,
 ) -> dict[str, int]:
     """Delete points and alerts with ts < cutoff, incidents resolved before it, snapshots expired
-    at `now` and ranges of seqs passed over more than a day before `now` (each metric's highest
-    excepted), batch by batch; returns how many rows of each went."""
+    at `now` and ranges of seqs passed over more than a day before `now` (each metric's highest and
+    lowest excepted), batch by batch; returns how many rows of each went."""
     now = time.time() if now is None else now
     steps: list[tuple[str, Callable[[], Awaitable[int]]]] = [
         ("points", functools.partial(storage.purge_points, entry.metric, cutoff, batch))

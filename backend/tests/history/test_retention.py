@@ -8,12 +8,15 @@ import itertools
 import time
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
+from chronoview.api.history import accounted_seq
+from chronoview.bus.hub import Hub
 from chronoview.points import Point, Score, ScoredPoint, to_datetime
 from chronoview.retention import RetentionTask, purge
 from chronoview.storage import SqlStorage
-from chronoview.storage.base import SnapshotRecord
+from chronoview.storage.base import SeqPassed, SnapshotRecord
 from chronoview.storage.tables import alerts, passed_seqs, points, snapshots
 
 DAY = 86_400.0
@@ -45,6 +48,13 @@ async def _fill(storage: SqlStorage, now: float) -> dict[str, uuid.UUID]:
 async def _count(storage: SqlStorage, table: sa.Table) -> int:
     async with storage.connect() as conn:
         return int(await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+
+
+async def _passed(storage: SqlStorage) -> list[tuple[str, int, int]]:
+    async with storage.connect() as conn:
+        rows = await conn.execute(sa.select(passed_seqs.c.metric, passed_seqs.c.first_seq,
+                                            passed_seqs.c.last_seq).order_by("metric", "last_seq"))
+        return [(metric, first, last) for metric, first, last in rows]
 
 
 def test_purge_in_small_batches(database_url: str) -> None:
@@ -121,7 +131,7 @@ def test_incidents_follow_retention_and_open_ones_stay(database_url: str) -> Non
     asyncio.run(scenario())
 
 
-def test_passed_seqs_older_than_a_day_go_but_each_metrics_highest_stays(database_url: str) -> None:
+def test_passed_seqs_older_than_a_day_go_but_each_metrics_highest_and_lowest_stay(database_url: str) -> None:
     async def scenario() -> None:
         storage = SqlStorage(database_url)
         try:
@@ -135,15 +145,58 @@ def test_passed_seqs_older_than_a_day_go_but_each_metrics_highest_stays(database
                     {"metric": m, "first_seq": first, "last_seq": last, "passed_at": to_datetime(at)}
                     for m, first, last, at in ranges])
             done = await purge(storage, cutoff=now - 30 * DAY, now=now, batch=2, pause=0)
-            assert done["passed_seqs"] == 4
-            async with storage.connect() as conn:
-                rows = await conn.execute(sa.select(passed_seqs.c.metric, passed_seqs.c.first_seq,
-                                                    passed_seqs.c.last_seq).order_by("metric", "last_seq"))
-                left = [tuple(row) for row in rows]
-            # a's last hour stays; b's highest stays though old (its counter resumes above it).
-            assert left == [("a", 10, 10), ("b", 4, 4)]
+            assert done["passed_seqs"] == 2
+            # a's last hour stays; each metric's lowest and highest stay though old (its counter
+            # resumes above the highest; the lowest is the floor retention leaves).
+            assert await _passed(storage) == [("a", 2, 3), ("a", 10, 10), ("b", 1, 2), ("b", 4, 4)]
             assert (await storage.last_seq("a"), await storage.last_seq("b")) == (10, 4)
             assert (await purge(storage, cutoff=now - 30 * DAY, now=now, pause=0))["passed_seqs"] == 0
+        finally:
+            await storage.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_seqs_of_purged_points_are_passed_so_no_reader_waits_and_no_late_write_lands(
+    database_url: str,
+) -> None:
+    async def scenario() -> None:
+        storage = SqlStorage(database_url)
+        try:
+            await storage.migrate()
+            now = time.time()
+
+            def point(seq: int, ts: float) -> ScoredPoint:
+                return ScoredPoint(Point("m", ts, 1.0), Score(None, False, None, None, 0, seq=seq))
+
+            # 1..5 and 9 (a late point with an old timestamp) are old; 4 never arrived.
+            await storage.write([point(seq, now - 10 * DAY + seq) for seq in (1, 2, 3, 5, 9)]
+                                + [point(seq, now - DAY + seq) for seq in (6, 7, 8, 10)])
+            await storage.pass_seqs("m", 4, 4)
+            done = await purge(storage, cutoff=now - 5 * DAY, now=now, batch=2, pause=0)
+            assert done["points"] == 5
+            assert await _passed(storage) == [("m", 1, 9)]  # 4's range merged into the floor
+            assert await storage.missing_seqs("m", 1, 10) == []
+
+            passes: list[tuple[int, int]] = []
+            pass_seqs = storage.pass_seqs
+
+            async def recorded(metric: str, first: int, last: int) -> list[ScoredPoint]:
+                passes.append((first, last))
+                return await pass_seqs(metric, first, last)
+
+            storage.pass_seqs = recorded  # type: ignore[method-assign]
+            assert await accounted_seq(storage, Hub(storage, pass_after=60.0), "m") == 10
+            assert passes == []  # nothing was waited for, nothing passed over
+
+            with pytest.raises(SeqPassed):  # a late write of a purged seq fails (503)
+                await storage.write([point(3, now)])
+            await storage.write([point(11, now)])
+
+            # A day on, the passed ranges' purge keeps the floor: still nothing missing.
+            await purge(storage, cutoff=now - 5 * DAY, now=now + 2 * DAY, pause=0)
+            assert await _passed(storage) == [("m", 1, 9)]
+            assert await storage.missing_seqs("m", 1, 11) == []
         finally:
             await storage.close()
 

@@ -158,8 +158,9 @@ class Storage(Protocol):
 
     async def missing_seqs(self, metric: str, first: int, last: int) -> list[range]:
         """The runs of seqs first..last of a metric neither stored nor passed over, in order: each
-        seq is still being written, or was released (its write failed), or its process died, or its
-        point is gone with retention. Costs what is stored or passed there, not the span's width."""
+        seq is still being written, or was released (its write failed), or its process died (a seq
+        whose point retention deleted is passed: see `purge_points`). Costs what is stored or
+        passed there, not the span's width."""
         ...
 
     async def pass_seqs(self, metric: str, first: int, last: int) -> list[ScoredPoint]:
@@ -221,7 +222,9 @@ class Storage(Protocol):
     async def delete_snapshot(self, snapshot_id: UUID) -> bool: ...
 
     async def purge_points(self, metric: str, before: float, limit: int) -> int:
-        """Delete up to `limit` points of a metric older than `before`; returns how many."""
+        """Delete up to `limit` points of a metric older than `before`; returns how many. The
+        metric's seqs up to the highest deleted are then passed (one range from 1, merging those
+        inside it), so no reader waits for them and no late write of one is stored."""
         ...
 
     async def purge_alerts(self, before: float, limit: int) -> int: ...
@@ -232,7 +235,7 @@ class Storage(Protocol):
 
     async def purge_passed_seqs(self, before: float, limit: int) -> int:
         """Delete up to `limit` ranges of passed seqs passed before `before`, but never a metric's
-        highest one; returns how many."""
+        highest or lowest one; returns how many."""
         ...
 
     async def close(self) -> None: ...

@@ -28,6 +28,7 @@ from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, SeqP
 from chronoview.storage.bulk import BulkReads
 from chronoview.storage.engine import create_engine
 from chronoview.storage.retention import RetentionQueries
+from chronoview.storage.seqs import exclude_writes
 from chronoview.storage.series import SeriesQueries
 from chronoview.storage.snapshots import SnapshotQueries
 from chronoview.storage.stamps import to_epoch
@@ -316,9 +317,7 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         points replay them themselves."""
         self._passed_here = True
         async with self.connect(write=True) as conn:
-            if self.dialect == "postgresql":
-                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('chronoview.seq:' || :m))"),
-                                   {"m": metric})
+            await exclude_writes(conn, self.dialect, metric)
             insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
             await conn.execute(insert(passed_seqs).values(  # another process may pass it too
                 metric=metric, first_seq=first, last_seq=last, passed_at=datetime.now(UTC)

@@ -6,7 +6,7 @@ import { SeriesBuffer } from '@/lib/series-buffer';
 import { rangeMs, type TimeRange } from '@/lib/time-range';
 import { getSeries, MAX_POINTS } from '@/features/live-metrics/api/metrics';
 import { parseStreamMessage } from '@/features/live-metrics/api/parse';
-import { metricStreamUrl, StreamCursor } from '@/features/live-metrics/api/stream';
+import { metricStreamUrl, StreamCursor, takeHistory } from '@/features/live-metrics/api/stream';
 
 /** Charts and legend redraw at most this often while points stream in. */
 const RENDER_INTERVAL_MS = 1000;
@@ -22,8 +22,9 @@ export interface MultiSeriesOptions {
 
 /**
  * Several metrics at once: each one's history for the window in its own bounded buffer, then —
- * while following live — one socket for all of them (`metric=` repeated), resumed with one
- * `since=<metric>:<seq>` per metric (a timestamp for those with no live point yet).
+ * while following live — one socket for all of them (`metric=` repeated), opened and resumed with
+ * one `since=<metric>:<seq>` per metric: the `seq` of its live history answer, then of its last
+ * point received (a timestamp for those with neither, e.g. a history that failed to load).
  */
 export function useMultiSeries({ metrics, range, fixed, live, createSocket }: MultiSeriesOptions) {
   const key = `${metrics.join(',')}|${range}|${fixed ? `${fixed.from}-${fixed.to}` : 'live'}`;
@@ -41,7 +42,9 @@ export function useMultiSeries({ metrics, range, fixed, live, createSocket }: Mu
     const window = fixed ? { until: fixed.to, rangeMs: fixed.to - fixed.from } : {};
     Promise.allSettled(
       metrics.map((metric, i) =>
-        getSeries(metric, range, { ...window, signal: controller.signal }).then((series) => buffers[i]!.merge(series.points)),
+        getSeries(metric, range, { ...window, signal: controller.signal }).then((series) =>
+          takeHistory(buffers[i]!, cursor, metric, series),
+        ),
       ),
     ).then((results) => {
       if (!controller.signal.aborted) setLoaded({ key, failed: results.some((r) => r.status === 'rejected') });
@@ -68,8 +71,8 @@ export function useMultiSeries({ metrics, range, fixed, live, createSocket }: Mu
   const connection = useWebSocket({
     key: live && !fixed && settled && metrics.length ? key : null,
     getUrl: () => {
-      // Each metric resumes after its last seq; one with no live point yet after the oldest of the
-      // newest points held (the buffers merge what they already have).
+      // Each metric resumes after its last seq; one with none yet after the oldest of the newest
+      // points held (the buffers merge what they already have).
       const newest = buffers.map((buffer) => buffer.last?.ts ?? null);
       const floor = Date.now() - rangeMs(range);
       const since = newest.some((ts) => ts === null) ? floor : Math.max(floor, Math.min(...(newest as number[])));

@@ -1,5 +1,7 @@
 import { streamUrl } from '@/lib/env';
+import type { SeriesBuffer } from '@/lib/series-buffer';
 import { toRfc3339 } from '@/lib/time';
+import type { SeriesHistory } from './types';
 
 /**
  * Where a stream client stands (SPEC §6): the last `seq` received per metric. Each metric's
@@ -35,6 +37,16 @@ export class StreamCursor {
     }
     return cursors;
   }
+}
+
+/**
+ * Takes a metric's history answer into its buffer. A live answer's `seq` becomes the metric's
+ * position, so the first socket resumes after it (`since=<metric>:<seq>`): a point stored while
+ * the answer loaded is replayed, and a live point the answer already holds is dropped.
+ */
+export function takeHistory(buffer: SeriesBuffer, cursor: StreamCursor, metric: string, history: SeriesHistory): void {
+  buffer.merge(history.points);
+  if (history.seq !== undefined) cursor.advance(metric, history.seq);
 }
 
 /** The stream URL for `metrics`, resumed from `since` (see `StreamCursor.since`). */

@@ -7,7 +7,7 @@ import { rangeMs, type TimeRange } from '@/lib/time-range';
 import type { FixedWindow } from '@/lib/time-window';
 import { getSeries, MAX_POINTS } from '../api/metrics';
 import { parseStreamMessage } from '../api/parse';
-import { metricStreamUrl, StreamCursor } from '../api/stream';
+import { metricStreamUrl, StreamCursor, takeHistory } from '../api/stream';
 import type { AlertItem } from '../api/types';
 
 export type HistoryState = 'loading' | 'ready' | 'error';
@@ -58,8 +58,7 @@ export function useLiveSeries({ metric, range, live, connect = true, window = nu
     setHistory({ key: asked, state: 'loading' });
     getSeries(metric, range, { ...span, signal: controller.signal })
       .then((series) => {
-        buffer.merge(series.points);
-        if (series.seq !== undefined) cursor.advance(metric, series.seq);
+        takeHistory(buffer, cursor, metric, series);
         setHistory({ key: asked, state: 'ready' });
       })
       .catch(() => {
