@@ -216,3 +216,12 @@ def test_the_server_pings_every_20_seconds() -> None:
     assert options["proxy_headers"] is False  # the app applies FORWARDED_ALLOW_IPS itself
     assert options["timeout_keep_alive"] > 60  # above deploy/nginx.conf's upstream keepalive_timeout
 
+
+
+def test_no_trusted_proxy_adds_no_layer() -> None:
+    """With FORWARDED_ALLOW_IPS empty (the default) the proxy-header middleware would only pass
+    through, yet it keeps a frame alive per open socket (~0.4 KiB of 10,000 idle sockets each)."""
+    async def app(scope: object, receive: object, send: object) -> None: ...
+
+    assert serving.trust_proxies(app, []) is app  # type: ignore[arg-type]
+    assert serving.trust_proxies(app, ["10.0.0.1"]) is not app  # type: ignore[arg-type]

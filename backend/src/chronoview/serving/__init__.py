@@ -82,6 +82,8 @@ def trust_proxies(app: ASGIApp, forwarded_allow_ips: list[str]) -> ASGIApp:
     # The proxies' connections carry many clients: not capped per address (in a worker process too,
     # which builds its app here but was handed the protocol class without its settings).
     GuardedHttpProtocol.exempt = frozenset(forwarded_allow_ips)
+    if not forwarded_allow_ips:  # nothing to trust: no layer (it held a frame per open socket)
+        return app
     # uvicorn types ASGI apps with its own (stricter) aliases: the same protocol.
     middleware = ProxyHeadersMiddleware(app, trusted_hosts=forwarded_allow_ips)  # type: ignore[arg-type]
     return cast("ASGIApp", middleware)
