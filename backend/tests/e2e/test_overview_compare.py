@@ -17,23 +17,16 @@ import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.helpers import post, to_ms
 from tests.server import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 
 
-def post(server: ServerProcess, points: list[dict[str, Any]]) -> None:
-    answer = httpx.post(f"{server.url}/metrics", json=points, headers={"Prefer": "return=minimal"},
-                        timeout=30)
-    assert answer.status_code == 201, answer.text
-
 
 def query_of(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
-
-def to_ms(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
 
 
 def tile(page: Page, metric: str) -> Any:

@@ -44,11 +44,9 @@ def pairs(messages: list[dict[str, Any]]) -> list[tuple[int, float]]:
     return [(m["seq"], m["data"]["value"]) for m in messages]
 
 
-@pytest.mark.parametrize(("delay", "stored"), [(0.6, True), (3.0, False)])
-async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_late_point_or_its_pass(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], delay: float,
-    stored: bool,
-) -> None:
+def start_pair(tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess],
+               delay: float) -> tuple[ServerProcess, ServerProcess]:
+    """Two processes on one PostgreSQL + Redis; the second's writes wait `delay` s after scoring."""
     env = {"DATABASE_URL": pg_url, "REDIS_URL": own_redis.url()}
     for name in ("quick", "slow"):
         (tmp_path / name).mkdir()
@@ -56,6 +54,15 @@ async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_la
     servers.append(spawn(tmp_path / "slow", {**env, "WRITE_DELAY": str(delay)},
                          launcher="tests.stream.slow_write"))
     quick, slow = (server.wait_ready() for server in servers)
+    return quick, slow
+
+
+@pytest.mark.parametrize(("delay", "stored"), [(0.6, True), (3.0, False)])
+async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_late_point_or_its_pass(
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], delay: float,
+    stored: bool,
+) -> None:
+    quick, slow = start_pair(tmp_path, pg_url, own_redis, servers, delay)
     async with httpx.AsyncClient(base_url=quick.url, timeout=10) as http:
         [first] = await post(http, [{"metric": METRIC, "value": 1.0}])
         cursor = first["seq"]
@@ -91,13 +98,7 @@ async def test_a_live_series_answer_carries_the_seq_its_stream_resumes_after_wit
     """A point still being written by another process when a dashboard reads its history is in
     the answer (the read waits for it) or never stored; a point with a timestamp after the range
     (a client's clock ahead) is not in the answer, and the stream resumed from `seq` brings it."""
-    env = {"DATABASE_URL": pg_url, "REDIS_URL": own_redis.url()}
-    for name in ("quick", "slow"):
-        (tmp_path / name).mkdir()
-    servers.append(spawn(tmp_path / "quick", env))
-    servers.append(spawn(tmp_path / "slow", {**env, "WRITE_DELAY": str(delay)},
-                         launcher="tests.stream.slow_write"))
-    quick, slow = (server.wait_ready() for server in servers)
+    quick, slow = start_pair(tmp_path, pg_url, own_redis, servers, delay)
     now = time.time()
     async with httpx.AsyncClient(base_url=quick.url, timeout=10) as http:
         await post(http, [{"metric": METRIC, "value": 1.0, "ts": now - 5}])
