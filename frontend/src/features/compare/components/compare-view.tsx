@@ -9,6 +9,7 @@ import { useTimeWindow } from '@/hooks/use-time-window';
 import type { WebSocketFactory } from '@/hooks/use-websocket';
 import { useI18n } from '@/lib/i18n';
 import { rangeHours } from '@/lib/time-range';
+import { useIncidentStream } from '@/features/incidents/hooks/use-incidents';
 import { SnapshotButton } from '@/features/live-metrics/components/snapshot-button';
 import type { SnapshotState } from '@/features/live-metrics/api/types';
 import { useCatalog } from '@/features/live-metrics/hooks/use-catalog';
@@ -23,12 +24,24 @@ export interface CompareViewProps {
   /** A snapshot: the saved window, no socket, no editing of the choice. */
   snapshot?: { createdAt: number | null; onGoLive: () => void } | null;
   createSocket?: WebSocketFactory;
+  /** The incident stream's socket (`incidents=1`); the browser's WebSocket unless given. */
+  createIncidentSocket?: WebSocketFactory;
 }
 
 /** Up to eight metrics on one chart (an axis per unit) or stacked with a shared cursor, one legend. */
-export function CompareView({ query, onChange, snapshot = null, createSocket }: CompareViewProps) {
+export function CompareView({ query, onChange, snapshot = null, createSocket, createIncidentSocket }: CompareViewProps) {
   const { t, fmt, language } = useI18n();
   const catalog = useCatalog(snapshot === null);
+  // A metric joins (or leaves) the picker the moment the stream announces it; the catalog poll is
+  // the fallback, and a reconnect reads it again for what was announced while the socket was down.
+  useIncidentStream({
+    onMessage: catalog.applyMessage,
+    onOpen: (info) => {
+      if (info.reconnect) catalog.reload();
+    },
+    createSocket: createIncidentSocket,
+    enabled: snapshot === null,
+  });
   // A snapshot shows its saved window; live, the window is the URL's (the route's query reads it too).
   const saved = useMemo(
     () => (query.from !== null && query.to !== null ? { from: query.from, to: query.to } : null),

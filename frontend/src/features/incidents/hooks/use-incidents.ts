@@ -60,12 +60,28 @@ export function useIncidents({ onOpened, onOtherMessage, onReconnect, createSock
     }
   }, []);
 
-  useWebSocket({
+  useIncidentStream({ onMessage, onOpen, createSocket, enabled });
+  return { firing, resolved, dismissResolved: () => setResolved(null) };
+}
+
+export interface UseIncidentStreamOptions {
+  onMessage: (data: unknown) => void;
+  onOpen?: (info: ConnectInfo) => void;
+  createSocket?: WebSocketFactory;
+  /** False: no socket (a snapshot page). */
+  enabled?: boolean;
+}
+
+/**
+ * The socket of incident events and catalog announcements of every metric (`incidents=1`). A
+ * `metric=*` socket cannot carry them: the server ignores `incidents=1` beside it.
+ */
+export function useIncidentStream({ onMessage, onOpen, createSocket, enabled = true }: UseIncidentStreamOptions) {
+  return useWebSocket({
     key: enabled ? 'incidents' : null,
     getUrl: () => streamUrl({ incidents: '1' }),
     onMessage,
     onOpen,
     createSocket,
   });
-  return { firing, resolved, dismissResolved: () => setResolved(null) };
 }
