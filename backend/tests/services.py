@@ -183,16 +183,17 @@ class PgBouncer:
         if os.geteuid() == 0:
             for path in (users, config):
                 shutil.chown(path, _RUN_AS, _RUN_AS)
-        process = subprocess.Popen(
-            _as_service_user([binary, str(config)]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        # pgbouncer drops to the service user itself (-u): under runuser the handle would be
+        # runuser's, and killing it left pgbouncer running.
+        user = ["-u", _RUN_AS] if os.geteuid() == 0 else []
+        process = subprocess.Popen([binary, *user, str(config)],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(port)
         return cls(port=port, workdir=workdir, process=process)
 
     def destroy(self) -> None:
         with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)  # 1.18: immediate; SIGINT waited for clients
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(10)
         if self.process.poll() is None:
