@@ -61,7 +61,10 @@ def backend(shape: str) -> Iterator[dict[str, str]]:
         pg = PostgresServer.create(durable=True)
         redis = RedisServer.create()
         try:
-            yield {"DATABASE_URL": pg.url(), "REDIS_URL": redis.url(), "_WORKDIR": tmp}
+            assert redis.process is not None
+            postmaster = int((pg.datadir / "postmaster.pid").read_text().split()[0])
+            yield {"DATABASE_URL": pg.url(), "REDIS_URL": redis.url(), "_WORKDIR": tmp,
+                   "_PG_PID": str(postmaster), "_REDIS_PID": str(redis.process.pid)}
         finally:
             redis.destroy()
             pg.destroy()
@@ -109,6 +112,24 @@ class TreeCpuMeter(CpuMeter):
                 times = proc.cpu_times()
                 total += times.user + times.system
         return total
+
+
+class ShapeCpuMeter:
+    """CPU seconds of the server and, in the pg+redis shape, of Redis and of PostgreSQL (the
+    postmaster and its backends), between start() and stop()."""
+
+    def __init__(self, server_pid: int, settings: dict[str, str]) -> None:
+        self.meters = {"server": CpuMeter(server_pid)}
+        if "_REDIS_PID" in settings:
+            self.meters["redis"] = CpuMeter(int(settings["_REDIS_PID"]))
+            self.meters["postgres"] = TreeCpuMeter(int(settings["_PG_PID"]))
+
+    def start(self) -> None:
+        for meter in self.meters.values():
+            meter.start()
+
+    def stop(self) -> dict[str, float]:
+        return {name: meter.stop() for name, meter in self.meters.items()}
 
 
 def percentile(values: list[float], q: float) -> float:
