@@ -23,8 +23,10 @@ _TRAILER = b"\xff\xff"
 _NULL = b"\xff\xff\xff\xff"
 # timestamptz counts microseconds from 2000-01-01 UTC.
 _PG_EPOCH = 946_684_800.0
-# Each field is its length, then its value; the metric (its own length) goes before these.
+# Each field is its length, then its value; the metric (its own length) goes before these. A NULL
+# is a length of -1 alone: a point too old for its window (stored, not scored) has no z-score.
 _ROW = struct.Struct(">iq id id i? id id ii iq")
+_ROW_NO_Z = struct.Struct(">iq id i i? id id ii iq")
 _F8 = struct.Struct(">id")
 _HEAD = struct.Struct(">hi")
 
@@ -57,7 +59,7 @@ def _float8(x: float | None) -> bytes:
 
 
 def _row_with_nulls(item: ScoredPoint) -> bytes:
-    """A row whose score lacks a z-score, mean or std (too few points yet)."""
+    """A row whose score lacks a mean or std (too few points yet)."""
     p, s = item.point, item.score
     return b"".join((struct.pack(">iqid", 8, pg_micros(p.ts), 8, p.value), _float8(s.zscore),
                      struct.pack(">i?", 1, s.alert), _float8(s.mean), _float8(s.std),
@@ -67,7 +69,7 @@ def _row_with_nulls(item: ScoredPoint) -> bytes:
 def copy_rows(scored: Sequence[ScoredPoint]) -> CopyRows:
     out = [_HEADER]
     append = out.append
-    pack = _ROW.pack
+    pack, pack_no_z = _ROW.pack, _ROW_NO_Z.pack
     prefixes: dict[str, bytes] = {}
     run_metrics: list[str] = []
     run_firsts: list[int] = []
@@ -91,9 +93,13 @@ def copy_rows(scored: Sequence[ScoredPoint]) -> CopyRows:
         last = seq
         append(prefix)
         try:  # pg_micros inlined: a call per point costs more than the rounding
-            append(pack(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, 8, s.zscore, 1, s.alert,
-                        8, s.mean, 8, s.std, 4, s.n, 8, seq))
-        except struct.error:
+            if s.zscore is None:
+                append(pack_no_z(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, -1, 1, s.alert,
+                                 8, s.mean, 8, s.std, 4, s.n, 8, seq))
+            else:
+                append(pack(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, 8, s.zscore, 1, s.alert,
+                            8, s.mean, 8, s.std, 4, s.n, 8, seq))
+        except struct.error:  # a mean or std of None
             append(_row_with_nulls(item))
         if s.alert:
             alerts.append(item)
