@@ -39,7 +39,8 @@ def group(prefix: str, size: int = SIZE, first_seq: int = 1) -> list[ScoredPoint
         seqs[metric] += 1
         ts = T0 + rng.choice([i * 0.0000005, i * 0.37, -i * 0.001, 12.5])  # 12.5: a tie for newest
         early = seq <= 3
-        score = Score(None if early or i % 5 == 0 else rng.uniform(-5, 5),  # 5: too old to score i % 97 == 0, None if early else 100.0 + i,
+        unscored = early or i % 5 == 0  # a point too old for its window has no z-score
+        score = Score(None if unscored else rng.uniform(-5, 5), i % 97 == 0, None if early else 100.0 + i,
                       None if seq <= 2 else 2.5, seq - 1, seq=seq)
         scored.append(ScoredPoint(Point(metric, ts, rng.uniform(-1e6, 1e6)), score))
     return scored
