@@ -66,32 +66,45 @@ def _row_with_nulls(item: ScoredPoint) -> bytes:
                      struct.pack(">iiiq", 4, s.n, 8, s.seq)))
 
 
+class _Metric:
+    """What the pass keeps per metric: its open run of seqs, its row prefix, its newest point."""
+
+    __slots__ = ("first", "last", "newest", "prefix")
+
+    def __init__(self, item: ScoredPoint) -> None:
+        self.first = item.score.seq
+        self.last = self.first - 1
+        self.prefix = _prefix(item.point.metric)
+        self.newest = item.point
+
+
 def copy_rows(scored: Sequence[ScoredPoint]) -> CopyRows:
+    """The group's COPY stream and the rest of its write. Runs are kept per metric, so points of
+    several metrics interleaved (a line-protocol body: one point per field of each line) still
+    make one run per metric."""
     out = [_HEADER]
     append = out.append
     pack, pack_no_z = _ROW.pack, _ROW_NO_Z.pack
-    prefixes: dict[str, bytes] = {}
+    metrics: dict[str, _Metric] = {}
     run_metrics: list[str] = []
     run_firsts: list[int] = []
     run_lasts: list[int] = []
     alerts: list[ScoredPoint] = []
-    latest: dict[str, Point] = {}
-    metric: str | None = None
-    prefix = b""
-    last = 0
     for item in scored:
         p, s = item.point, item.score
         seq = s.seq
-        if p.metric != metric or seq != last + 1:
-            if metric is not None:
-                run_lasts.append(last)
-            if p.metric != metric:
-                metric = p.metric
-                prefix = prefixes.get(metric) or prefixes.setdefault(metric, _prefix(metric))
-            run_metrics.append(metric)
-            run_firsts.append(seq)
-        last = seq
-        append(prefix)
+        m = metrics.get(p.metric)
+        if m is None:
+            m = metrics[p.metric] = _Metric(item)
+        if seq != m.last + 1:  # a run ends (a rebuilt metric's second call, another process's seqs)
+            run_metrics.append(p.metric)
+            run_firsts.append(m.first)
+            run_lasts.append(m.last)
+            m.first = seq
+        m.last = seq
+        if p.ts >= m.newest.ts:
+            m.newest = p
+        append(m.prefix)
         try:  # pg_micros inlined: a call per point costs more than the rounding
             if s.zscore is None:
                 append(pack_no_z(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, -1, 1, s.alert,
@@ -103,10 +116,10 @@ def copy_rows(scored: Sequence[ScoredPoint]) -> CopyRows:
             append(_row_with_nulls(item))
         if s.alert:
             alerts.append(item)
-        newest = latest.get(metric)
-        if newest is None or p.ts >= newest.ts:
-            latest[metric] = p
-    if metric is not None:
-        run_lasts.append(last)
+    for name, m in metrics.items():
+        run_metrics.append(name)
+        run_firsts.append(m.first)
+        run_lasts.append(m.last)
     append(_TRAILER)
-    return CopyRows(b"".join(out), run_metrics, run_firsts, run_lasts, alerts, latest)
+    return CopyRows(b"".join(out), run_metrics, run_firsts, run_lasts, alerts,
+                    {name: m.newest for name, m in metrics.items()})
