@@ -51,8 +51,9 @@ async def rows(storage: SqlStorage, table: str, prefix: str) -> list[tuple[objec
                "alerts": "ts, value, zscore, mean, std, n",
                "metrics": "last_value, last_ts, simulated"}[table]
     async with storage.connect() as conn:
-        result = await conn.execute(sa.text(  # noqa: S608 (names of this test's own)
-            f"SELECT substr(metric, 2), {columns} FROM {table} WHERE metric LIKE :p ORDER BY 1, 2, 3"),
+        result = await conn.execute(sa.text(
+            f"SELECT substr(metric, 2), {columns} FROM {table} "  # noqa: S608 (this test's own names)
+            "WHERE metric LIKE :p ORDER BY 1, 2, 3"),
             {"p": f"{prefix}%"})
         return [tuple(row) for row in result]
 

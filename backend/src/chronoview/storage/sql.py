@@ -296,7 +296,7 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         )
         async with self.connect(write=True) as conn:
             await store_incident_changes(conn, self.dialect, incidents, scored)
-            raw: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection  # type: ignore[assignment]
+            raw: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
             # Incidents began SQLAlchemy's transaction (it begins at its first statement): join it.
             async with contextlib.nullcontext() if raw.is_in_transaction() else raw.transaction():
                 with _seq_passed():
