@@ -29,9 +29,18 @@ def sp(metric: str, ts: float, value: float, alert: bool = False, z: float | Non
                        Score(z, alert, 1.0 if z else None, 0.5, 7, seq=next(_SEQS) if seq is None else seq))
 
 
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql-copy"])
+def storage_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test over SQLite, PostgreSQL, and PostgreSQL with every write by COPY (the path of
+    large groups, taken here by batches of any size)."""
+    if request.param == "postgresql-copy":
+        monkeypatch.setattr("chronoview.storage.sql.COPY_MIN_POINTS", 1)
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+
+
 @pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
-    store = SqlStorage(database_url)
+async def storage(storage_url: str) -> AsyncIterator[SqlStorage]:
+    store = SqlStorage(storage_url)
     await store.migrate()
     yield store
     await store.close()

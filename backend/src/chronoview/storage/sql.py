@@ -6,8 +6,9 @@ bulk.py (export), snapshots.py, retention.py, alerting.py (rules and incidents).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from chronoview.storage.alerting import AlertingQueries, store_incident_changes
 from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, SeqPassed, StorageUnavailable
 from chronoview.storage.bulk import BulkReads
 from chronoview.storage.engine import create_engine
+from chronoview.storage.pgcopy import COLUMNS, copy_rows
 from chronoview.storage.retention import RetentionQueries
 from chronoview.storage.seqs import exclude_writes
 from chronoview.storage.series import SeriesQueries
@@ -37,6 +39,9 @@ from chronoview.storage.tables import alerts, incidents, metrics, passed_seqs, p
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The most stored points a pass over a range of seqs hands back (see `pass_seqs`).
 PASS_FETCH = 10_000
+# Groups from this size on are written by binary COPY; smaller ones by one statement (_PG_WRITE),
+# one round trip where the COPY's transaction takes four (BEGIN, statement, COPY, COMMIT).
+COPY_MIN_POINTS = 1_000
 # Room a full batch of 10,000 points needs in SQLite's write-ahead log, with a margin.
 MIN_FREE_BYTES = 8 * 1024 * 1024
 _MIGRATION_LOCK = 0x43_56_4D_49  # any constant: serialises migrations across processes
@@ -67,6 +72,33 @@ WITH batch AS (
         last_ts = GREATEST(excluded.last_ts, metrics.last_ts),
         simulated = metrics.simulated OR excluded.simulated
     -- xmax is 0 on a row this statement inserted, the updating transaction's id on one it updated
+    RETURNING metric, xmax = 0 AS added
+)
+SELECT metric FROM cataloged WHERE added
+"""
+
+
+# A large write: the points go by binary COPY (pgcopy.py) after this statement, in its transaction.
+# The claim takes the shared lock per metric before it checks the tombstones, as in _PG_WRITE; it is
+# held until the commit, so the COPY after it is covered alike.
+_PG_BESIDE_COPY = """
+WITH claimed AS (
+    SELECT chronoview_claim_seq_runs($1::text[], $2::int8[], $3::int8[]) AS ok
+), alerted AS (
+    INSERT INTO alerts (metric, ts, value, zscore, mean, std, n)
+    SELECT metric, to_timestamp(ts), value, zscore, mean, std, n
+    FROM unnest($4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[],
+                $10::int4[]) AS a(metric, ts, value, zscore, mean, std, n)
+), cataloged AS (
+    INSERT INTO metrics (metric, last_value, last_ts, simulated)
+    SELECT metric, value, to_timestamp(ts), metric = ANY($14::text[])
+    FROM unnest($11::text[], $12::float8[], $13::float8[]) AS c(metric, ts, value)
+    WHERE (SELECT ok FROM claimed)
+    ON CONFLICT (metric) DO UPDATE SET
+        last_value = CASE WHEN excluded.last_ts >= metrics.last_ts
+                          THEN excluded.last_value ELSE metrics.last_value END,
+        last_ts = GREATEST(excluded.last_ts, metrics.last_ts),
+        simulated = metrics.simulated OR excluded.simulated
     RETURNING metric, xmax = 0 AS added
 )
 SELECT metric FROM cataloged WHERE added
@@ -213,9 +245,12 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
     async def _write_postgres(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
     ) -> list[str]:
-        """The hot path: one statement over column arrays, so one round trip whatever the batch size.
+        """The hot path: one statement over column arrays, so one round trip whatever the batch size
+        (large groups go by COPY: `_copy_postgres`).
 
         A batch that changed incidents is a transaction of that statement and their upserts."""
+        if len(scored) >= COPY_MIN_POINTS:
+            return await self._copy_postgres(scored, simulated, incidents)
         columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
         metric, ts, value, zscore, alert, mean, std, n = columns
         seq: list[int] = []
@@ -237,13 +272,37 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             # the single statement is its own transaction, with no BEGIN/COMMIT round trips.
             await store_incident_changes(conn, self.dialect, incidents, scored)
             raw = await conn.get_raw_connection()
-            try:
+            with _seq_passed():
                 added = await raw.driver_connection.fetch(  # type: ignore[union-attr]
                     _PG_WRITE, *columns, list(simulated), seq)
-            except asyncpg.PostgresError as exc:
-                if exc.sqlstate == "CV001":
-                    raise SeqPassed(str(exc)) from exc
-                raise
+        return sorted(row[0] for row in added)
+
+    async def _copy_postgres(
+        self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
+    ) -> list[str]:
+        """A large group in one transaction: incidents, then the passed-seq claim, alerts and catalog
+        in one statement (small arrays: one element per run of seqs, alert or metric), then the
+        points by binary COPY. A failure anywhere rolls all of it back."""
+        rows = copy_rows(scored)
+        alerted = [(item.point, item.score) for item in rows.alerts]
+        latest = sorted(rows.latest.items())  # one order of the catalog's row locks for every writer
+        arguments = (
+            rows.run_metrics, rows.run_firsts, rows.run_lasts,
+            [p.metric for p, _ in alerted], [p.ts for p, _ in alerted], [p.value for p, _ in alerted],
+            [s.zscore for _, s in alerted], [s.mean for _, s in alerted], [s.std for _, s in alerted],
+            [s.n for _, s in alerted],
+            [m for m, _ in latest], [p.ts for _, p in latest], [p.value for _, p in latest],
+            list(simulated),
+        )
+        async with self.connect(write=True) as conn:
+            await store_incident_changes(conn, self.dialect, incidents, scored)
+            raw: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
+            # Incidents began SQLAlchemy's transaction (it begins at its first statement): join it.
+            async with contextlib.nullcontext() if raw.is_in_transaction() else raw.transaction():
+                with _seq_passed():
+                    added = await raw.fetch(_PG_BESIDE_COPY, *arguments)
+                await raw.copy_to_table("points", source=memoryview(rows.data), columns=COLUMNS,
+                                        format="binary")
         return sorted(row[0] for row in added)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
@@ -398,6 +457,17 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _seq_passed() -> Iterator[None]:
+    """A passed seq met by the claim (`chronoview_claim_seqs`, SQLSTATE CV001) is SeqPassed."""
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == "CV001":
+            raise SeqPassed(str(exc)) from exc
+        raise
 
 
 async def _check_unpassed(conn: AsyncConnection, scored: Sequence[ScoredPoint]) -> None:
