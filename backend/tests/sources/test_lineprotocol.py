@@ -310,7 +310,7 @@ def test_error_messages_quote_at_most_40_characters_of_input() -> None:
     assert re.match(r"^line 1: field 'x': '9+' is not", str(caught.value))
 
 
-def _by_pattern(raw: str) -> float | None | str:
+def _by_pattern(raw: str) -> float | str | None:
     """A field value read as the protocol's float pattern reads it (the reference for _number)."""
     if re.fullmatch(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", raw):
         value = float(raw)
@@ -324,7 +324,7 @@ def _by_pattern(raw: str) -> float | None | str:
 def test_a_field_value_is_a_float_exactly_when_the_pattern_says(raw: str) -> None:
     """_number reads floats with float() behind a guard: it must take what the pattern takes, no more."""
     try:
-        got: float | None | str = parse(f"m x={raw} 1", 1)[0][2] if " " not in raw else _by_pattern(raw)
+        got: float | str | None = parse(f"m x={raw} 1", 1)[0][2] if " " not in raw else _by_pattern(raw)
     except IndexError:
         got = None
     except LineError as exc:

@@ -3,11 +3,11 @@ for byte what the encoder before it (a dict per point through orjson) wrote."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from typing import Any
 
 from chronoview.points import Point, Score, ScoredPoint, encode_all, format_ts
 from chronoview.schemas import PointData, ScoredPointOut
@@ -22,9 +22,8 @@ scores = st.builds(Score, optional, st.booleans(), optional, optional | st.float
 points = st.builds(Point, names, st.floats(0.0, END_TS - 1.0), finite)
 # Groups repeat metrics and seconds, and hold values orjson writes with exponents (1e-7, 1e16).
 edgy = st.sampled_from([0.0, -0.0, 1e-7, -2.5e-12, 1e16, 123456789012345680.0, 1e150, -1e150, 0.1])
-grouped = st.builds(Point, st.sampled_from(["cpu", "mem.used", "a:b-c_d"]) | names,
-                    st.sampled_from([1.75e9, 1.75e9 + 0.0005, 1.75e9 + 0.9999996]) | st.floats(0.0, END_TS - 1.0),
-                    edgy | finite)
+stamps = st.sampled_from([1.75e9, 1.75e9 + 0.0005, 1.75e9 + 0.9999996]) | st.floats(0.0, END_TS - 1.0)
+grouped = st.builds(Point, st.sampled_from(["cpu", "mem.used", "a:b-c_d"]) | names, stamps, edgy | finite)
 group_scores = st.builds(Score, edgy | optional, st.booleans(), edgy | optional, optional,
                          st.integers(0, 2**31), st.sampled_from(["normal", "pending", "firing"]),
                          st.integers(0, 3), st.integers(1, 2**53))
