@@ -27,7 +27,7 @@ from chronoview.alerting.rules import RuleBook
 from chronoview.backlog import Backlog
 from chronoview.bus.base import Bus, Message
 from chronoview.catalog import catalog_message
-from chronoview.points import Point, Score, ScoredPoint
+from chronoview.points import Point, Score, ScoredPoint, encode_all
 from chronoview.storage.base import Storage, StorageUnavailable
 from chronoview.validation import check_points
 from chronoview.window.base import Window
@@ -200,7 +200,7 @@ class Pipeline:
         write = asyncio.ensure_future(self._write(group, scored, changes))
         await asyncio.sleep(0)
         try:
-            encoded = [item.encode() for item in scored]
+            encoded = encode_all(scored)
         except BaseException:
             # The write must not be left running unobserved; the group fails all the same (its
             # windows are dropped and rebuilt from whatever the database holds).

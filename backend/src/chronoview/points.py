@@ -8,6 +8,7 @@ mutates them once built.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -51,34 +52,58 @@ class ScoredPoint:
     point: Point
     score: Score
 
-    def message(self) -> dict[str, Any]:
+    def encode(self) -> bytes:
         """The object sent on the WebSocket and answered by POST /metrics (SPEC §6, §10), as
         schemas.ScoredPointOut defines it (tests/unit/test_wire.py holds them together); built
-        without the model, which would cost more than the rest of a point's way."""
-        message: dict[str, Any] = {
-            "type": "metric",
-            "data": {
-                "metric": self.point.metric,
-                "value": self.point.value,
-                "ts": format_ts(self.point.ts),
-            },
-            "alert": self.score.alert,
-            "zscore": self.score.zscore,
-            "mean": self.score.mean,
-            "std": self.score.std,
-            "n": self.score.n,
-            "state": self.score.state,
-            "seq": self.score.seq,
-        }
-        if self.score.pending:
-            message["pending"] = self.score.pending
-        return message
+        without the model, which would cost more than the rest of a point's way. `encode_all` of
+        many points at once is cheaper per point."""
+        return encode_all((self,))[0]
 
-    def encode(self) -> bytes:
-        # orjson hands back its 4 KiB working buffer as the bytes object (measured with orjson
-        # 3.13: 10,000 messages of 175 bytes held 40 MiB). Messages wait in sockets' queues and
-        # replay memories, so each keeps only its own size: a copy costs 0.2 µs.
-        return bytes(memoryview(orjson.dumps(self.message())))
+
+# The message of one point (SPEC §6, §10), each value already JSON; `pending` only while counting.
+_MESSAGE = (b'{"type":"metric","data":{"metric":%b,"value":%b,"ts":%b},"alert":%b,"zscore":%b,'
+            b'"mean":%b,"std":%b,"n":%d,"state":%b,"seq":%d}')
+_PENDING = _MESSAGE[:-1] + b',"pending":%d}'
+
+
+def _column(values: list[Any]) -> list[bytes]:
+    """The JSON of each value, from one orjson call: none of them (numbers, null, booleans,
+    timestamps) holds a comma."""
+    return orjson.dumps(values)[1:-1].split(b",")
+
+
+def encode_all(scored: Sequence[ScoredPoint]) -> list[bytes]:
+    """`ScoredPoint.encode` of each, in one pass over the group: byte for byte what orjson wrote
+    for the message as a dict, one point at a time (tests/unit/test_wire.py).
+
+    orjson turns each column of numbers into text in one call and a bytes template puts each
+    message together: no dict per point, and no orjson call per point (whose 4 KiB working
+    buffer came back as the bytes object, so each message needed a copy to keep only its own
+    size in sockets' queues and replay memories). Measured side by side over 10,000 points
+    (load ~1): 1.75 → 1.45 µs per point when they share seconds, 2.2 → 1.9 when each starts one.
+    """
+    if not scored:
+        return []
+    points = [item.point for item in scored]
+    scores = [item.score for item in scored]
+    texts: dict[str, bytes] = {}  # metric names and states, as JSON strings
+    dumps = orjson.dumps
+    out: list[bytes] = []
+    append = out.append
+    for point, score, value, stamp, alert, zscore, mean, std in zip(
+        points, scores, _column([p.value for p in points]), _column(format_all([p.ts for p in points])),
+        _column([s.alert for s in scores]), _column([s.zscore for s in scores]),
+        _column([s.mean for s in scores]), _column([s.std for s in scores]), strict=True,
+    ):
+        metric, state = point.metric, score.state
+        name = texts.get(metric) or texts.setdefault(metric, dumps(metric))
+        said = texts.get(state) or texts.setdefault(state, dumps(state))
+        if score.pending:
+            append(_PENDING % (name, value, stamp, alert, zscore, mean, std, score.n, said, score.seq,
+                               score.pending))
+        else:
+            append(_MESSAGE % (name, value, stamp, alert, zscore, mean, std, score.n, said, score.seq))
+    return out
 
 
 # "YYYY-MM-DDTHH:MM:SS" per whole second, "YYYY-MM-DDTHH:MM:" per minute and "YYYY-MM-DD" per day
@@ -86,13 +111,16 @@ class ScoredPoint:
 # a backfill one point a second apart (10,000 new seconds in a batch) its minutes. With the tables
 # of two- and three-digit numbers below, a point's stamp costs no number formatting at all
 # (format_ts measured side by side, load 6: 0.53–0.75 µs per point when its second was seen and
-# 2.5–2.7 µs when not, before the minutes and the tables; now 0.32–0.43 and 1.1 µs).
+# 2.5–2.7 µs when not, before the minutes and the tables; now 0.32–0.43 and 1.1 µs). A batch's
+# 10,000 new seconds, cached as its SQLite rows are stamped, are all still there for its messages.
 _SECONDS: dict[float, str] = {}
 _MINUTES: dict[int, str] = {}
 _DAYS: dict[int, str] = {}
-_CACHE_MAX = 4096
+_CACHE_MAX = 16_384
 _TWO_DIGITS = [f"{i:02d}" for i in range(60)]
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
+_THREE_DIGITS = [f"{i:03d}" for i in range(1000)]
+_SQLITE_SECONDS: dict[float, str] = {}  # "YYYY-MM-DD HH:MM:SS." per whole second
 
 
 def _minute(minute: int) -> str:
@@ -144,10 +172,46 @@ def format_ts(ts: float) -> str:
     return second + _MILLIS[micros // 1000]
 
 
+def format_all(stamps: Iterable[float]) -> list[str]:
+    """`format_ts` of each, in one loop: a group's points skip three calls each."""
+    seconds, millis, modf = _SECONDS, _MILLIS, math.modf
+    out: list[str] = []
+    append = out.append
+    for ts in stamps:
+        fraction, whole = modf(ts)
+        micros = round(fraction * 1e6)
+        if not 0 <= micros < 1_000_000:
+            whole, micros = stored_second(ts)
+        append((seconds.get(whole) or _second(whole)) + millis[micros // 1000])
+    return out
+
+
 def sqlite_ts(ts: float) -> str:
     """The text SQLAlchemy stores for `to_datetime(ts)` in SQLite: `YYYY-MM-DD HH:MM:SS.ffffff`."""
-    second, micros = _split(ts)
-    return f"{second[:10]} {second[11:]}.{micros:06d}"
+    return sqlite_all((ts,))[0]
+
+
+def sqlite_all(stamps: Iterable[float]) -> list[str]:
+    """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own."""
+    seconds, digits, modf = _SQLITE_SECONDS, _THREE_DIGITS, math.modf
+    out: list[str] = []
+    append = out.append
+    for ts in stamps:
+        fraction, whole = modf(ts)
+        micros = round(fraction * 1e6)
+        if not 0 <= micros < 1_000_000:
+            whole, micros = stored_second(ts)
+        millis, rest = divmod(micros, 1000)
+        append((seconds.get(whole) or _sqlite_second(whole)) + digits[millis] + digits[rest])
+    return out
+
+
+def _sqlite_second(whole: float) -> str:
+    second = _SECONDS.get(whole) or _second(whole)
+    if len(_SQLITE_SECONDS) >= _CACHE_MAX:
+        _SQLITE_SECONDS.clear()
+    text = _SQLITE_SECONDS[whole] = f"{second[:10]} {second[11:]}."
+    return text
 
 
 def to_datetime(ts: float) -> datetime:

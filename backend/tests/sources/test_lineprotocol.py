@@ -249,6 +249,12 @@ _value = st.one_of(
     st.integers(-(2**63), 2**63 - 1).map(lambda i: f"{i}i"),
     st.integers(0, 2**64 - 1).map(lambda i: f"{i}u"),
     st.sampled_from(["t", "false", "1.", ".5", "1e5", "-0", '""', '"ok"', '"a b"', '"x,y=z"', '"q\\"q"']),
+    # What float() takes and the protocol does not, or the other way round; and words.
+    st.sampled_from(["1_0", "+1", "-inf", "inf", "nan", "-nan", "Infinity", "1e", "1e+", ".", "-", "-.",
+                     "1.5.", "0x10", "\u0661", "1\u0662", "1e999", "-1e999", "1e150", "1.0000001e150",
+                     "00.5", "-.5e-3", "1E+05", "9i", "1.5i", "-3u", "TRUE", "tRUE"]),
+    st.text(alphabet=st.sampled_from("0123456789.-+eE_inu "), min_size=1, max_size=6).filter(
+        lambda t: " " not in t),
 )
 _line = st.builds(
     lambda m, tags, fields, stamp: m + "".join(f",{k}={v}" for k, v in tags) + " "
@@ -302,3 +308,30 @@ def test_error_messages_quote_at_most_40_characters_of_input() -> None:
         parse("m x=" + "9" * 1000 + "z")
     assert len(str(caught.value)) < 120
     assert re.match(r"^line 1: field 'x': '9+' is not", str(caught.value))
+
+
+def _by_pattern(raw: str) -> float | str | None:
+    """A field value read as the protocol's float pattern reads it (the reference for _number)."""
+    if re.fullmatch(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", raw):
+        value = float(raw)
+        return value if abs(value) <= 1e150 else "outside"
+    return None if raw in ("t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE") else "bad"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789.-+eE_xnaftT \u0661\u00b2"), min_size=1, max_size=7)
+       .filter(lambda t: t[-1] not in "iu"))
+def test_a_field_value_is_a_float_exactly_when_the_pattern_says(raw: str) -> None:
+    """_number reads floats with float() behind a guard: it must take what the pattern takes, no more."""
+    try:
+        got: float | str | None = parse(f"m x={raw} 1", 1)[0][2] if " " not in raw else _by_pattern(raw)
+    except IndexError:
+        got = None
+    except LineError as exc:
+        got = "outside" if "outside" in str(exc) else "bad"
+    assert got == _by_pattern(raw)
+
+
+def test_a_timestamp_of_other_scripts_digits_is_refused() -> None:
+    with pytest.raises(LineError, match="is not an integer"):
+        parse("m x=1 \u00b9\u00b2", 1)

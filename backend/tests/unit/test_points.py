@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chronoview.points import format_ts, sqlite_ts, to_datetime
+from chronoview.points import format_all, format_ts, sqlite_all, sqlite_ts, to_datetime
 from chronoview.storage.tables import points
 
 
@@ -32,8 +32,10 @@ def samples() -> list[float]:
 
 
 def test_format_ts_matches_datetime_everywhere_including_rounding_edges() -> None:
-    for ts in samples():
+    stamps = samples()
+    for ts in stamps:
         assert format_ts(ts) == reference(ts), repr(ts)
+    assert format_all(stamps) == [reference(ts) for ts in stamps]
 
 
 async def stored(url: str, stamps: list[float]) -> list[str]:
@@ -59,10 +61,21 @@ async def test_sqlite_ts_is_the_text_sqlalchemy_stores(database_url: str) -> Non
     """SQLite rows are written as `sqlite_ts` text (no SQLAlchemy on that path): it must be what
     SQLAlchemy itself stores there, and the instant PostgreSQL stores, so both read back alike."""
     stamps = samples()[:6] + samples()[6::20]
-    assert await stored(database_url, stamps) == [sqlite_ts(ts) for ts in stamps]
+    expected = await stored(database_url, stamps)
+    assert expected == [sqlite_ts(ts) for ts in stamps]
+    assert expected == sqlite_all(stamps)
 
 
 def test_format_ts_is_right_after_its_day_cache_filled_and_emptied() -> None:
     stamps = [k * 40_000.25 for k in range(10_000)]  # more distinct days than it keeps
     assert [format_ts(ts) for ts in stamps] == [reference(ts) for ts in stamps]
     assert format_ts(1.75e9) == "2025-06-15T15:06:40.000Z"
+
+
+def test_the_group_stamps_are_right_across_their_caches_emptying() -> None:
+    """A backfill one point a second apart, more new seconds than the caches keep, twice over
+    (the SQLite stamps first, as a write does, then the wire stamps of the same points)."""
+    stamps = [1.75e9 + k + 0.25 for k in range(40_000)]
+    assert sqlite_all(stamps) == [f"{reference(ts)[:10]} {reference(ts)[11:19]}.250000" for ts in stamps]
+    assert format_all(stamps) == [reference(ts) for ts in stamps]
+    assert sqlite_all(stamps[:3]) == [sqlite_ts(ts) for ts in stamps[:3]]

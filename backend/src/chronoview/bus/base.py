@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
-from chronoview.points import ScoredPoint
+from chronoview.points import ScoredPoint, encode_all
 
 
 class Message(NamedTuple):
@@ -33,7 +33,8 @@ Deliver = Callable[[Sequence[Message]], None]
 
 def messages_of(points: Sequence[ScoredPoint]) -> list[Message]:
     """Stored points as the messages their publication carried."""
-    return [Message(p.point.metric, p.score.seq, p.encode(), p.point.ts) for p in points]
+    return [Message(p.point.metric, p.score.seq, data, p.point.ts)
+            for p, data in zip(points, encode_all(points), strict=True)]
 
 
 class Listener(Protocol):

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chronoview.alerting.incidents import IncidentChange
-from chronoview.points import Point, Score, ScoredPoint, sqlite_ts, to_datetime
+from chronoview.points import Point, Score, ScoredPoint, sqlite_all, sqlite_ts, to_datetime
 from chronoview.storage.alerting import AlertingQueries, store_incident_changes
 from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, SeqPassed, StorageUnavailable
 from chronoview.storage.bulk import BulkReads
@@ -216,9 +216,9 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         rows: list[tuple[Any, ...]] = []
         alert_rows: list[tuple[Any, ...]] = []
         latest: dict[str, Point] = {}
-        for item in scored:
+        for item, stamp in zip(scored, sqlite_all([item.point.ts for item in scored]), strict=True):
             p, s = item.point, item.score
-            row = (p.metric, sqlite_ts(p.ts), p.value, s.zscore, s.alert, s.mean, s.std, s.n, s.seq)
+            row = (p.metric, stamp, p.value, s.zscore, s.alert, s.mean, s.std, s.n, s.seq)
             rows.append(row)
             if s.alert:
                 alert_rows.append(row[:4] + row[5:8])
