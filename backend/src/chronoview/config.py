@@ -142,6 +142,11 @@ class Settings(BaseSettings):
     # Seconds between the SIGTERM that fails /ready and the stop (drain.py); a load balancer needs
     # about its check interval times its failure threshold.
     shutdown_drain_seconds: float = Field(0.0, ge=0, le=3600)
+    # Where the notification dispatcher sends from: "process", a child process of the server's own
+    # (notify/process.py), so a burst of sends takes no CPU from ingest's event loop; "loop", the
+    # serving process's event loop; "auto" (the default), "process" under `chronoview serve` and
+    # "loop" in an app started otherwise (`uvicorn --factory`, tests).
+    notify_dispatcher: Literal["auto", "process", "loop"] = "auto"
 
     @field_validator("public_url")
     @classmethod

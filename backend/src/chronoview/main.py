@@ -122,7 +122,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                             KnownNames())
         app.state.services = services
         await notifier.start()
-        pipeline.on_incidents = notifier.dispatcher.wake
+        pipeline.on_incidents = notifier.wake
         await bus.start(hub)
         pipeline.start()
         resolver = Resolver(pipeline, storage, redis_client)

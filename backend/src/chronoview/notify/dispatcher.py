@@ -78,6 +78,14 @@ class Dispatcher:
         self._last_reminders = 0.0
 
     @property
+    def outbox(self) -> Outbox:
+        return self._outbox
+
+    @property
+    def box(self) -> SecretBox:
+        return self._box
+
+    @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
             quiet_http_client_logs()

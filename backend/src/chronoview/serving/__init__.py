@@ -18,7 +18,9 @@ What the app does for itself under any server: the drain and close on SIGTERM (d
 open sockets, pings are uvicorn's defaults (20 s / 20 s) either way. What only `serve()` sets:
 `timeout_graceful_shutdown`, `timeout_keep_alive` (above the proxy's upstream keepalive), no
 per-message deflate, no access log, the read timeouts and per-client connection cap (`http.py`);
-README says which uvicorn flags give the same.
+README says which uvicorn flags give the same. And the notification dispatcher in a child process
+of each server process (NOTIFY_DISPATCHER=process, notify/process.py; under `uvicorn --factory`
+it stays in the serving loop unless that variable says otherwise).
 """
 
 from __future__ import annotations
@@ -173,6 +175,8 @@ def serve(settings: Settings, workers: int = 1) -> int:
         return 2
     import uvicorn
 
+    if settings.notify_dispatcher == "auto":  # each server process sends from a child of its own
+        settings = settings.model_copy(update={"notify_dispatcher": "process"})
     if workers == 1:
         from chronoview.main import create_app
         from chronoview.solo import SoleProcessTaken
@@ -187,6 +191,7 @@ def serve(settings: Settings, workers: int = 1) -> int:
     # Workers are spawned and read their settings from the environment: the command line's host and
     # port go there too. Their self-metrics meet in a directory that exists for this start only.
     os.environ["APP_HOST"], os.environ["APP_PORT"] = settings.app_host, str(settings.app_port)
+    os.environ["NOTIFY_DISPATCHER"] = settings.notify_dispatcher
     metrics_dir = tempfile.mkdtemp(prefix="chronoview-metrics-")
     os.environ[METRICS_DIR_VARIABLE] = metrics_dir
     try:

@@ -1,0 +1,194 @@
+"""The dispatcher in a child process of the server's own (NOTIFY_DISPATCHER=process, the default
+under `chronoview serve`).
+
+In the serving process a burst of notifications cost ingest its latency: every send, message and
+snapshot ran on the event loop that answers `POST /metrics` (BENCHMARKS.md, issue 16). Here the
+server starts one child with its own interpreter, event loop and database connections, running the
+same `Dispatcher`; the server only wakes it (a byte down a pipe when ingest stored incident
+changes) and keeps it alive:
+
+- The outbox is the only thing the two share: the child claims, sends and records through the
+  database exactly as a second server would (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
+  same file, WAL and a busy timeout), so every guarantee of outbox.py holds unchanged.
+- The wake-ups are a hint: the child polls every second as any dispatcher does, so a lost byte
+  (a full pipe, a restart) delays a send by a second at most.
+- It dies with the server: a killed server closes the pipe, the child sees end-of-file and stops
+  as on SIGTERM (the rows it was sending are given back). It ignores SIGINT, which a terminal sends
+  to the whole process group: the server stops it itself, after its own drain.
+- It is restarted when it dies (what it had claimed is due again once its leases pass).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from chronoview.config import Settings
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 15.0  # a child still running then is killed (its sends time out after 10 s)
+RESTART_SECONDS = (1.0, 30.0)  # the wait before a restart after an early death: first, longest
+EARLY_DEATH_SECONDS = 10.0  # a child that lived longer than this is restarted at once
+NICENESS = 10  # the child's scheduling priority below the server's
+# A fresh interpreter: a fork would copy the server's threads' locks mid-use and its event loop.
+_MP = multiprocessing.get_context("spawn")
+
+
+class DispatcherProcess:
+    """The server's side: starts the child, wakes it, restarts it when it dies, stops it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._process: BaseProcess | None = None
+        self._waker: Connection | None = None
+        self._started_at = 0.0
+        self._supervisor: asyncio.Task[None] | None = None
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self) -> None:
+        self._spawn()
+        self._supervisor = asyncio.create_task(self._supervise(), name="notify-dispatcher-process")
+
+    def wake(self) -> None:
+        """New rows were written here: tell the child to look now instead of at its next poll."""
+        if self._waker is None:
+            return
+        # Full (wake-ups already waiting) or broken (the child is being restarted): its poll covers it.
+        with contextlib.suppress(OSError):
+            os.write(self._waker.fileno(), b"\x01")
+
+    async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        process, self._process = self._process, None
+        if process is not None:
+            process.terminate()  # SIGTERM: the child finishes as the in-loop dispatcher would
+            if not await _exited(process, STOP_SECONDS):
+                log.warning("notifications: the dispatcher process did not stop; killing it")
+                process.kill()
+                await _exited(process, 5.0)
+            process.close()
+        if self._waker is not None:
+            self._waker.close()
+            self._waker = None
+
+    def _spawn(self) -> None:
+        if self._waker is not None:
+            self._waker.close()
+        wakes, waker = _MP.Pipe(duplex=False)
+        process = _MP.Process(target=run, args=(self._settings, wakes), name="chronoview-dispatcher",
+                              daemon=True)
+        process.start()
+        wakes.close()  # the child's end: end-of-file there means this process is gone
+        os.set_blocking(waker.fileno(), False)
+        self._process, self._waker, self._started_at = process, waker, time.monotonic()
+
+    async def _supervise(self) -> None:
+        pause = RESTART_SECONDS[0]
+        while True:
+            process = self._process
+            assert process is not None
+            await _exited(process, None)
+            lived = time.monotonic() - self._started_at
+            if lived < EARLY_DEATH_SECONDS:
+                log.error("notifications: the dispatcher process exited with %s after %.1f s; "
+                          "restarting it in %.0f s", process.exitcode, lived, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RESTART_SECONDS[1])
+            else:
+                log.error("notifications: the dispatcher process exited with %s; restarting it",
+                          process.exitcode)
+                pause = RESTART_SECONDS[0]
+            process.close()
+            self._spawn()
+            self.restarts += 1
+
+
+async def _exited(process: BaseProcess, within: float | None) -> bool:
+    """Wait (without blocking the loop) until `process` has exited; False if it has not `within` s."""
+    if process.exitcode is not None:
+        return True
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(process.sentinel, readable)
+    try:
+        await asyncio.wait_for(done, within)
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(process.sentinel)
+    process.join()  # reaped: it has exited
+    return True
+
+
+def run(settings: Settings, wakes: Connection) -> None:
+    """The child's entry point: dispatch until SIGTERM or until the server is gone."""
+    from chronoview import serving
+
+    serving.configure_logging()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Where both want a core, the serving process goes first: its ingest latency is what a burst
+    # of sends must not spoil, and the sends have seconds to spare (SPEC §11: within 10 s).
+    os.nice(NICENESS)
+    import uvloop  # uvicorn[standard]'s loop, as the server's
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_dispatch(settings, wakes))
+
+
+async def _dispatch(settings: Settings, wakes: Connection) -> None:
+    from chronoview.notify.service import build_dispatcher
+    from chronoview.storage import SqlStorage, create_storage
+
+    storage = create_storage(settings.database_url, settings.database_pooler)
+    assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
+    dispatcher = build_dispatcher(storage, storage, settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    fd = wakes.fileno()
+    os.set_blocking(fd, False)
+
+    def woken() -> None:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        if not data:  # the server is gone (killed): stop as on SIGTERM, giving back what is in hand
+            log.warning("notifications: the server is gone; the dispatcher process stops")
+            loop.remove_reader(fd)
+            stop.set()
+            return
+        dispatcher.wake()
+
+    loop.add_reader(fd, woken)
+    dispatcher.start()
+    gc.freeze()  # as the server does after start-up: a full collection no longer walks the modules
+    log.info("notifications: dispatcher process %d started", os.getpid())
+    try:
+        await stop.wait()
+    finally:
+        loop.remove_reader(fd)
+        await dispatcher.stop()
+        await storage.close()
