@@ -12,11 +12,12 @@ from collections.abc import Collection, Sequence
 
 import pytest
 
+from chronoview import ingest
 from chronoview.alerting.incidents import IncidentChange
 from chronoview.alerting.rules import Rule, RuleBook
 from chronoview.bus.memory import MemoryBus
 from chronoview.ingest import MAX_BATCH_POINTS, Pipeline
-from chronoview.points import Point, ScoredPoint
+from chronoview.points import Point, ScoredPoint, encode_all
 from chronoview.validation import InvalidPoint
 from chronoview.window.base import WindowParams
 from chronoview.window.memory import MemoryWindow
@@ -83,14 +84,12 @@ async def test_an_exception_inside_a_group_fails_only_its_own_request(
     storage = ListStorage()
     pipeline = Pipeline(storage, MemoryWindow(), MemoryBus(), rules_of(storage), writes_in_flight=1)  # type: ignore[arg-type]
     pipeline.start()
-    encode = ScoredPoint.encode
-
-    def fragile(self: ScoredPoint) -> bytes:
-        if self.point.metric == "poison":
+    def fragile(scored: Sequence[ScoredPoint]) -> list[bytes]:
+        if any(item.point.metric == "poison" for item in scored):
             raise ValueError("cannot serialise")
-        return encode(self)
+        return encode_all(scored)
 
-    monkeypatch.setattr(ScoredPoint, "encode", fragile)
+    monkeypatch.setattr(ingest, "encode_all", fragile)
     with pytest.raises(ValueError, match="cannot serialise"):
         await asyncio.wait_for(pipeline.ingest([Point("poison", T0, 1.0)]), 5)
     for i in range(3):  # one slot only: each of these needs it released
