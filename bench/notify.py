@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
@@ -26,6 +27,8 @@ from chronoview.notify import enqueue
 from chronoview.storage import SqlStorage
 
 INCIDENTS = 1_000
+# NOTIFY_SHAPES=embedded runs one shape only (comma-separated); the default is both.
+SHAPES = tuple(os.environ.get("NOTIFY_SHAPES", "embedded,pg+redis").split(","))
 GROUPS = 10  # transactions, spread over one second
 TOKEN = "bench-admin-token"  # noqa: S105 - a throwaway server of this script
 # Fresh interpreters: a fork would copy this process's threads' locks mid-use.
@@ -176,7 +179,7 @@ def _measure(shape: str, hook: ReceiverProcess) -> list[Result]:
 
 def main() -> list[Result]:
     results: list[Result] = []
-    for shape in ("embedded", "pg+redis"):
+    for shape in SHAPES:
         results += run(shape)
     return results
 

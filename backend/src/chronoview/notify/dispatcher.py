@@ -2,14 +2,15 @@
 
 Sending never blocks ingest: the outbox rows are written with the incident and this task picks
 them up on its own (woken at once in the process that wrote them, polled every second in the
-others). Up to CONCURRENCY sends run at once, each with a 10 s timeout, so a hanging receiver
-holds one slot, not the queue. The dispatcher shares the event loop with ingest, so it keeps few
-sends in flight (every step of an ingest request waits behind the callbacks ready before it) and
-claims in rounds of at least BATCH rows, never one row per finished send. The database work is
-batched like ingest's group commit: one transaction freezes the snapshots of a claimed round, and
-outcomes are recorded together, one statement and one commit for whatever finished meanwhile (a
-burst of 1,000 incidents is a few dozen commits, not thousands competing with ingest for SQLite's
-one writer).
+others). Up to `concurrency` sends run at once, each with a 10 s timeout, so a hanging receiver
+holds one slot, not the queue. In the serving process's event loop the dispatcher keeps few sends
+in flight (CONCURRENCY: every step of an ingest request waits behind the callbacks ready before
+it); a dispatcher process of its own keeps more (process.py). It claims in rounds of at least half
+its slots, never one row per finished send. The database work is batched like ingest's group
+commit: one transaction freezes the snapshots of a claimed round, and outcomes are recorded
+together, one statement and one commit for whatever finished in the last RECORD_SECONDS (a burst
+of 1,000 incidents is a few dozen commits, not thousands competing with ingest for SQLite's one
+writer).
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ POLL_SECONDS = 1.0
 HOUSEKEEPING_SECONDS = 600.0
 REMINDER_CHECK_SECONDS = 5.0
 PURGE_BATCH = 5_000
-CONCURRENCY = 16  # sends at once
-BATCH = 8  # the fewest free slots a claim waits for (unless nothing is in flight)
+CONCURRENCY = 16  # sends at once (in the serving process's loop; a dispatcher process sends more)
+# A claim waits until at least this share of the send slots is free (unless nothing is in flight).
+BATCH_SHARE = 2
+RECORD_SECONDS = 0.1  # outcomes are recorded at most this often: a commit per 0.1 s, not per send
 SNAPSHOT_READS = 8  # series read at once while freezing a round's snapshots
 
 
@@ -55,7 +58,7 @@ def quiet_http_client_logs() -> None:
 class Dispatcher:
     def __init__(
         self, outbox: Outbox, storage: Storage, box: SecretBox, *, base_url: str, secret_key: str,
-        retention_seconds: float, clock: Callable[[], float] = time.time,
+        retention_seconds: float, concurrency: int = CONCURRENCY, clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
     ) -> None:
         self._outbox = outbox
@@ -66,6 +69,7 @@ class Dispatcher:
         self._retention = retention_seconds
         self._clock = clock
         self._rng = rng
+        self._concurrency = concurrency
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sends: dict[asyncio.Task[None], Claimed] = {}
@@ -144,8 +148,8 @@ class Dispatcher:
 
     async def dispatch_due(self) -> int:
         """Claim what is due (up to the free send slots) and start sending it; returns how many."""
-        free = CONCURRENCY - len(self._sends)
-        if free < BATCH and self._sends:
+        free = self._concurrency - len(self._sends)
+        if free < self._concurrency // BATCH_SHARE and self._sends:
             await asyncio.wait(list(self._sends), return_when=asyncio.FIRST_COMPLETED)
             return 1
         claimed = await self._outbox.claim(self._clock(), free)
@@ -185,6 +189,7 @@ class Dispatcher:
             await self._to_record.wait()
             try:
                 await self._flush()
+                await asyncio.sleep(RECORD_SECONDS)  # what finishes meanwhile goes in the next commit
             except StorageUnavailable:
                 # Their leases run out and the rows are sent again: at least once, as promised.
                 log.warning("notifications: outcomes not recorded (database unavailable)")

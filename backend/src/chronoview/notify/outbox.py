@@ -48,16 +48,14 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
     defaults = [c.id for c in known if c.is_default]
     active = [silence_record(row) for row in
               await conn.execute(sa.select(silences).where(silences.c.until > stamp).order_by(silences.c.id))]
-    event_ids = (await conn.execute(
-        notify_events.insert().returning(notify_events.c.id, sort_by_parameter_order=True),
-        [{"event": e.event, "incident_id": e.incident_id, "metric": e.metric, "payload": e.payload(),
-          "created_at": stamp} for e in events],
-    )).scalars().all()
-    rows: list[dict[str, Any]] = []
-    for event, event_id in zip(events, event_ids, strict=True):
+    # Everything but the event ids is worked out before the first write: on SQLite that write takes
+    # the database's one write lock, which ingest waits for until the commit.
+    planned: list[list[dict[str, Any]]] = []
+    for event in events:
         silence = next((s for s in active if glob_matches(s.match, event.metric)), None)
         chosen = event.channel_ids
         targets = defaults if chosen is None else [i for i in chosen if i in by_id]
+        planned.append([])
         for channel_id in targets:
             channel = by_id[channel_id]
             state, reason = "pending", None
@@ -65,10 +63,15 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
                 state, reason = "silenced", silence.reason()
             elif not channel.enabled:
                 state, reason = "failed", f"channel disabled: {channel.disabled_reason or 'by an admin'}"
-            rows.append({"delivery_id": uuid.uuid4(), "event_id": event_id, "channel_id": channel_id,
-                         "incident_id": event.incident_id, "state": state, "attempts": 0,
-                         "next_attempt_at": stamp if state == "pending" else None, "reason": reason,
-                         "created_at": stamp, "updated_at": stamp})
+            planned[-1].append({"delivery_id": uuid.uuid4(), "channel_id": channel_id,
+                                "incident_id": event.incident_id, "state": state, "attempts": 0,
+                                "next_attempt_at": stamp if state == "pending" else None, "reason": reason,
+                                "created_at": stamp, "updated_at": stamp})
+    event_ids = await _insert_events(conn, [
+        {"event": e.event, "incident_id": e.incident_id, "metric": e.metric, "payload": e.payload(),
+         "created_at": stamp} for e in events])
+    rows = [{**row, "event_id": event_id} for plan, event_id in zip(planned, event_ids, strict=True)
+            for row in plan]
     if rows:
         await conn.execute(deliveries.insert(), rows)
     resolved = sorted({e.incident_id for e in events if e.event == "resolved"})
@@ -77,6 +80,22 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
                                                      deliveries.c.repeat_at.is_not(None))
                            .values(repeat_at=None))
     return sum(1 for row in rows if row["state"] == "pending")
+
+
+async def _insert_events(conn: AsyncConnection, values: list[dict[str, Any]]) -> list[int]:
+    """Insert the events; their ids in the order of `values`.
+
+    On SQLite, SQLAlchemy keeps RETURNING in parameter order by inserting one row per statement
+    (a hundred round trips for a hundred events, with the write lock held throughout). One
+    multi-row INSERT numbers its rows in the order given instead (each new rowid is the largest so
+    far plus one, and no other writer can come between while the lock is held), so there the
+    sorted ids are in that order.
+    """
+    insert = notify_events.insert()
+    if conn.dialect.name == "sqlite":
+        return sorted((await conn.execute(insert.returning(notify_events.c.id), values)).scalars().all())
+    return list((await conn.execute(insert.returning(notify_events.c.id, sort_by_parameter_order=True),
+                                    values)).scalars().all())
 
 
 @dataclass(frozen=True, slots=True)

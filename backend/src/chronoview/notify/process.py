@@ -9,7 +9,8 @@ changes) and keeps it alive:
 
 - The outbox is the only thing the two share: the child claims, sends and records through the
   database exactly as a second server would (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
-  same file, WAL and a busy timeout), so every guarantee of outbox.py holds unchanged.
+  same file, WAL and a busy timeout, each transaction run without yielding: blocking.py), so every
+  guarantee of outbox.py holds unchanged.
 - The wake-ups are a hint: the child polls every second as any dispatcher does, so a lost byte
   (a full pipe, a restart) delays a send by a second at most.
 - It dies with the server: a killed server closes the pipe, the child sees end-of-file and stops
@@ -39,6 +40,9 @@ STOP_SECONDS = 15.0  # a child still running then is killed (its sends time out 
 RESTART_SECONDS = (1.0, 30.0)  # the wait before a restart after an early death: first, longest
 EARLY_DEATH_SECONDS = 10.0  # a child that lived longer than this is restarted at once
 NICENESS = 10  # the child's scheduling priority below the server's
+# Sends at once: no ingest shares this loop, and each round's claim and snapshots are transactions
+# ingest may wait for (SQLite's one write lock), so rounds are few and large.
+CONCURRENCY = 64
 # A fresh interpreter: a fork would copy the server's threads' locks mid-use and its event loop.
 _MP = multiprocessing.get_context("spawn")
 
@@ -158,12 +162,16 @@ def run(settings: Settings, wakes: Connection) -> None:
 
 
 async def _dispatch(settings: Settings, wakes: Connection) -> None:
+    from chronoview.notify.blocking import BlockingSqlite
     from chronoview.notify.service import build_dispatcher
     from chronoview.storage import SqlStorage, create_storage
 
     storage = create_storage(settings.database_url, settings.database_pooler)
     assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
-    dispatcher = build_dispatcher(storage, storage, settings)
+    # On SQLite the outbox's transactions run without yielding, so they hold the lock ingest
+    # waits for only as long as their SQL takes (blocking.py).
+    outbox_db = BlockingSqlite(settings.database_url) if storage.dialect == "sqlite" else None
+    dispatcher = build_dispatcher(storage, outbox_db or storage, settings, CONCURRENCY)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -191,4 +199,6 @@ async def _dispatch(settings: Settings, wakes: Connection) -> None:
     finally:
         loop.remove_reader(fd)
         await dispatcher.stop()
+        if outbox_db is not None:
+            await outbox_db.close()
         await storage.close()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from chronoview.config import Settings
 from chronoview.notify.crypto import SecretBox, SecretsUnreadable
-from chronoview.notify.dispatcher import SEND_TIMEOUT, Dispatcher
+from chronoview.notify.dispatcher import CONCURRENCY, SEND_TIMEOUT, Dispatcher
 from chronoview.notify.kinds import Attempt, SendContext, kind_module
 from chronoview.notify.message import build_message, sample_payload
 from chronoview.notify.outbox import Outbox
@@ -21,11 +21,12 @@ from chronoview.notify.store import ChannelRecord, Database, NotifyStore
 from chronoview.storage.base import Storage
 
 
-def build_dispatcher(storage: Storage, db: Database, settings: Settings) -> Dispatcher:
+def build_dispatcher(storage: Storage, db: Database, settings: Settings,
+                     concurrency: int = CONCURRENCY) -> Dispatcher:
     """A dispatcher over this database (the serving process's, or the dispatcher process's)."""
     return Dispatcher(Outbox(db), storage, SecretBox(settings.secret_key, settings.secret_key_fallbacks),
                       base_url=settings.public_base_url, secret_key=settings.secret_key,
-                      retention_seconds=settings.retention_days * 86_400.0)
+                      retention_seconds=settings.retention_days * 86_400.0, concurrency=concurrency)
 
 
 @dataclass(slots=True)
