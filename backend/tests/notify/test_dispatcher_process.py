@@ -5,15 +5,17 @@ out once. Under `uvicorn --factory` the dispatcher stays in the serving loop."""
 from __future__ import annotations
 
 import collections
+import re
 import signal
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 
 from tests.notify.conftest import ADMIN_TOKEN
-from tests.notify.receivers import HANG, Receiver, always
-from tests.notify.test_processes import _channel, _incidents, _log, _wait
+from tests.notify.receivers import HANG, Answer, Receiver, always, sequence
+from tests.notify.test_processes import AUTH, _channel, _incidents, _log, _wait
 from tests.server import ServerProcess, start_server
 from tests.services import free_port
 
@@ -45,6 +47,29 @@ def test_sends_come_from_a_child_process_that_stops_when_the_server_is_killed(tm
         server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN)
         [row] = _log(server.url)
         assert row["state"] == "pending", row  # due again now, not when the 30 s lease runs out
+    finally:
+        server.stop()
+        hook.stop()
+
+
+def _attempts(url: str) -> dict[str, float]:
+    """chronoview_notifications_total from the server's /-/metrics, by its labels."""
+    text = httpx.get(f"{url}/-/metrics", headers=AUTH, timeout=10).text
+    return {labels: float(value) for labels, value in
+            re.findall(r'^chronoview_notifications_total(\{[^}]*\}) (\S+)$', text, re.MULTILINE)}
+
+
+def test_the_child_s_attempts_are_counted_in_the_server_s_metrics(tmp_path: Path) -> None:
+    hook = Receiver(sequence(Answer(500), Answer(200))).start()
+    server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN)
+    try:
+        _channel(server.url, {"url": hook.url})
+        _incidents(server.url, ["cpu", "mem"])
+        _wait(lambda: (rows := _log(server.url)) and len(rows) == 2
+              and all(r["state"] == "delivered" for r in rows), 30, "both delivered, one after a retry")
+        counted = _wait(lambda: (got := _attempts(server.url)) and sum(got.values()) == 3 and got, 10,
+                        "three attempts counted")
+        assert counted == {'{kind="webhook",result="retry"}': 1.0, '{kind="webhook",result="delivered"}': 2.0}
     finally:
         server.stop()
         hook.stop()

@@ -33,6 +33,7 @@ from chronoview.notify.outbox import Claimed, Outbox, Outcome
 from chronoview.notify.reminders import remind
 from chronoview.notify.retry import decide
 from chronoview.notify.snapshot import build
+from chronoview.notify.tally import Tally, count_here
 from chronoview.storage.base import SnapshotRecord, Storage, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,8 @@ def quiet_http_client_logs() -> None:
 class Dispatcher:
     def __init__(
         self, outbox: Outbox, storage: Storage, box: SecretBox, *, base_url: str, secret_key: str,
-        retention_seconds: float, concurrency: int = CONCURRENCY, clock: Callable[[], float] = time.time,
-        rng: Callable[[], float] = random.random,
+        retention_seconds: float, concurrency: int = CONCURRENCY, tally: Tally = count_here,
+        clock: Callable[[], float] = time.time, rng: Callable[[], float] = random.random,
     ) -> None:
         self._outbox = outbox
         self._storage = storage
@@ -70,6 +71,7 @@ class Dispatcher:
         self._clock = clock
         self._rng = rng
         self._concurrency = concurrency
+        self._tally = tally
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._sends: dict[asyncio.Task[None], Claimed] = {}
@@ -176,6 +178,7 @@ class Dispatcher:
         attempt = await self._attempt(item, snapshot_id)
         now = self._clock()
         decision = decide(attempt, item.attempts, item.created_at, now, self._rng)
+        self._tally(item.channel.kind, decision.state)
         repost = (now + REPOST_SECONDS if item.channel.kind == "alertmanager"
                   and item.event in ("opened", "reminder") else None)
         if decision.state == "failed":

@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from chronoview.config import Settings
+from chronoview.notify.tally import TallyReader, TallyWriter
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class DispatcherProcess:
         self._settings = settings
         self._process: BaseProcess | None = None
         self._waker: Connection | None = None
+        self._tally: TallyReader | None = None
         self._started_at = 0.0
         self._supervisor: asyncio.Task[None] | None = None
         self.restarts = 0
@@ -91,16 +93,24 @@ class DispatcherProcess:
         if self._waker is not None:
             self._waker.close()
             self._waker = None
+        if self._tally is not None:
+            self._tally.read()  # the child has exited: what it counted last, then end-of-file
+            self._tally.close()
+            self._tally = None
 
     def _spawn(self) -> None:
         if self._waker is not None:
             self._waker.close()
         wakes, waker = _MP.Pipe(duplex=False)
-        process = _MP.Process(target=run, args=(self._settings, wakes), name="chronoview-dispatcher",
+        counts, counted = _MP.Pipe(duplex=False)
+        process = _MP.Process(target=run, args=(self._settings, wakes, counted), name="chronoview-dispatcher",
                               daemon=True)
         process.start()
         wakes.close()  # the child's end: end-of-file there means this process is gone
+        counted.close()  # and here: end-of-file at `counts` means the child is
         os.set_blocking(waker.fileno(), False)
+        # A dead child's reader stops at its end-of-file by itself; only the live one is kept.
+        self._tally = TallyReader(counts)
         self._process, self._waker, self._started_at = process, waker, time.monotonic()
 
     async def _supervise(self) -> None:
@@ -146,7 +156,7 @@ async def _exited(process: BaseProcess, within: float | None) -> bool:
     return True
 
 
-def run(settings: Settings, wakes: Connection) -> None:
+def run(settings: Settings, wakes: Connection, counted: Connection) -> None:
     """The child's entry point: dispatch until SIGTERM or until the server is gone."""
     from chronoview import serving
 
@@ -158,10 +168,10 @@ def run(settings: Settings, wakes: Connection) -> None:
     import uvloop  # uvicorn[standard]'s loop, as the server's
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_dispatch(settings, wakes))
+        runner.run(_dispatch(settings, wakes, TallyWriter(counted)))
 
 
-async def _dispatch(settings: Settings, wakes: Connection) -> None:
+async def _dispatch(settings: Settings, wakes: Connection, tally: TallyWriter) -> None:
     from chronoview.notify.blocking import BlockingSqlite
     from chronoview.notify.service import build_dispatcher
     from chronoview.storage import SqlStorage, create_storage
@@ -171,7 +181,7 @@ async def _dispatch(settings: Settings, wakes: Connection) -> None:
     # On SQLite the outbox's transactions run without yielding, so they hold the lock ingest
     # waits for only as long as their SQL takes (blocking.py).
     outbox_db = BlockingSqlite(settings.database_url) if storage.dialect == "sqlite" else None
-    dispatcher = build_dispatcher(storage, outbox_db or storage, settings, CONCURRENCY)
+    dispatcher = build_dispatcher(storage, outbox_db or storage, settings, CONCURRENCY, tally)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -199,6 +209,7 @@ async def _dispatch(settings: Settings, wakes: Connection) -> None:
     finally:
         loop.remove_reader(fd)
         await dispatcher.stop()
+        tally.close()
         if outbox_db is not None:
             await outbox_db.close()
         await storage.close()
