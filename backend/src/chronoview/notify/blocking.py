@@ -11,9 +11,10 @@ machine), and ingest's p99 during a burst of 1,000 notifications was several tim
 loop's own thread, so a transaction holds the lock for its SQL alone. Blocking that loop is what
 the child is for: it only sends, and its sends wait the few milliseconds.
 
-The statements are the outbox's own (outbox.py, reminders.py): `execute` and `scalar` are
-coroutines that finish without suspending. Nothing else may await inside a transaction, or a
-second transaction of this process could start and wait for the lock the first one holds.
+The statements are the outbox's own (outbox.py, reminders.py): `execute`, `scalar` and
+`exec_driver_sql` are coroutines that finish without suspending. Nothing else may await inside a
+transaction, or a second transaction of this process could start and wait for the lock the first
+one holds.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class _Immediate:
 
     async def scalar(self, statement: Any, parameters: Any = None) -> Any:
         return self._conn.scalar(statement, parameters)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> sa.CursorResult[Any]:
+        return self._conn.exec_driver_sql(statement, parameters)
 
 
 class BlockingSqlite:
