@@ -14,10 +14,15 @@ from pathlib import Path
 
 import httpx
 import orjson
-from common import REPEATS, Result, ShapeCpuMeter, backend, emit, median_of, server
+from common import REPEATS, Result, ShapeCpuMeter, backend, emit, median_of, server, spy
 from tests.proxy import nginx_sample
 
 DURATION = 8
+# A part of the run alone, e.g. BENCH_INGEST_SHAPE=pg+redis BENCH_INGEST_METRICS=1 (the single-point
+# case with every connection on one metric, no batches); unset, every shape and case runs.
+SHAPES = os.environ.get("BENCH_INGEST_SHAPE", "pg+redis,embedded").split(",")
+SINGLE_ONLY = "BENCH_INGEST_METRICS" in os.environ
+METRIC_COUNTS = [int(n) for n in os.environ.get("BENCH_INGEST_METRICS", "4,1").split(",")]
 
 
 def _ms(text: str) -> float:
@@ -105,9 +110,14 @@ def main() -> list[Result]:
     ≥ 100,000)."""
     results = []
     for shape, batch_target in (("pg+redis", 80_000), ("embedded", 100_000)):
+        if shape not in SHAPES:
+            continue
         with backend(shape) as settings, server(settings) as proc:
-            for metrics in (4, 1):
+            for metrics in METRIC_COUNTS:
                 s = median_of(REPEATS, lambda n=metrics: single(proc.url, proc.process.pid, settings, n))
+                if os.environ.get("BENCH_PROFILE") == "1":  # an extra run, profiled
+                    with spy(proc.process.pid, f"ingest-single-{shape}-{metrics}"):
+                        single(proc.url, proc.process.pid, settings, metrics)
                 label = f"{metrics} metrics" if metrics > 1 else "one metric"
                 results.append(Result(f"single-point POST /metrics, 32 clients, {label}", s["rps"],
                                       "req/s", ">= 3000", s["rps"] >= 3000, shape, s["server_cpu"],
@@ -117,6 +127,8 @@ def main() -> list[Result]:
                 results.append(Result(f"server CPU per single-point request, {label}",
                                       s["server_us"], "us", "<= 300", s["server_us"] <= 300, shape,
                                       s["server_cpu"]))
+            if SINGLE_ONLY:
+                continue
             b = median_of(REPEATS, lambda: batches(proc.url, proc.process.pid, settings))
             results.append(Result("batch ingest, 10,000-point batches", b["pps"], "points/s",
                                   f">= {batch_target}", b["pps"] >= batch_target, shape,

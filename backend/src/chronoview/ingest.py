@@ -75,6 +75,9 @@ class Pipeline:
         self._pending: Backlog[_Request] = Backlog(lambda request: len(request.points), MAX_BATCH_POINTS)
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(writes_in_flight)
+        # Groups being written, counted per metric, and a signal each time one finishes.
+        self._writing: dict[str, int] = {}
+        self._written = asyncio.Event()
         self._tail: asyncio.Task[None] | None = None  # the newest group still being written
         # Told when incident changes were stored (the notification dispatcher: send them now).
         self.on_incidents: Callable[[], None] | None = None
@@ -114,6 +117,7 @@ class Pipeline:
         pending = self._pending
         while True:
             await pending.ready.wait()
+            await self._metrics_free()
             group = pending.take()
             if not group:  # closed, with nothing left to do
                 return
@@ -123,6 +127,33 @@ class Pipeline:
                 log.exception("ingest group failed unexpectedly")
                 self._answer_failure(group, exc)
 
+    async def _metrics_free(self) -> None:
+        """Wait while a write in flight has a metric of a waiting request.
+
+        Two writes of one metric do not overlap in PostgreSQL (the second waits on the first's
+        lock of its catalog row until that commits), so starting the second early gains nothing,
+        and it splits the requests into more, smaller groups: each group costs a window call, a
+        statement and a commit, a publication, as much server CPU as several requests. Waiting
+        here lets the requests that arrive meanwhile join the group; groups of other metrics
+        still overlap (up to `writes_in_flight`).
+        """
+        writing = self._writing
+        while writing and not writing.keys().isdisjoint(
+                p.metric for request in self._pending.items for p in request.points):
+            self._written.clear()
+            await self._written.wait()
+
+    def _written_group(self, metrics: set[str]) -> None:
+        """A group's write is over (stored or failed): its slot and its metrics are free."""
+        for metric in metrics:
+            left = self._writing[metric] - 1
+            if left:
+                self._writing[metric] = left
+            else:
+                del self._writing[metric]
+        self._written.set()
+        self._slots.release()
+
     async def _drain(self) -> None:
         if self._tail is not None:
             await self._tail
@@ -130,22 +161,27 @@ class Pipeline:
     async def _start_group(self, group: list[_Request]) -> None:
         """Score a group now (scoring is strictly in arrival order), then write it in the background.
 
-        Up to `writes_in_flight` groups are written at once, so one commit's latency does not
-        stall every request behind it; answers and publications still go out in group order.
+        Up to `writes_in_flight` groups of distinct metrics are written at once, so one commit's
+        latency does not stall every request behind it (`_metrics_free`: groups sharing a metric
+        take turns); answers and publications still go out in group order.
         """
         await self._slots.acquire()
         points = [p for request in group for p in request.points]
+        metrics = {p.metric for p in points}
+        for metric in metrics:
+            self._writing[metric] = self._writing.get(metric, 0) + 1
         try:
             scored, changes = await self._score(points)
         except BaseException as exc:
-            self._slots.release()
+            self._written_group(metrics)
             await self._fail(group, points, exc)
             return
-        self._tail = asyncio.create_task(self._finish(group, points, scored, changes, self._tail))
+        self._tail = asyncio.create_task(
+            self._finish(group, points, metrics, scored, changes, self._tail))
 
     async def _finish(
-        self, group: list[_Request], points: list[Point], scored: list[ScoredPoint],
-        changes: list[IncidentChange], previous: asyncio.Task[None] | None,
+        self, group: list[_Request], points: list[Point], metrics: set[str],
+        scored: list[ScoredPoint], changes: list[IncidentChange], previous: asyncio.Task[None] | None,
     ) -> None:
         """Write, answer and publish one group. Never raises, and always releases its write slot:
         the next group awaits this task, so an exception escaping it would fail every later one."""
@@ -158,7 +194,7 @@ class Pipeline:
         else:
             failure = None
         finally:
-            self._slots.release()
+            self._written_group(metrics)
         if previous is not None:
             await previous  # never raises: answers and publications keep group order
         if failure is not None:
