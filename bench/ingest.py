@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import orjson
-from common import REPEATS, Result, ShapeCpuMeter, backend, emit, median_of, server
+from common import REPEATS, Result, ShapeCpuMeter, backend, emit, median_of, server, spy
 from tests.proxy import nginx_sample
 
 DURATION = 8
@@ -98,15 +98,18 @@ def _per(sample: dict[str, float], unit: str) -> str:
                      if key.endswith("_us")) + f" of CPU per {unit}"
 
 
-def main() -> list[Result]:
+def main(only_batches: str | None = None) -> list[Result]:
     """Issue 22's targets: single points with 4 metrics and with every connection on one metric
     (≥ 3,000 req/s, p99 ≤ 20 ms, server CPU ≤ 300 µs per request), 10,000-point batches
     (pg+redis ≥ 80,000 points/s with server + Redis + PostgreSQL ≤ 15 µs per point; embedded
-    ≥ 100,000)."""
+    ≥ 100,000). `only_batches` names one shape: only its batch case runs (BENCH_INGEST_BATCHES),
+    profiled with BENCH_PROFILE=1."""
     results = []
     for shape, batch_target in (("pg+redis", 80_000), ("embedded", 100_000)):
+        if only_batches not in (None, shape):
+            continue
         with backend(shape) as settings, server(settings) as proc:
-            for metrics in (4, 1):
+            for metrics in (4, 1) if only_batches is None else ():
                 s = median_of(REPEATS, lambda n=metrics: single(proc.url, proc.process.pid, settings, n))
                 label = f"{metrics} metrics" if metrics > 1 else "one metric"
                 results.append(Result(f"single-point POST /metrics, 32 clients, {label}", s["rps"],
@@ -117,7 +120,8 @@ def main() -> list[Result]:
                 results.append(Result(f"server CPU per single-point request, {label}",
                                       s["server_us"], "us", "<= 300", s["server_us"] <= 300, shape,
                                       s["server_cpu"]))
-            b = median_of(REPEATS, lambda: batches(proc.url, proc.process.pid, settings))
+            with spy(proc.process.pid, f"ingest-batches-{shape}"):
+                b = median_of(REPEATS, lambda: batches(proc.url, proc.process.pid, settings))
             results.append(Result("batch ingest, 10,000-point batches", b["pps"], "points/s",
                                   f">= {batch_target}", b["pps"] >= batch_target, shape,
                                   b["server_cpu"], notes=_per(b, "point")))
@@ -131,5 +135,7 @@ def main() -> list[Result]:
 if __name__ == "__main__":
     if sys.argv[1:] == ["proxy"]:
         emit(proxied(), "ingest-proxy")
+    elif os.environ.get("BENCH_INGEST_BATCHES"):  # e.g. "pg+redis": that shape's batch case alone
+        emit(main(os.environ["BENCH_INGEST_BATCHES"]), "ingest-batches")
     else:
         emit(main(), "ingest")
