@@ -10,8 +10,7 @@ the seqs as runs (the passed-seq check), the alerting points and the newest poin
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
 
 from chronoview.points import Point, ScoredPoint
 
@@ -29,17 +28,8 @@ _ROW = struct.Struct(">iq id id i? id id ii iq")
 _ROW_NO_Z = struct.Struct(">iq id i i? id id ii iq")
 _F8 = struct.Struct(">id")
 _HEAD = struct.Struct(">hi")
-
-
-@dataclass(slots=True)
-class CopyRows:
-    data: bytes
-    # Runs of consecutive seqs of one metric, as three columns: metric, first seq, last seq.
-    run_metrics: list[str]
-    run_firsts: list[int]
-    run_lasts: list[int]
-    alerts: list[ScoredPoint]
-    latest: dict[str, Point]  # per metric, its newest point (of equal stamps, the last one)
+# Rows per piece of the stream (~130 KB): PostgreSQL stores one while the next is built.
+STREAM_SLICE = 2_000
 
 
 def pg_micros(ts: float) -> int:
@@ -78,48 +68,74 @@ class _Metric:
         self.newest = item.point
 
 
-def copy_rows(scored: Sequence[ScoredPoint]) -> CopyRows:
-    """The group's COPY stream and the rest of its write. Runs are kept per metric, so points of
-    several metrics interleaved (a line-protocol body: one point per field of each line) still
-    make one run per metric."""
-    out = [_HEADER]
-    append = out.append
-    pack, pack_no_z = _ROW.pack, _ROW_NO_Z.pack
-    metrics: dict[str, _Metric] = {}
-    run_metrics: list[str] = []
-    run_firsts: list[int] = []
-    run_lasts: list[int] = []
-    alerts: list[ScoredPoint] = []
-    for item in scored:
-        p, s = item.point, item.score
-        seq = s.seq
-        m = metrics.get(p.metric)
-        if m is None:
-            m = metrics[p.metric] = _Metric(item)
-        if seq != m.last + 1:  # a run ends (a rebuilt metric's second call, another process's seqs)
-            run_metrics.append(p.metric)
-            run_firsts.append(m.first)
-            run_lasts.append(m.last)
-            m.first = seq
-        m.last = seq
-        if p.ts >= m.newest.ts:
-            m.newest = p
-        append(m.prefix)
-        try:  # pg_micros inlined: a call per point costs more than the rounding
-            if s.zscore is None:
-                append(pack_no_z(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, -1, 1, s.alert,
-                                 8, s.mean, 8, s.std, 4, s.n, 8, seq))
-            else:
-                append(pack(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, 8, s.zscore, 1, s.alert,
-                            8, s.mean, 8, s.std, 4, s.n, 8, seq))
-        except struct.error:  # a mean or std of None
-            append(_row_with_nulls(item))
-        if s.alert:
-            alerts.append(item)
-    for name, m in metrics.items():
-        run_metrics.append(name)
-        run_firsts.append(m.first)
-        run_lasts.append(m.last)
-    append(_TRAILER)
-    return CopyRows(b"".join(out), run_metrics, run_firsts, run_lasts, alerts,
-                    {name: m.newest for name, m in metrics.items()})
+class CopyRows:
+    """A group's COPY stream, built a slice at a time as the driver sends it (`stream`), and the
+    rest of its write, gathered in the same pass: complete once the stream has been read to its end.
+
+    PostgreSQL stores one slice while the next is built: the Python side of the stream (~0.7 µs
+    per point) no longer comes before the first byte is sent."""
+
+    __slots__ = ("_metrics", "_scored", "alerts", "run_firsts", "run_lasts", "run_metrics")
+
+    def __init__(self, scored: Sequence[ScoredPoint]) -> None:
+        self._scored = scored
+        self._metrics: dict[str, _Metric] = {}
+        # Runs of consecutive seqs of one metric, as three columns: metric, first seq, last seq.
+        self.run_metrics: list[str] = []
+        self.run_firsts: list[int] = []
+        self.run_lasts: list[int] = []
+        self.alerts: list[ScoredPoint] = []
+
+    @property
+    def latest(self) -> dict[str, Point]:
+        """Per metric, its newest point (of equal stamps, the last one)."""
+        return {name: m.newest for name, m in self._metrics.items()}
+
+    async def stream(self, slice_points: int = STREAM_SLICE) -> AsyncIterator[bytes]:
+        """The binary COPY stream, `slice_points` rows per piece. Runs are kept per metric, so
+        points of several metrics interleaved (a line-protocol body: one point per field of each
+        line) still make one run per metric."""
+        scored = self._scored
+        yield _HEADER
+        for start in range(0, len(scored), slice_points):
+            yield self._rows(scored[start : start + slice_points])
+        for name, m in self._metrics.items():
+            self.run_metrics.append(name)
+            self.run_firsts.append(m.first)
+            self.run_lasts.append(m.last)
+        yield _TRAILER
+
+    def _rows(self, scored: Sequence[ScoredPoint]) -> bytes:
+        out: list[bytes] = []
+        append = out.append
+        pack, pack_no_z = _ROW.pack, _ROW_NO_Z.pack
+        metrics = self._metrics
+        run_metrics, run_firsts, run_lasts = self.run_metrics, self.run_firsts, self.run_lasts
+        alerts = self.alerts
+        for item in scored:
+            p, s = item.point, item.score
+            seq = s.seq
+            m = metrics.get(p.metric)
+            if m is None:
+                m = metrics[p.metric] = _Metric(item)
+            if seq != m.last + 1:  # a run ends (a rebuilt metric's second call, another process's seqs)
+                run_metrics.append(p.metric)
+                run_firsts.append(m.first)
+                run_lasts.append(m.last)
+                m.first = seq
+            m.last = seq
+            if p.ts >= m.newest.ts:
+                m.newest = p
+            append(m.prefix)
+            try:  # pg_micros inlined: a call per point costs more than the rounding
+                if s.zscore is None:
+                    append(pack_no_z(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, -1, 1, s.alert,
+                                     8, s.mean, 8, s.std, 4, s.n, 8, seq))
+                else:
+                    append(pack(8, round((p.ts - _PG_EPOCH) * 1e6), 8, p.value, 8, s.zscore, 1, s.alert,
+                                8, s.mean, 8, s.std, 4, s.n, 8, seq))
+            except struct.error:  # a mean or std of None
+                append(_row_with_nulls(item))
+            if s.alert:
+                alerts.append(item)
+        return b"".join(out)

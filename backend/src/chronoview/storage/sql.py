@@ -28,7 +28,7 @@ from chronoview.storage.alerting import AlertingQueries, store_incident_changes
 from chronoview.storage.base import CatalogEntry, MetricMeta, ReplayCursor, SeqPassed, StorageUnavailable
 from chronoview.storage.bulk import BulkReads
 from chronoview.storage.engine import create_engine
-from chronoview.storage.pgcopy import COLUMNS, copy_rows
+from chronoview.storage.pgcopy import COLUMNS, CopyRows
 from chronoview.storage.retention import RetentionQueries
 from chronoview.storage.seqs import exclude_writes
 from chronoview.storage.series import SeriesQueries
@@ -78,9 +78,9 @@ SELECT metric FROM cataloged WHERE added
 """
 
 
-# A large write: the points go by binary COPY (pgcopy.py) after this statement, in its transaction.
+# A large write: the points go by binary COPY (pgcopy.py) before this statement, in its transaction.
 # The claim takes the shared lock per metric before it checks the tombstones, as in _PG_WRITE; it is
-# held until the commit, so the COPY after it is covered alike.
+# held until the commit, so the COPY's uncommitted rows before it are covered alike.
 _PG_BESIDE_COPY = """
 WITH claimed AS (
     SELECT chronoview_claim_seq_runs($1::text[], $2::int8[], $3::int8[]) AS ok
@@ -280,29 +280,31 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
     async def _copy_postgres(
         self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
     ) -> list[str]:
-        """A large group in one transaction: incidents, then the passed-seq claim, alerts and catalog
-        in one statement (small arrays: one element per run of seqs, alert or metric), then the
-        points by binary COPY. A failure anywhere rolls all of it back."""
-        rows = copy_rows(scored)
-        alerted = [(item.point, item.score) for item in rows.alerts]
-        latest = sorted(rows.latest.items())  # one order of the catalog's row locks for every writer
-        arguments = (
-            rows.run_metrics, rows.run_firsts, rows.run_lasts,
-            [p.metric for p, _ in alerted], [p.ts for p, _ in alerted], [p.value for p, _ in alerted],
-            [s.zscore for _, s in alerted], [s.mean for _, s in alerted], [s.std for _, s in alerted],
-            [s.n for _, s in alerted],
-            [m for m, _ in latest], [p.ts for _, p in latest], [p.value for _, p in latest],
-            list(simulated),
-        )
+        """A large group in one transaction: incidents, then the points by binary COPY (the stream
+        built as it is sent), then the passed-seq claim, alerts and catalog in one statement (small
+        arrays: one element per run of seqs, alert or metric, gathered while the stream was built).
+        A failure anywhere rolls all of it back.
+
+        The claim may follow the COPY: its lock is held to the commit either way, and a reader
+        that passed a seq of the group before it is taken makes the claim fail, as it would first."""
+        rows = CopyRows(scored)
         async with self.connect(write=True) as conn:
             await store_incident_changes(conn, self.dialect, incidents, scored)
             raw: asyncpg.Connection = (await conn.get_raw_connection()).driver_connection
             # Incidents began SQLAlchemy's transaction (it begins at its first statement): join it.
             async with contextlib.nullcontext() if raw.is_in_transaction() else raw.transaction():
+                await raw.copy_to_table("points", source=rows.stream(), columns=COLUMNS, format="binary")
+                alerted = [(item.point, item.score) for item in rows.alerts]
+                latest = sorted(rows.latest.items())  # one order of the catalog's row locks for all
                 with _seq_passed():
-                    added = await raw.fetch(_PG_BESIDE_COPY, *arguments)
-                await raw.copy_to_table("points", source=memoryview(rows.data), columns=COLUMNS,
-                                        format="binary")
+                    added = await raw.fetch(
+                        _PG_BESIDE_COPY, rows.run_metrics, rows.run_firsts, rows.run_lasts,
+                        [p.metric for p, _ in alerted], [p.ts for p, _ in alerted],
+                        [p.value for p, _ in alerted], [s.zscore for _, s in alerted],
+                        [s.mean for _, s in alerted], [s.std for _, s in alerted],
+                        [s.n for _, s in alerted],
+                        [m for m, _ in latest], [p.ts for _, p in latest], [p.value for _, p in latest],
+                        list(simulated))
         return sorted(row[0] for row in added)
 
     async def window_history(self, metric: str, seconds: float) -> list[tuple[float, float]]:
