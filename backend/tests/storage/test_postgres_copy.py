@@ -4,7 +4,6 @@ of small writes, and still all or nothing."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import pytest
@@ -18,14 +17,6 @@ from chronoview.storage.pgcopy import CopyRows
 
 T0 = 1_750_000_000.0
 SIZE = sql.COPY_MIN_POINTS + 200
-
-
-@pytest.fixture
-async def storage(pg_url: str) -> AsyncIterator[SqlStorage]:
-    store = SqlStorage(pg_url)
-    await store.migrate()
-    yield store
-    await store.close()
 
 
 def group(prefix: str, size: int = SIZE, first_seq: int = 1) -> list[ScoredPoint]:
