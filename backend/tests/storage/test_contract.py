@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -36,14 +35,6 @@ def storage_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     if request.param == "postgresql-copy":
         monkeypatch.setattr("chronoview.storage.sql.COPY_MIN_POINTS", 1)
     return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
-
-
-@pytest.fixture
-async def storage(storage_url: str) -> AsyncIterator[SqlStorage]:
-    store = SqlStorage(storage_url)
-    await store.migrate()
-    yield store
-    await store.close()
 
 
 async def test_migrate_twice_is_harmless(storage: SqlStorage) -> None:

@@ -4,7 +4,6 @@ of small writes, and still all or nothing."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,17 +13,10 @@ from chronoview.alerting.incidents import Incident, IncidentChange
 from chronoview.points import Point, Score, ScoredPoint
 from chronoview.storage import SqlStorage, StorageUnavailable, sql
 from chronoview.storage.base import SeqPassed
+from chronoview.storage.pgcopy import CopyRows
 
 T0 = 1_750_000_000.0
 SIZE = sql.COPY_MIN_POINTS + 200
-
-
-@pytest.fixture
-async def storage(pg_url: str) -> AsyncIterator[SqlStorage]:
-    store = SqlStorage(pg_url)
-    await store.migrate()
-    yield store
-    await store.close()
 
 
 def group(prefix: str, size: int = SIZE, first_seq: int = 1) -> list[ScoredPoint]:
@@ -97,3 +89,29 @@ async def test_a_seq_passed_inside_a_run_fails_the_whole_group(storage: SqlStora
     assert await rows(storage, "metrics", "c") == []
     await storage.write(group("c", first_seq=200))
     assert len(await rows(storage, "points", "c")) == SIZE
+
+
+async def test_the_rest_of_a_copy_is_refused_until_its_stream_is_read_to_its_end() -> None:
+    """The runs, alerts and newest points grow as the stream is built: read earlier, they would
+    miss the points not yet streamed, and the statement after the COPY would claim too little."""
+    scored = group("c")
+    rows = CopyRows(scored)
+    with pytest.raises(RuntimeError):
+        rows.finish()
+    pieces = rows.stream(slice_points=100)
+    assert (await anext(pieces)).startswith(b"PGCOPY\n")
+    await anext(pieces)  # the first 100 rows
+    with pytest.raises(RuntimeError):
+        rows.finish()
+    with pytest.raises(RuntimeError):
+        _ = rows.alerts
+    assert [piece async for piece in pieces][-1] == b"\xff\xff"
+    rest = rows.finish()
+    per_metric = {m: [p for p in scored if p.point.metric == m] for m in ("ca", "cb", "cc")}
+    assert (rest.run_metrics, rest.run_firsts, rest.run_lasts) == (
+        ["ca", "cb", "cc"], [1, 1, 1], [len(per_metric[m]) for m in ("ca", "cb", "cc")])
+    assert rest.alerts == [p for p in scored if p.score.alert]
+    newest = {m: max(reversed(ps), key=lambda p: p.point.ts).point for m, ps in per_metric.items()}
+    assert rest.latest == newest
+    with pytest.raises(RuntimeError):
+        [piece async for piece in rows.stream()]  # read once

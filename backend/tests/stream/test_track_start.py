@@ -6,13 +6,18 @@ cursor makes it start while another process is still writing a lower seq, that s
 after the start and is dropped there as old; a socket resuming on that process from a cursor below
 it must still get it (the replay waits for it), or, if it comes too late, the seq is passed over
 and its write fails with 503. Two real `chronoview serve` processes on one PostgreSQL and Redis;
-the second writes slowly (tests/stream/slow_write.py), so a higher seq is published first. Likewise
-a live series answer's `seq` (where the dashboard's first socket resumes) waits for such a point.
+the second's writes wait at a gate the test opens (tests/stream/slow_write.py), so a higher seq is
+published first. Likewise a live series answer's `seq` (where the dashboard's first socket resumes)
+waits for such a point.
+
+Each step waits for a condition (the seq taken, the socket subscribed, the seq passed over), not for
+a time: under load, fixed sleeps let the slow write be scored too late or land too early.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -44,37 +49,75 @@ def pairs(messages: list[dict[str, Any]]) -> list[tuple[int, float]]:
     return [(m["seq"], m["data"]["value"]) for m in messages]
 
 
-def start_pair(tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess],
-               delay: float) -> tuple[ServerProcess, ServerProcess]:
-    """Two processes on one PostgreSQL + Redis; the second's writes wait `delay` s after scoring."""
+class Gate:
+    """The slow process's write gate (tests/stream/slow_write.py)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir()
+        self.folder = folder
+
+    async def scored(self) -> None:
+        """Until the slow process has scored its point (taken its seq) and its write waits."""
+        await eventually(lambda: (self.folder / "scored").exists(), 15, "the slow process to score its point")
+
+    def open(self) -> None:
+        (self.folder / "open").touch()
+
+
+def start_pair(tmp_path: Path, pg_url: str, own_redis: RedisServer,
+               servers: list[ServerProcess]) -> tuple[ServerProcess, ServerProcess, Gate]:
+    """Two processes on one PostgreSQL + Redis; the second's writes wait at the gate."""
     env = {"DATABASE_URL": pg_url, "REDIS_URL": own_redis.url()}
     for name in ("quick", "slow"):
         (tmp_path / name).mkdir()
+    gate = Gate(tmp_path / "gate")
     servers.append(spawn(tmp_path / "quick", env))
-    servers.append(spawn(tmp_path / "slow", {**env, "WRITE_DELAY": str(delay)},
+    servers.append(spawn(tmp_path / "slow", {**env, "WRITE_GATE": str(gate.folder)},
                          launcher="tests.stream.slow_write"))
     quick, slow = (server.wait_ready() for server in servers)
-    return quick, slow
+    return quick, slow, gate
 
 
-@pytest.mark.parametrize(("delay", "stored"), [(0.6, True), (3.0, False)])
+async def subscribed(server: ServerProcess, sockets: int) -> None:
+    """Until `sockets` live-stream sockets of the server are subscribed (the gauge counts a socket
+    once it is: accepting it comes first)."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async def check() -> bool:
+            text = (await http.get("/-/metrics")).text
+            found = re.search(r"^chronoview_websocket_connections(?:\{[^}]*\})? (\S+)$", text, re.M)
+            return found is not None and float(found.group(1)) >= sockets
+
+        deadline = time.monotonic() + 10
+        while not await check():
+            assert time.monotonic() < deadline, "the socket never subscribed"
+            await asyncio.sleep(0.02)
+
+
+async def passed_over(server: ServerProcess) -> None:
+    await eventually(lambda: "passed over orders seqs" in server.tail(100_000), 10,
+                     "the seq to be passed over")
+
+
+@pytest.mark.parametrize("stored", [True, False])
 async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_late_point_or_its_pass(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], delay: float,
-    stored: bool,
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], stored: bool,
 ) -> None:
-    quick, slow = start_pair(tmp_path, pg_url, own_redis, servers, delay)
-    async with httpx.AsyncClient(base_url=quick.url, timeout=10) as http:
+    quick, slow, gate = start_pair(tmp_path, pg_url, own_redis, servers)
+    async with httpx.AsyncClient(base_url=quick.url, timeout=20) as http:
         [first] = await post(http, [{"metric": METRIC, "value": 1.0}])
         cursor = first["seq"]
         late = asyncio.create_task(http.post(f"{slow.url}/metrics", json=[{"metric": METRIC, "value": 2.0}]))
-        await asyncio.sleep(0.15)  # scored by the slow process (seq cursor + 1); its write waits
+        await gate.scored()  # seq cursor + 1, its write waiting
         watcher = await open_socket(quick.ws_url([METRIC]))
-        await asyncio.sleep(0.1)
+        await subscribed(quick, 1)
         [third] = await post(http, [{"metric": METRIC, "value": 3.0}])
         assert third["seq"] == cursor + 2
         await eventually(lambda: watcher.messages, 5, "the quick process's stream to start")
         resuming = await open_socket(quick.ws_url([METRIC], since=f"{METRIC}:{cursor}"))
-        assert not late.done()  # the slow write is still under way
+        assert not late.done()  # the slow write is still at its gate
+        if not stored:
+            await passed_over(quick)  # the resumed replay waited its bounded while for the seq
+        gate.open()
         response = await late
         assert response.status_code == (201 if stored else 503), response.text
         await post(http, [{"metric": METRIC, "value": 4.0}])
@@ -90,24 +133,30 @@ async def test_a_socket_resuming_below_the_start_of_a_process_stream_gets_the_la
     assert passed != stored
 
 
-@pytest.mark.parametrize(("delay", "stored"), [(0.6, True), (3.0, False)])
+@pytest.mark.parametrize("stored", [True, False])
 async def test_a_live_series_answer_carries_the_seq_its_stream_resumes_after_with_no_point_missing(
-    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], delay: float,
-    stored: bool,
+    tmp_path: Path, pg_url: str, own_redis: RedisServer, servers: list[ServerProcess], stored: bool,
 ) -> None:
     """A point still being written by another process when a dashboard reads its history is in
     the answer (the read waits for it) or never stored; a point with a timestamp after the range
     (a client's clock ahead) is not in the answer, and the stream resumed from `seq` brings it."""
-    quick, slow = start_pair(tmp_path, pg_url, own_redis, servers, delay)
+    quick, slow, gate = start_pair(tmp_path, pg_url, own_redis, servers)
     now = time.time()
-    async with httpx.AsyncClient(base_url=quick.url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=quick.url, timeout=20) as http:
         await post(http, [{"metric": METRIC, "value": 1.0, "ts": now - 5}])
         [ahead] = await post(http, [{"metric": METRIC, "value": 2.0, "ts": now + 600}])
         late = asyncio.create_task(
             http.post(f"{slow.url}/metrics", json=[{"metric": METRIC, "value": 3.0, "ts": now - 2}]))
-        await asyncio.sleep(0.15)  # scored by the slow process; its write waits
+        await gate.scored()
         await post(http, [{"metric": METRIC, "value": 4.0, "ts": now - 1}])
-        response = await http.get(f"/metrics/{METRIC}/series", params={"hours": 1})
+        read = asyncio.create_task(http.get(f"/metrics/{METRIC}/series", params={"hours": 1}))
+        if stored:
+            # Most often the read waits for the seq by now; either way its answer holds the point.
+            await asyncio.sleep(0.2)
+        else:
+            await asyncio.wait_for(asyncio.shield(read), 10)  # answered once the seq is passed over
+        gate.open()
+        response = await read
         assert response.status_code == 200
         body = response.json()
         assert [p["value"] for p in body["points"]] == ([1.0, 3.0, 4.0] if stored else [1.0, 4.0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
 from chronoview.points import Point, ScoredPoint
 
@@ -68,41 +69,81 @@ class _Metric:
         self.newest = item.point
 
 
+@dataclass(frozen=True, slots=True)
+class CopyRest:
+    """What the statement beside the COPY needs, gathered while the stream was built."""
+
+    # Runs of consecutive seqs of one metric, as three columns: metric, first seq, last seq.
+    run_metrics: list[str]
+    run_firsts: list[int]
+    run_lasts: list[int]
+    alerts: list[ScoredPoint]
+    latest: dict[str, Point]  # per metric, its newest point (of equal stamps, the last one)
+
+
 class CopyRows:
     """A group's COPY stream, built a slice at a time as the driver sends it (`stream`), and the
-    rest of its write, gathered in the same pass: complete once the stream has been read to its end.
+    rest of its write, gathered in the same pass (`finish`, once the stream has been read to its end).
 
     PostgreSQL stores one slice while the next is built: the Python side of the stream (~0.7 µs
     per point) no longer comes before the first byte is sent."""
 
-    __slots__ = ("_metrics", "_scored", "alerts", "run_firsts", "run_lasts", "run_metrics")
+    __slots__ = ("_alerts", "_done", "_metrics", "_run_firsts", "_run_lasts", "_run_metrics", "_scored")
 
     def __init__(self, scored: Sequence[ScoredPoint]) -> None:
         self._scored = scored
         self._metrics: dict[str, _Metric] = {}
-        # Runs of consecutive seqs of one metric, as three columns: metric, first seq, last seq.
-        self.run_metrics: list[str] = []
-        self.run_firsts: list[int] = []
-        self.run_lasts: list[int] = []
-        self.alerts: list[ScoredPoint] = []
+        self._run_metrics: list[str] = []
+        self._run_firsts: list[int] = []
+        self._run_lasts: list[int] = []
+        self._alerts: list[ScoredPoint] = []
+        self._done = False
+
+    def finish(self) -> CopyRest:
+        """The runs, alerts and newest points of the group. Raises RuntimeError unless the stream
+        was read to its end: before that they hold only the rows built so far."""
+        if not self._done:
+            raise RuntimeError("CopyRows.finish() before its stream was read to its end")
+        latest = {name: m.newest for name, m in self._metrics.items()}
+        return CopyRest(self._run_metrics, self._run_firsts, self._run_lasts, self._alerts, latest)
+
+    # The names storage/sql.py still reads, after the COPY: each goes through finish(), so it raises
+    # rather than answer early. (sql.py is to call finish() itself; these then go.)
+    @property
+    def run_metrics(self) -> list[str]:
+        return self.finish().run_metrics
+
+    @property
+    def run_firsts(self) -> list[int]:
+        return self.finish().run_firsts
+
+    @property
+    def run_lasts(self) -> list[int]:
+        return self.finish().run_lasts
+
+    @property
+    def alerts(self) -> list[ScoredPoint]:
+        return self.finish().alerts
 
     @property
     def latest(self) -> dict[str, Point]:
-        """Per metric, its newest point (of equal stamps, the last one)."""
-        return {name: m.newest for name, m in self._metrics.items()}
+        return self.finish().latest
 
     async def stream(self, slice_points: int = STREAM_SLICE) -> AsyncIterator[bytes]:
-        """The binary COPY stream, `slice_points` rows per piece. Runs are kept per metric, so
-        points of several metrics interleaved (a line-protocol body: one point per field of each
+        """The binary COPY stream, `slice_points` rows per piece; once. Runs are kept per metric,
+        so points of several metrics interleaved (a line-protocol body: one point per field of each
         line) still make one run per metric."""
+        if self._done or self._metrics:
+            raise RuntimeError("a CopyRows stream is read once")
         scored = self._scored
         yield _HEADER
         for start in range(0, len(scored), slice_points):
             yield self._rows(scored[start : start + slice_points])
         for name, m in self._metrics.items():
-            self.run_metrics.append(name)
-            self.run_firsts.append(m.first)
-            self.run_lasts.append(m.last)
+            self._run_metrics.append(name)
+            self._run_firsts.append(m.first)
+            self._run_lasts.append(m.last)
+        self._done = True
         yield _TRAILER
 
     def _rows(self, scored: Sequence[ScoredPoint]) -> bytes:
@@ -110,8 +151,8 @@ class CopyRows:
         append = out.append
         pack, pack_no_z = _ROW.pack, _ROW_NO_Z.pack
         metrics = self._metrics
-        run_metrics, run_firsts, run_lasts = self.run_metrics, self.run_firsts, self.run_lasts
-        alerts = self.alerts
+        run_metrics, run_firsts, run_lasts = self._run_metrics, self._run_firsts, self._run_lasts
+        alerts = self._alerts
         for item in scored:
             p, s = item.point, item.score
             seq = s.seq
