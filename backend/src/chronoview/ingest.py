@@ -62,6 +62,7 @@ class _Request:
     points: Sequence[Point]
     simulated: bool
     source: str
+    metrics: set[str]  # of its points
     done: asyncio.Future[Ingested] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -76,7 +77,8 @@ class Pipeline:
         self._window = window
         self._bus = bus
         self.rules = rules
-        self._pending: Backlog[_Request] = Backlog(lambda request: len(request.points), MAX_BATCH_POINTS)
+        self._pending: Backlog[_Request] = Backlog(
+            lambda request: len(request.points), MAX_BATCH_POINTS, lambda request: request.metrics)
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(writes_in_flight)
         # Groups being written, counted per metric, and a signal each time one finishes.
@@ -113,7 +115,7 @@ class Pipeline:
         changed) for a point outside SPEC §5's limits.
         """
         check_points(points)
-        request = _Request(points, simulated, source)
+        request = _Request(points, simulated, source, {p.metric for p in points})
         self._pending.put(request)
         return await asyncio.shield(request.done)
 
@@ -140,10 +142,12 @@ class Pipeline:
         statement and a commit, a publication, as much server CPU as several requests. Waiting
         here lets the requests that arrive meanwhile join the group; groups of other metrics
         still overlap (up to `writes_in_flight`).
+
+        The backlog counts the waiting requests per metric: each wake checks the metrics in
+        flight against those, not against every waiting point (up to a group's 10,000).
         """
-        writing = self._writing
-        while writing and not writing.keys().isdisjoint(
-                p.metric for request in self._pending.items for p in request.points):
+        writing, held = self._writing, self._pending.held
+        while writing and not writing.keys().isdisjoint(held):
             self._written.clear()
             await self._written.wait()
 
@@ -171,7 +175,7 @@ class Pipeline:
         """
         await self._slots.acquire()
         points = [p for request in group for p in request.points]
-        metrics = {p.metric for p in points}
+        metrics = set().union(*(request.metrics for request in group))
         for metric in metrics:
             self._writing[metric] = self._writing.get(metric, 0) + 1
         try:
