@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import orjson
 
@@ -298,14 +299,20 @@ class Pipeline:
                 for i, score in zip(redo, again.scores, strict=True):
                     scores[i] = score
                 changes += again.changes
+                lost = any(score is None for score in again.scores)
+            else:
+                lost = False
         except StorageUnavailable:
             raise
         except Exception as exc:  # whatever the window backend's client raises
             log.warning("window unavailable: %r", exc)
             raise WindowUnavailable(type(exc).__name__) from exc
+        if lost:
+            raise WindowUnavailable("the window lost a metric's state while rebuilding it")
         for change in changes:  # the rule in force, stored with an incident when it opens
             change.incident.rule = self.rules.effective(change.incident.metric).as_json()
-        return [ScoredPoint(p, _required(s)) for p, s in zip(points, scores, strict=True)], changes
+        # Every score is there now: one constructor call per point (map: no frame per point).
+        return list(map(ScoredPoint, points, cast("list[Score]", scores))), changes
 
     async def _rebuild(self, metric: str) -> None:
         """A metric's window from the database, with its open incident if the backend lost it."""
@@ -341,9 +348,4 @@ def incident_messages(changes: Sequence[IncidentChange]) -> list[Message]:
     """The stream's incident events (SPEC §10), under the bus key of `incidents=1` sockets."""
     return [Message(STREAM_KEY, 0, orjson.dumps(event.message()), 0.0) for event in events_of(changes)]
 
-
-def _required(score: Score | None) -> Score:
-    if score is None:
-        raise WindowUnavailable("the window lost a metric's state while rebuilding it")
-    return score
 
