@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import orjson
 
@@ -62,6 +63,7 @@ class _Request:
     points: Sequence[Point]
     simulated: bool
     source: str
+    metrics: set[str]  # of its points
     done: asyncio.Future[Ingested] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -76,7 +78,8 @@ class Pipeline:
         self._window = window
         self._bus = bus
         self.rules = rules
-        self._pending: Backlog[_Request] = Backlog(lambda request: len(request.points), MAX_BATCH_POINTS)
+        self._pending: Backlog[_Request] = Backlog(
+            lambda request: len(request.points), MAX_BATCH_POINTS, lambda request: request.metrics)
         self._worker: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(writes_in_flight)
         # Groups being written, counted per metric, and a signal each time one finishes.
@@ -113,7 +116,7 @@ class Pipeline:
         changed) for a point outside SPEC §5's limits.
         """
         check_points(points)
-        request = _Request(points, simulated, source)
+        request = _Request(points, simulated, source, {p.metric for p in points})
         self._pending.put(request)
         return await asyncio.shield(request.done)
 
@@ -140,10 +143,12 @@ class Pipeline:
         statement and a commit, a publication, as much server CPU as several requests. Waiting
         here lets the requests that arrive meanwhile join the group; groups of other metrics
         still overlap (up to `writes_in_flight`).
+
+        The backlog counts the waiting requests per metric: each wake checks the metrics in
+        flight against those, not against every waiting point (up to a group's 10,000).
         """
-        writing = self._writing
-        while writing and not writing.keys().isdisjoint(
-                p.metric for request in self._pending.items for p in request.points):
+        writing, held = self._writing, self._pending.held
+        while writing and not writing.keys().isdisjoint(held):
             self._written.clear()
             await self._written.wait()
 
@@ -171,7 +176,7 @@ class Pipeline:
         """
         await self._slots.acquire()
         points = [p for request in group for p in request.points]
-        metrics = {p.metric for p in points}
+        metrics = set().union(*(request.metrics for request in group))
         for metric in metrics:
             self._writing[metric] = self._writing.get(metric, 0) + 1
         try:
@@ -294,14 +299,20 @@ class Pipeline:
                 for i, score in zip(redo, again.scores, strict=True):
                     scores[i] = score
                 changes += again.changes
+                lost = any(score is None for score in again.scores)
+            else:
+                lost = False
         except StorageUnavailable:
             raise
         except Exception as exc:  # whatever the window backend's client raises
             log.warning("window unavailable: %r", exc)
             raise WindowUnavailable(type(exc).__name__) from exc
+        if lost:
+            raise WindowUnavailable("the window lost a metric's state while rebuilding it")
         for change in changes:  # the rule in force, stored with an incident when it opens
             change.incident.rule = self.rules.effective(change.incident.metric).as_json()
-        return [ScoredPoint(p, _required(s)) for p, s in zip(points, scores, strict=True)], changes
+        # Every score is there now: one constructor call per point (map: no frame per point).
+        return list(map(ScoredPoint, points, cast("list[Score]", scores))), changes
 
     async def _rebuild(self, metric: str) -> None:
         """A metric's window from the database, with its open incident if the backend lost it."""
@@ -337,9 +348,4 @@ def incident_messages(changes: Sequence[IncidentChange]) -> list[Message]:
     """The stream's incident events (SPEC §10), under the bus key of `incidents=1` sockets."""
     return [Message(STREAM_KEY, 0, orjson.dumps(event.message()), 0.0) for event in events_of(changes)]
 
-
-def _required(score: Score | None) -> Score:
-    if score is None:
-        raise WindowUnavailable("the window lost a metric's state while rebuilding it")
-    return score
 

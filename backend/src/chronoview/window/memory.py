@@ -16,8 +16,9 @@ import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
+from typing import cast
 
-from chronoview.alerting.incidents import IncidentChange, OpenIncident, Touched, Tracker
+from chronoview.alerting.incidents import NORMAL, Incident, IncidentChange, OpenIncident, Touched, Tracker
 from chronoview.points import Point, Score
 from chronoview.window.base import Assessment, ParamsOf, WindowParams
 
@@ -62,6 +63,42 @@ def drifted(n: int, mean: float, m2: float, std: float, e1: float, bound: float)
     return not (bound <= TOL * m2 + FLOOR_M2 * scale * scale * n and e1 <= n * (TOL * std + FLOOR_S1 * scale))
 
 
+class _Touches(Touched):
+    """The incidents one call touched, each with the point that first did: `metric` and `at`
+    (the point's place among that metric's points in the call) are set before each step."""
+
+    __slots__ = ("at", "first", "metric")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metric = ""
+        self.at = 0
+        self.first: list[tuple[str, int]] = []  # per change, in the order of `_changes`
+
+    def _get(self, incident: Incident) -> IncidentChange:
+        change = self._changes.get(incident.id)
+        if change is None:
+            change = self._changes[incident.id] = IncidentChange(incident)
+            self.first.append((self.metric, self.at))
+        return change
+
+    def ordered(self, points: Sequence[Point]) -> list[IncidentChange]:
+        """`changes()` in the order of the points that first touched them: the order scoring the
+        points one at a time gives (one point may touch two incidents: resolve one, open the
+        next; they stay in the order it touched them)."""
+        changes = self.changes()
+        metrics = {metric for metric, _ in self.first}
+        if len(metrics) < 2:
+            return changes
+        places: dict[str, list[int]] = {metric: [] for metric in metrics}
+        for i, point in enumerate(points):
+            place = places.get(point.metric)
+            if place is not None:
+                place.append(i)
+        keys = [places[metric][at] for metric, at in self.first]
+        return [changes[i] for i in sorted(range(len(changes)), key=keys.__getitem__)]
+
+
 class _Series:
     """One metric: timestamps and values in parallel deques sorted by time, plus anchored sums."""
 
@@ -77,14 +114,15 @@ class _Series:
             self.recompute()
 
     def run(
-        self, metric: str, times: Sequence[float], values: Sequence[float], params: WindowParams,
-        tracker: Tracker, touched: Touched,
+        self, metric: str, points: Sequence[Point], params: WindowParams, tracker: Tracker,
+        touched: _Touches, seq: int,
     ) -> list[Score]:
-        """Steps 1–7 of SPEC §4 for consecutive points of this metric, in order, each scored point
-        stepping the metric's incident state machine (SPEC §10); past `params.max_points` the
-        oldest point leaves the window.
+        """Steps 1–7 of SPEC §4 for points of this metric, in order, each scored point stepping
+        the metric's incident state machine (SPEC §10); past `params.max_points` the oldest point
+        leaves the window. The points get the seqs after `seq`, one each.
 
-        The hot path: the state lives in local variables for the whole run.
+        The hot path: the state lives in local variables for the whole run. An incident the
+        machine touches is noted in `touched` with the place of the point (its index in `points`).
         """
         scores: list[Score] = []
         emit = scores.append
@@ -95,7 +133,9 @@ class _Series:
         sign = 1.0 if params.direction == "above" else -1.0 if params.direction == "below" else 0.0
         enabled, for_points, resolve_after = params.enabled, params.for_points, params.resolve_after
         max_points = params.max_points
-        for ts, x in zip(times, values, strict=True):
+        for point in points:
+            ts, x = point.ts, point.value
+            seq += 1
             # Step 1, and the end of the last point's step 7: past ALERT_WINDOW_MAX_POINTS the oldest
             # point leaves (so between runs a window may hold one point over the cap).
             if ts > newest:
@@ -116,7 +156,7 @@ class _Series:
                     anchor = x
                     stamps.append(ts)
                     kept.append(x)
-                emit(Score(None, False, None, None, 0, *tracker.state))
+                emit(Score(None, False, None, None, 0, *tracker.state, seq))
                 continue
 
             # Step 3: the baseline, from the sums unless rounding may have reached them. Written
@@ -140,13 +180,13 @@ class _Series:
             mean = anchor + shift
 
             if ts <= cutoff:  # step 2: too old; stored by the caller, never part of a baseline
-                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state))
+                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state, seq))
                 continue
 
             # Steps 4–6; one point alone has no σ (reported as None): a flat line too.
             d = x - anchor
             if n < min_points:
-                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state))
+                emit(Score(None, False, mean, std if n > 1 else None, n, *tracker.state, seq))
             else:
                 tiny = FLAT * (mean if mean > 1.0 else -mean if mean < -1.0 else 1.0)
                 deviation = d - shift
@@ -163,11 +203,12 @@ class _Series:
                         alert = sign * zscore >= sigma
                 alert = alert and enabled
                 if alert or not tracker.idle:
+                    touched.at = len(scores)  # this point's place in `points`
                     state, pending = tracker.step(metric, ts, x, zscore, alert, for_points,
                                                   resolve_after, touched)
-                    emit(Score(zscore, alert, mean, std if n > 1 else None, n, state, pending))
+                    emit(Score(zscore, alert, mean, std if n > 1 else None, n, state, pending, seq))
                 else:
-                    emit(Score(zscore, False, mean, std if n > 1 else None, n))
+                    emit(Score(zscore, False, mean, std if n > 1 else None, n, NORMAL, 0, seq))
 
             # Step 7.
             if ts >= stamps[-1]:
@@ -220,37 +261,46 @@ class MemoryWindow:
         return (await self.assess(points)).scores
 
     async def assess(self, points: Sequence[Point], params: ParamsOf | None = None) -> Assessment:
-        series, trackers, default = self._series, self._trackers, self.params
-        touched = Touched()
-        scores: list[Score | None] = []
-        start, end = 0, len(points)
-        while start < end:  # one run of consecutive points of one metric at a time
-            metric = points[start].metric
-            stop = start + 1
-            while stop < end and points[stop].metric == metric:
-                stop += 1
+        """Each metric's points in one run, in their order: exactly what scoring them one at a
+        time, in the order given, gives (tests/window/test_interleaved.py).
+
+        A metric's scores, seqs and incident steps depend on its own points alone, so only the
+        incident changes tell the two orders apart: they are put back in the order the points
+        that first touched them came in. A line-protocol body interleaves its series point by
+        point; a run per point switched a metric's state in and out for each of them.
+        """
+        series, trackers, seqs, default = self._series, self._trackers, self._seqs, self.params
+        touched = _Touches()
+        groups: dict[str, list[Point]] = {}
+        for point in points:
+            group = groups.get(point.metric)
+            if group is None:
+                groups[point.metric] = [point]
+            else:
+                group.append(point)
+        results: list[list[Score | None]] = []
+        for metric, group in groups.items():
             rule = default if params is None else params(metric)
             state = series.get(metric)
             if state is not None and state.seconds != rule.seconds:
                 del series[metric]  # the rule changed the window's length: rebuild it
                 state = None
             if state is None:
-                scores.extend([None] * (stop - start))
-            else:
-                tracker = trackers.get(metric)
-                if tracker is None:
-                    tracker = trackers[metric] = Tracker()
-                run = points[start:stop]
-                times, values = [p.ts for p in run], [p.value for p in run]
-                scored = state.run(metric, times, values, rule, tracker, touched)
-                seq = self._seqs.get(metric, 0)
-                for score in scored:
-                    seq += 1
-                    score.seq = seq
-                self._seqs[metric] = seq
-                scores.extend(scored)
-            start = stop
-        return Assessment(scores, touched.changes() if touched else [])
+                results.append([None] * len(group))
+                continue
+            tracker = trackers.get(metric)
+            if tracker is None:
+                tracker = trackers[metric] = Tracker()
+            seq = seqs.get(metric, 0)
+            touched.metric = metric
+            results.append(cast("list[Score | None]", state.run(metric, group, rule, tracker, touched, seq)))
+            seqs[metric] = seq + len(group)
+        if len(results) == 1:
+            scores = results[0]
+        else:  # back in the order of the points
+            nexts = {metric: iter(result).__next__ for metric, result in zip(groups, results, strict=True)}
+            scores = [nexts[point.metric]() for point in points]
+        return Assessment(scores, touched.ordered(points) if touched else [])
 
     async def rebuild(
         self, metric: str, history: Sequence[tuple[float, float]],
