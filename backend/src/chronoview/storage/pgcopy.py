@@ -107,28 +107,6 @@ class CopyRows:
         latest = {name: m.newest for name, m in self._metrics.items()}
         return CopyRest(self._run_metrics, self._run_firsts, self._run_lasts, self._alerts, latest)
 
-    # The names storage/sql.py still reads, after the COPY: each goes through finish(), so it raises
-    # rather than answer early. (sql.py is to call finish() itself; these then go.)
-    @property
-    def run_metrics(self) -> list[str]:
-        return self.finish().run_metrics
-
-    @property
-    def run_firsts(self) -> list[int]:
-        return self.finish().run_firsts
-
-    @property
-    def run_lasts(self) -> list[int]:
-        return self.finish().run_lasts
-
-    @property
-    def alerts(self) -> list[ScoredPoint]:
-        return self.finish().alerts
-
-    @property
-    def latest(self) -> dict[str, Point]:
-        return self.finish().latest
-
     async def stream(self, slice_points: int = STREAM_SLICE) -> AsyncIterator[bytes]:
         """The binary COPY stream, `slice_points` rows per piece; once. Runs are kept per metric,
         so points of several metrics interleaved (a line-protocol body: one point per field of each

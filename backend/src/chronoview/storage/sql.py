@@ -301,11 +301,12 @@ class SqlStorage(SeriesQueries, BulkReads, SnapshotQueries, RetentionQueries, Al
             # Incidents began SQLAlchemy's transaction (it begins at its first statement): join it.
             async with contextlib.nullcontext() if raw.is_in_transaction() else raw.transaction():
                 await raw.copy_to_table("points", source=rows.stream(), columns=COLUMNS, format="binary")
-                alerted = [(item.point, item.score) for item in rows.alerts]
-                latest = sorted(rows.latest.items())  # one order of the catalog's row locks for all
+                rest = rows.finish()
+                alerted = [(item.point, item.score) for item in rest.alerts]
+                latest = sorted(rest.latest.items())  # one order of the catalog's row locks for all
                 with _seq_passed():
                     added = await raw.fetch(
-                        _PG_BESIDE_COPY, rows.run_metrics, rows.run_firsts, rows.run_lasts,
+                        _PG_BESIDE_COPY, rest.run_metrics, rest.run_firsts, rest.run_lasts,
                         [p.metric for p, _ in alerted], [p.ts for p, _ in alerted],
                         [p.value for p, _ in alerted], [s.zscore for _, s in alerted],
                         [s.mean for _, s in alerted], [s.std for _, s in alerted],
