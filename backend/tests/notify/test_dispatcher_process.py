@@ -5,6 +5,9 @@ out once. Under `uvicorn --factory` the dispatcher stays in the serving loop."""
 from __future__ import annotations
 
 import collections
+import contextlib
+import multiprocessing
+import os
 import re
 import signal
 import time
@@ -73,6 +76,42 @@ def test_the_child_s_attempts_are_counted_in_the_server_s_metrics(tmp_path: Path
     finally:
         server.stop()
         hook.stop()
+
+
+def _pipes(pid: int) -> set[str]:
+    """The pipes among a process's descriptors past stdin, stdout and stderr."""
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if int(fd) > 2 and target.startswith("pipe:"):
+                found.add(target)
+    return found
+
+
+def test_wake_ups_and_counts_share_one_link_to_the_child(tmp_path: Path) -> None:
+    """One duplex link per child (a socket pair): no pipe of its own for the counts beside the one
+    for the wake-ups. A spawned process shares pipes of multiprocessing's own with its parent (its
+    start-up data, its sentinel), measured here on a bare one; the dispatcher shares no more."""
+    bare = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(30,), daemon=True)
+    bare.start()
+    try:
+        _wait(lambda: psutil.Process(bare.pid).cmdline(), 10, "the bare child started")
+        time.sleep(1)
+        others = [p for p in psutil.Process().children() if p.pid != bare.pid]
+        own = len(_pipes(os.getpid()) & _pipes(bare.pid) - set().union(*(_pipes(p.pid) for p in others)))
+    finally:
+        bare.kill()
+        bare.join()
+    server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN)
+    try:
+        [child] = _dispatchers(server)
+        trackers = [p for p in psutil.Process(server.pid).children() if p.pid != child.pid]
+        tracked = set().union(*(_pipes(p.pid) for p in trackers))  # the resource tracker's
+        shared = (_pipes(server.pid) & _pipes(child.pid)) - tracked
+        assert len(shared) == own, (shared, own)
+    finally:
+        server.stop()
 
 
 def test_a_killed_dispatcher_process_is_restarted_and_sends_each_delivery_once(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
-"""The outbox's own SQLite writes (outbox.py `_write_sqlite`), through both ways the processes reach
-the file: aiosqlite (the serving process) and the dispatcher process's blocking connection."""
+"""The outbox's writes on SQLite (outbox.py `_write`), through both ways the processes reach the
+file: aiosqlite (the serving process) and the dispatcher process's blocking connection."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from chronoview.notify import enqueue
 from chronoview.notify.blocking import BlockingSqlite
@@ -32,6 +33,31 @@ async def db(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[D
         yield blocking
         await blocking.close()
     await storage.close()
+
+
+def _engine(db: Database) -> sa.Engine:
+    return db.engine.sync_engine if isinstance(db, SqlStorage) else db._engine  # type: ignore[attr-defined]
+
+
+async def test_the_events_go_in_few_multi_row_statements_that_sqlalchemy_compiles(db: Database) -> None:
+    """One path for both databases: SQLAlchemy's statements (its column types convert the JSON,
+    UUIDs and timestamps, no hand-made SQL), the events in one INSERT per 1,000, not one per row."""
+    await NotifyStore(db).create_channel("a", "webhook", {}, "", True, T0)
+    inserts: list[tuple[str, bool]] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, _params: object, context: object,
+             _many: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append((statement.split("(")[0].split()[-1], context.compiled is not None))  # type: ignore[attr-defined]
+
+    event.listen(_engine(db), "before_cursor_execute", seen)
+    try:
+        async with db.connect(write=True) as conn:
+            await enqueue(conn, [incident_event(f"m{i}") for i in range(EVENTS)], T0)
+    finally:
+        event.remove(_engine(db), "before_cursor_execute", seen)
+    assert [table for table, _ in inserts] == ["notify_events", "notify_events", "deliveries"]
+    assert all(compiled for _, compiled in inserts), inserts
 
 
 async def test_each_delivery_belongs_to_its_event_and_reads_back_as_written(db: Database) -> None:

@@ -10,8 +10,6 @@ while an earlier one of the same incident and channel is still pending or being 
 
 from __future__ import annotations
 
-import itertools
-import json
 import time
 import uuid
 from collections.abc import Sequence
@@ -24,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from chronoview.notify.events import IncidentEvent
 from chronoview.notify.retry import Decision
 from chronoview.notify.store import ChannelRecord, Database, channel_record, glob_matches, silence_record
-from chronoview.points import JsonTimestamp, sqlite_ts, to_datetime
+from chronoview.points import JsonTimestamp, to_datetime
 from chronoview.storage.base import SnapshotRecord
 from chronoview.storage.stamps import to_epoch
 from chronoview.storage.tables import channels, deliveries, notify_events, silences, snapshots
@@ -66,10 +64,7 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
             elif not channel.enabled:
                 state, reason = "failed", f"channel disabled: {channel.disabled_reason or 'by an admin'}"
             planned[-1].append((channel_id, state, reason))
-    if conn.dialect.name == "sqlite":
-        await _write_sqlite(conn, events, planned, now)
-    else:
-        await _write(conn, events, planned, now)
+    await _write(conn, events, planned, now)
     resolved = sorted({e.incident_id for e in events if e.event == "resolved"})
     if resolved:
         await conn.execute(deliveries.update().where(deliveries.c.incident_id.in_(resolved),
@@ -80,58 +75,37 @@ async def enqueue(conn: AsyncConnection, events: Sequence[IncidentEvent], now: f
 
 async def _write(conn: AsyncConnection, events: Sequence[IncidentEvent],
                  planned: list[list[tuple[int, str, str | None]]], now: float) -> None:
+    """The events, then their deliveries, each a multi-row INSERT (one statement per page).
+
+    A deliveries row needs its event's id. SQLAlchemy's `sort_by_parameter_order` would insert one
+    event per statement on SQLite (nothing there ties a new rowid to its parameter set): a hundred
+    round trips for a hundred events, the write lock held throughout. One multi-row INSERT numbers
+    its rows in the order given instead (each new id is the largest so far plus one on SQLite, the
+    sequence's next value on PostgreSQL, and no other writer of the table comes between on SQLite,
+    whose lock is held), so the sorted ids of a page are in the order of its rows. The rows are
+    made before the first write, which on SQLite takes the lock that ingest waits for.
+    """
     stamp = to_datetime(now)
-    event_ids = (await conn.execute(
-        notify_events.insert().returning(notify_events.c.id, sort_by_parameter_order=True),
-        [{"event": e.event, "incident_id": e.incident_id, "metric": e.metric, "payload": e.payload(),
-          "created_at": stamp} for e in events],
-    )).scalars().all()
-    rows = [{"delivery_id": uuid.uuid4(), "event_id": event_id, "channel_id": channel_id,
-             "incident_id": event.incident_id, "state": state, "attempts": 0,
-             "next_attempt_at": stamp if state == "pending" else None, "reason": reason,
-             "created_at": stamp, "updated_at": stamp}
-            for event, plan, event_id in zip(events, planned, event_ids, strict=True)
-            for channel_id, state, reason in plan]
+    values = [{"event": e.event, "incident_id": e.incident_id, "metric": e.metric, "payload": e.payload(),
+               "created_at": stamp} for e in events]
+    pending = [[{"delivery_id": uuid.uuid4(), "channel_id": channel_id, "incident_id": event.incident_id,
+                 "state": state, "attempts": 0, "next_attempt_at": stamp if state == "pending" else None,
+                 "reason": reason, "created_at": stamp, "updated_at": stamp}
+                for channel_id, state, reason in plan]
+               for event, plan in zip(events, planned, strict=True)]
+    # SQLAlchemy batches the rows into multi-row INSERTs of up to 1,000 ("insertmanyvalues");
+    # `sort_by_parameter_order` would make that one row per statement on SQLite, so there the
+    # order comes from the ids themselves (a page's rows are numbered in the order given).
+    sqlite = conn.dialect.name == "sqlite"
+    inserted = await conn.execute(
+        notify_events.insert().returning(notify_events.c.id, sort_by_parameter_order=not sqlite), values)
+    event_ids = inserted.scalars().all()
+    if sqlite:  # its pages run in turn, in this transaction's lock: sorted ids are in parameter order
+        event_ids = sorted(event_ids)
+    rows = [{**row, "event_id": event_id}
+            for plan, event_id in zip(pending, event_ids, strict=True) for row in plan]
     if rows:
         await conn.execute(deliveries.insert(), rows)
-
-
-_SQLITE_EVENTS = ("INSERT INTO notify_events (event, incident_id, metric, payload, created_at) "
-                  "VALUES {} RETURNING id")
-_SQLITE_DELIVERIES = ("INSERT INTO deliveries (delivery_id, event_id, channel_id, incident_id, state, "
-                      "attempts, next_attempt_at, reason, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)")
-_SQLITE_PAGE = 1_000  # events per INSERT: 5,000 parameters, well under SQLite's 32,766
-
-
-async def _write_sqlite(conn: AsyncConnection, events: Sequence[IncidentEvent],
-                        planned: list[list[tuple[int, str, str | None]]], now: float) -> None:
-    """`_write` for SQLite, the rows made before the write lock is taken and held for the SQL alone.
-
-    As the points' write does (storage/sql.py), the rows are the text SQLAlchemy would store (JSON
-    by `json.dumps`, a UUID as 32 hex digits, timestamps as `sqlite_ts`), handed to the driver as
-    tuples. SQLAlchemy would also keep RETURNING in parameter order by inserting one event per
-    statement (a hundred round trips for a hundred events, the lock held throughout); one
-    multi-row INSERT numbers its rows in the order given instead (each new rowid is the largest so
-    far plus one, and no other writer can come between while the lock is held), so the sorted ids
-    of a page are in that order.
-    """
-    stamp = sqlite_ts(now)
-    values = [(e.event, e.incident_id, e.metric, json.dumps(e.payload()), stamp) for e in events]
-    pending = [[(uuid.uuid4().hex, channel_id, event.incident_id, state,
-                 stamp if state == "pending" else None, reason) for channel_id, state, reason in plan]
-               for event, plan in zip(events, planned, strict=True)]
-    event_ids: list[int] = []
-    for first in range(0, len(values), _SQLITE_PAGE):
-        page = values[first:first + _SQLITE_PAGE]
-        statement = _SQLITE_EVENTS.format(", ".join(["(?, ?, ?, ?, ?)"] * len(page)))
-        result = await conn.exec_driver_sql(statement, tuple(itertools.chain.from_iterable(page)))
-        event_ids += sorted(result.scalars().all())
-    rows = [(delivery, event_id, channel_id, incident, state, due, reason, stamp, stamp)
-            for plan, event_id in zip(pending, event_ids, strict=True)
-            for delivery, channel_id, incident, state, due, reason in plan]
-    if rows:
-        await conn.exec_driver_sql(_SQLITE_DELIVERIES, rows)
 
 
 @dataclass(frozen=True, slots=True)

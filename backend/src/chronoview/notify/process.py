@@ -4,8 +4,9 @@ under `chronoview serve`).
 In the serving process a burst of notifications cost ingest its latency: every send, message and
 snapshot ran on the event loop that answers `POST /metrics` (BENCHMARKS.md, issue 16). Here the
 server starts one child with its own interpreter, event loop and database connections, running the
-same `Dispatcher`; the server only wakes it (a byte down a pipe when ingest stored incident
-changes) and keeps it alive:
+same `Dispatcher`; the server only wakes it (a byte down their link when ingest stored incident
+changes) and keeps it alive. The link is one duplex pipe (a socket pair): wake-up bytes go down it,
+the child's delivery counts come back up it as lines (tally.py).
 
 - The outbox is the only thing the two share: the child claims, sends and records through the
   database exactly as a second server would (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the
@@ -13,7 +14,7 @@ changes) and keeps it alive:
   guarantee of outbox.py holds unchanged.
 - The wake-ups are a hint: the child polls every second as any dispatcher does, so a lost byte
   (a full pipe, a restart) delays a send by a second at most.
-- It dies with the server: a killed server closes the pipe, the child sees end-of-file and stops
+- It dies with the server: a killed server closes the link, the child sees end-of-file and stops
   as on SIGTERM (the rows it was sending are given back). It ignores SIGINT, which a terminal sends
   to the whole process group: the server stops it itself, after its own drain.
 - It is restarted when it dies (what it had claimed is due again once its leases pass).
@@ -54,8 +55,8 @@ class DispatcherProcess:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._process: BaseProcess | None = None
-        self._waker: Connection | None = None
-        self._tally: TallyReader | None = None
+        self._link: Connection | None = None  # the server's end of the one pipe to the child
+        self._tally: TallyReader | None = None  # reading the child's counts from that end
         self._started_at = 0.0
         self._supervisor: asyncio.Task[None] | None = None
         self.restarts = 0
@@ -70,11 +71,11 @@ class DispatcherProcess:
 
     def wake(self) -> None:
         """New rows were written here: tell the child to look now instead of at its next poll."""
-        if self._waker is None:
+        if self._link is None or self._link.closed:
             return
         # Full (wake-ups already waiting) or broken (the child is being restarted): its poll covers it.
         with contextlib.suppress(OSError):
-            os.write(self._waker.fileno(), b"\x01")
+            os.write(self._link.fileno(), b"\x01")
 
     async def stop(self) -> None:
         if self._supervisor is not None:
@@ -90,28 +91,22 @@ class DispatcherProcess:
                 process.kill()
                 await _exited(process, 5.0)
             process.close()
-        if self._waker is not None:
-            self._waker.close()
-            self._waker = None
         if self._tally is not None:
             self._tally.read()  # the child has exited: what it counted last, then end-of-file
-            self._tally.close()
+            self._tally.close()  # and the link with it
             self._tally = None
+        self._link = None
 
     def _spawn(self) -> None:
-        if self._waker is not None:
-            self._waker.close()
-        wakes, waker = _MP.Pipe(duplex=False)
-        counts, counted = _MP.Pipe(duplex=False)
-        process = _MP.Process(target=run, args=(self._settings, wakes, counted), name="chronoview-dispatcher",
+        link, childs = _MP.Pipe(duplex=True)
+        process = _MP.Process(target=run, args=(self._settings, childs), name="chronoview-dispatcher",
                               daemon=True)
         process.start()
-        wakes.close()  # the child's end: end-of-file there means this process is gone
-        counted.close()  # and here: end-of-file at `counts` means the child is
-        os.set_blocking(waker.fileno(), False)
-        # A dead child's reader stops at its end-of-file by itself; only the live one is kept.
-        self._tally = TallyReader(counts)
-        self._process, self._waker, self._started_at = process, waker, time.monotonic()
+        childs.close()  # only the child holds its end: end-of-file at either end means the other is gone
+        # Non-blocking here: a wake-up never waits, and the counts are read as they come. A dead
+        # child's reader stops at its end-of-file by itself (closing its link); only the live one is kept.
+        self._tally = TallyReader(link)
+        self._process, self._link, self._started_at = process, link, time.monotonic()
 
     async def _supervise(self) -> None:
         pause = RESTART_SECONDS[0]
@@ -156,7 +151,7 @@ async def _exited(process: BaseProcess, within: float | None) -> bool:
     return True
 
 
-def run(settings: Settings, wakes: Connection, counted: Connection) -> None:
+def run(settings: Settings, link: Connection) -> None:
     """The child's entry point: dispatch until SIGTERM or until the server is gone."""
     from chronoview import serving
 
@@ -168,10 +163,10 @@ def run(settings: Settings, wakes: Connection, counted: Connection) -> None:
     import uvloop  # uvicorn[standard]'s loop, as the server's
 
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_dispatch(settings, wakes, TallyWriter(counted)))
+        runner.run(_dispatch(settings, link, TallyWriter(link)))
 
 
-async def _dispatch(settings: Settings, wakes: Connection, tally: TallyWriter) -> None:
+async def _dispatch(settings: Settings, link: Connection, tally: TallyWriter) -> None:
     from chronoview.notify.blocking import BlockingSqlite
     from chronoview.notify.service import build_dispatcher
     from chronoview.storage import SqlStorage, create_storage
@@ -185,8 +180,8 @@ async def _dispatch(settings: Settings, wakes: Connection, tally: TallyWriter) -
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    fd = wakes.fileno()
-    os.set_blocking(fd, False)
+    # Left blocking: read only when readable, and the counts written up it are never dropped.
+    fd = link.fileno()
 
     def woken() -> None:
         try:
@@ -209,7 +204,7 @@ async def _dispatch(settings: Settings, wakes: Connection, tally: TallyWriter) -
     finally:
         loop.remove_reader(fd)
         await dispatcher.stop()
-        tally.close()
+        tally.close()  # the last counts, then the link is closed
         if outbox_db is not None:
             await outbox_db.close()
         await storage.close()

@@ -3,8 +3,9 @@ channel kind and result (`delivered`, `retry`, `failed`).
 
 The serving process answers `/-/metrics`, and its registry is in its own memory (or, with several
 workers, in files of its own start), so a dispatcher process's counts would be lost with it. The
-child sends them down a pipe instead (`TallyWriter`, once per turn of its loop), and the server
-adds them to its counter (`TallyReader`), as if it had sent the notifications itself.
+child sends them up its one link to the server instead (process.py: the duplex pipe whose other
+direction carries the wake-ups), as lines, once per turn of its loop (`TallyWriter`), and the
+server adds them to its counter (`TallyReader`), as if it had sent the notifications itself.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class TallyWriter:
 
 
 class TallyReader:
-    """The server's side: adds what one child sends to this process's counter, until end-of-file."""
+    """The server's side: adds what one child sends to this process's counter, until end-of-file,
+    then closes the link (the server's wake-ups see it closed and stop)."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
