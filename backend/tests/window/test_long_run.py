@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import pytest
 
-from chronoview.alerting.incidents import Touched
 from chronoview.points import Point, Score
 from chronoview.window import MemoryWindow, WindowParams
+from chronoview.window.memory import _Touches
 from tests.window.owned import OwnedRedisWindow
 from tests.window.reference import two_pass
 
@@ -86,14 +86,14 @@ def points(start: int, values: list[float]) -> list[Point]:
 async def test_ten_million_points_through_one_memory_window() -> None:
     window = MemoryWindow(PARAMS)
     await window.rebuild("long", [])
-    # MemoryWindow.score hands each run of a metric's points to the metric's state as two lists;
-    # fed to it directly here, so that building 10^7 Point objects does not take half the time.
+    # MemoryWindow.score hands each metric's points to the metric's state in one run; fed to it
+    # directly here, without the grouping by metric and the assessment around it.
     state, tracker = window._series["long"], window._trackers["long"]
 
     async def score(start: int, values: list[float]) -> Sequence[Score | None]:
         if start < 5 * BATCH:  # the public door first: the same state either way
             return await window.score(points(start, values))
-        return state.run("long", [T0 + (start + k) for k in range(BATCH)], values, PARAMS, tracker, Touched())
+        return state.run("long", points(start, values), PARAMS, tracker, _Touches(), start)
 
     wall, cpu = time.perf_counter(), time.process_time()
     gc.disable()  # 10^7 short-lived scores: collecting them would add a fifth and test nothing
@@ -144,6 +144,7 @@ async def test_a_big_window_is_not_recomputed_every_few_thousand_points(
     monkeypatch.setattr(memory._Series, "recompute", counting)
     state, tracker = window._series["big"], window._trackers["big"]
     values = [98.0 + rnd.gauss(0.0, 5.0) for _ in range(size)]  # the level shifts a little, too
-    scores = state.run("big", [T0 + size + k for k in range(size)], values, params, tracker, Touched())
+    later = [Point("big", T0 + size + k, value) for k, value in enumerate(values)]
+    scores = state.run("big", later, params, tracker, _Touches(), 0)
     assert scores[-1].n == size - 1
     assert recomputes <= 1
