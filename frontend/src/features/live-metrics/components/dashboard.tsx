@@ -113,7 +113,7 @@ export function Dashboard({
   const incidents = useIncidents({
     onOpened,
     onOtherMessage: catalog.applyMessage,
-    onConnect: catalog.reload,
+    onReconnect: catalog.reload,
     createSocket: createIncidentSocket,
     enabled: live,
   });
