@@ -299,16 +299,13 @@ class Pipeline:
                 for i, score in zip(redo, again.scores, strict=True):
                     scores[i] = score
                 changes += again.changes
-                lost = any(score is None for score in again.scores)
-            else:
-                lost = False
-        except StorageUnavailable:
+                if any(score is None for score in again.scores):
+                    raise WindowUnavailable("the window lost a metric's state while rebuilding it")
+        except (StorageUnavailable, WindowUnavailable):
             raise
         except Exception as exc:  # whatever the window backend's client raises
             log.warning("window unavailable: %r", exc)
             raise WindowUnavailable(type(exc).__name__) from exc
-        if lost:
-            raise WindowUnavailable("the window lost a metric's state while rebuilding it")
         for change in changes:  # the rule in force, stored with an incident when it opens
             change.incident.rule = self.rules.effective(change.incident.metric).as_json()
         # Every score is there now: one constructor call per point (map: no frame per point).
