@@ -39,6 +39,14 @@
 -- point), so they are read a chunk at a time by rank and removed together at the end. A window at
 -- its cap thus costs per point what one below it does: until 2026-12 each point over the cap was
 -- popped on its own and dropped the read-ahead, ~5x the cost per point (bench/scoring.py).
+--
+-- A point newer than every point before it (ts > T) does not go to the ZSET at once: it waits in
+-- the call's pending queue (`pend`), which thus holds points in strictly increasing ts order, all
+-- above every member. Eviction takes the ZSET's members first, then the queue's head, which never
+-- touches the ZSET: in a batch spanning more than the window, most points enter and leave within
+-- the call and are never written (nor read back, nor removed). What is still pending is written
+-- before a late point (ts <= T) is added, and at the end; `recompute` reads it from the queue.
+-- Member ids count every point added, written or not, exactly as if each were.
 
 local EPS = 2 ^ -52
 local EPS3 = 3 * EPS
@@ -130,7 +138,32 @@ local function flush_adds(st)
   end
 end
 
--- Re-anchor at the mean and rebuild the sums from the members.
+-- The pending queue (see the header): parallel arrays of ts, value (numbers) and their argument
+-- texts, entries `head` to `last` still in the window, entry i with member id `id0 + i`.
+local function new_pend()
+  return {ts = {}, x = {}, ts_arg = {}, x_arg = {}, head = 1, last = 0, id0 = 0}
+end
+
+-- Write what is still pending to the ZSET (by `st.adds`), building the members only now.
+local function flush_pend(st)
+  local p = st.pend
+  if p.last == 0 then
+    return
+  end
+  local ts_arg, x_arg, id0 = p.ts_arg, p.x_arg, p.id0
+  for i = p.head, p.last do
+    local adds = st.adds
+    adds[#adds + 1] = ts_arg[i]
+    adds[#adds + 1] = string.format('%d', id0 + i) .. ':' .. x_arg[i]
+    if #adds >= 2 * ADDS then
+      flush_adds(st)
+    end
+  end
+  st.pend = new_pend()
+end
+
+-- Re-anchor at the mean and rebuild the sums from the members (the pending ones last: they rank
+-- above every member).
 local function recompute(st)
   flush_adds(st)
   local members = redis.call('ZRANGE', wkey, st.gone, -1)
@@ -138,6 +171,14 @@ local function recompute(st)
   local xs = {}
   for i = 1, n do
     xs[i] = value_of(members[i])
+  end
+  local p = st.pend
+  if p and p.last > 0 then
+    local px = p.x
+    for i = p.head, p.last do
+      n = n + 1
+      xs[n] = px[i]
+    end
   end
   local a = nsum(xs) / n
   local ds, qs = {}, {}
@@ -159,33 +200,50 @@ local function zero(st)
 end
 
 -- Count members out, lowest-ranked first, while they are at or before the cutoff or the window
--- holds more than `cap` (ALERT_WINDOW_MAX_POINTS), reading them `CHUNK` at a time into `st.ahead`.
--- `st.top` keeps the timestamp of the last one counted out (see `add`).
+-- holds more than `cap` (ALERT_WINDOW_MAX_POINTS), reading them `CHUNK` at a time into `st.ahead`;
+-- once the ZSET has none left, the pending queue's head leaves (never written: see the header).
+-- `st.top` keeps the timestamp of the last member counted out (see `add`).
 local function evict(st, cutoff, cap)
   local ahead, head = st.ahead, st.head
   local a, s1, s2, e1, e2, n, gone = st.a, st.s1, st.s2, st.e1, st.e2, st.n, st.gone
+  local p = st.pend
+  local first, pts, pxs = p.head, p.ts, p.x
+  local pending = p.last - first + 1 -- the window's n members: the ZSET's, then these
   local evicted = false
   while n > 0 do
-    if head > #ahead then
-      flush_adds(st)
-      ahead = redis.call('ZRANGE', wkey, gone, gone + CHUNK - 1, 'WITHSCORES')
-      head = 1
-      if #ahead == 0 then
+    local ts, x
+    if n > pending then
+      if head > #ahead then
+        flush_adds(st)
+        ahead = redis.call('ZRANGE', wkey, gone, gone + CHUNK - 1, 'WITHSCORES')
+        head = 1
+        if #ahead == 0 then
+          break
+        end
+      end
+      ts = tonumber(ahead[head + 1])
+      if ts > cutoff and n <= cap then
         break
       end
+      x = value_of(ahead[head])
+      gone, head = gone + 1, head + 2
+      st.top = ts
+    else
+      ts = pts[first]
+      if ts > cutoff and n <= cap then
+        break
+      end
+      x = pxs[first]
+      first, pending = first + 1, pending - 1
     end
-    local ts = tonumber(ahead[head + 1])
-    if ts > cutoff and n <= cap then
-      break
-    end
-    local d = value_of(ahead[head]) - a
+    local d = x - a
     s1 = s1 - d
     s2 = s2 - d * d
     e1 = e1 + EPS * math.abs(s1)
     e2 = e2 + EPS * math.abs(s2)
-    n, gone, head, evicted = n - 1, gone + 1, head + 2, true
-    st.top = ts
+    n, evicted = n - 1, true
   end
+  p.head = first
   st.ahead, st.head, st.n, st.gone = ahead, head, n, gone
   if evicted then
     st.s1, st.s2, st.e1, st.e2, st.fresh = s1, s2, e1, e2, false
@@ -195,11 +253,23 @@ local function evict(st, cutoff, cap)
   end
 end
 
--- Add one point's member (see `flush_adds`). Members counted out are removed only at the end of
+-- Add one point: newer than every point before it, to the pending queue; else, after writing
+-- the queue, its member (see `flush_adds`). Members counted out are removed only at the end of
 -- the call, by rank, so they must stay the lowest-ranked: a member that would rank among them (a
 -- late point once the cap counted out newer ones) removes them first. The members read ahead keep
 -- their order; one landing among them makes them be read again.
-local function add(st, ts, ts_arg, x_arg)
+local function add(st, ts, x, ts_arg, x_arg, newest)
+  if newest then
+    local p = st.pend
+    local i = p.last + 1
+    if i == 1 then
+      p.id0 = st.id
+    end
+    st.id = st.id + 1
+    p.ts[i], p.x[i], p.ts_arg[i], p.x_arg[i], p.last = ts, x, ts_arg, x_arg, i
+    return
+  end
+  flush_pend(st)
   if st.gone > 0 and ts <= st.top then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
     st.gone = 0
@@ -410,11 +480,12 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   elseif direction == 'below' then
     sign = -1
   end
-  st.gone, st.ahead, st.head, st.top, st.adds = 0, {}, 1, NONE, {}
+  st.gone, st.ahead, st.head, st.top, st.adds, st.pend = 0, {}, 1, NONE, {}, new_pend()
   local out = {}
   for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
     local ts, x = tonumber(ts_arg), tonumber(x_arg)
-    if ts > st.T then
+    local newest = ts > st.T -- above every member and every pending point
+    if newest then
       st.T = ts
     end
     local cutoff = st.T - W
@@ -453,7 +524,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
     end
     out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert, state, pending)
     if ts > cutoff then -- not too old: add it to the window
-      add(st, ts, ts_arg, x_arg)
+      add(st, ts, x, ts_arg, x_arg, newest)
       if n == 0 then -- an empty window starts over, exactly, anchored at its first value
         st.a = x
         zero(st)
@@ -471,6 +542,7 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
       end
     end
   end
+  flush_pend(st)
   flush_adds(st)
   if st.gone > 0 then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
