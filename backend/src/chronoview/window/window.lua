@@ -61,13 +61,17 @@ local NAN = 0 / 0 -- "none" in a reply record
 local RECORD = '<dddIBBB' -- a reply record: z, mean, std, n, alert, state, pending (as window/redis.py)
 
 local wkey, skey, qkey = KEYS[1], KEYS[2], KEYS[3]
+-- Library functions as upvalues: a global and a field lookup each saved, several times per point.
+local abs, max, sqrt = math.abs, math.max, math.sqrt
+local format, find, sub = string.format, string.find, string.sub
+local pack, tonumber = struct.pack, tonumber
 
 local function fmt(x)
-  return string.format('%.17g', x)
+  return format('%.17g', x)
 end
 
 local function value_of(member)
-  return tonumber(string.sub(member, string.find(member, ':', 1, true) + 1))
+  return tonumber(sub(member, find(member, ':', 1, true) + 1))
 end
 
 local WINDOW_FIELDS = {'W', 'T', 'a', 's1', 's2', 'e1', 'e2', 'n', 'id'}
@@ -105,7 +109,7 @@ end
 local function save(st, ttl)
   redis.call('HSET', skey, 'W', fmt(st.W), 'T', st.T == NONE and 'none' or fmt(st.T), 'a', fmt(st.a),
     's1', fmt(st.s1), 's2', fmt(st.s2), 'e1', fmt(st.e1), 'e2', fmt(st.e2),
-    'n', string.format('%d', st.n), 'id', string.format('%d', st.id))
+    'n', format('%d', st.n), 'id', format('%d', st.id))
   redis.call('PEXPIRE', skey, ttl)
   if st.n > 0 then
     redis.call('PEXPIRE', wkey, ttl)
@@ -118,13 +122,13 @@ local function nsum(xs)
   for i = 1, #xs do
     local x = xs[i]
     local t = s + x
-    if math.abs(s) >= math.abs(x) then
+    if abs(s) >= abs(x) then
       c = c + ((s - t) + x)
     else
       c = c + ((x - t) + s)
     end
     s = t
-    mag = mag + math.abs(x)
+    mag = mag + abs(x)
   end
   return s + c, mag
 end
@@ -139,7 +143,8 @@ local function flush_adds(st)
 end
 
 -- The pending queue (see the header): parallel arrays of ts, value (numbers) and their argument
--- texts, entries `head` to `last` still in the window, entry i with member id `id0 + i`.
+-- texts, entries `head` to `last` still in the window, entry i with member id `id0 + i` (`score`
+-- appends to it; entries past `last` are stale).
 local function new_pend()
   return {ts = {}, x = {}, ts_arg = {}, x_arg = {}, head = 1, last = 0, id0 = 0}
 end
@@ -154,12 +159,12 @@ local function flush_pend(st)
   for i = p.head, p.last do
     local adds = st.adds
     adds[#adds + 1] = ts_arg[i]
-    adds[#adds + 1] = string.format('%d', id0 + i) .. ':' .. x_arg[i]
+    adds[#adds + 1] = format('%d', id0 + i) .. ':' .. x_arg[i]
     if #adds >= 2 * ADDS then
       flush_adds(st)
     end
   end
-  st.pend = new_pend()
+  p.head, p.last = 1, 0
 end
 
 -- Re-anchor at the mean and rebuild the sums from the members (the pending ones last: they rank
@@ -190,8 +195,8 @@ local function recompute(st)
   local s1, m1 = nsum(ds)
   local s2, m2 = nsum(qs)
   st.a, st.s1, st.s2 = a, s1, s2
-  st.e1 = EPS * math.abs(s1) + n * EPS * EPS * m1
-  st.e2 = EPS * math.abs(s2) + n * EPS * EPS * m2
+  st.e1 = EPS * abs(s1) + n * EPS * EPS * m1
+  st.e2 = EPS * abs(s2) + n * EPS * EPS * m2
   st.fresh = true
 end
 
@@ -239,8 +244,8 @@ local function evict(st, cutoff, cap)
     local d = x - a
     s1 = s1 - d
     s2 = s2 - d * d
-    e1 = e1 + EPS * math.abs(s1)
-    e2 = e2 + EPS * math.abs(s2)
+    e1 = e1 + EPS * abs(s1)
+    e2 = e2 + EPS * abs(s2)
     n, evicted = n - 1, true
   end
   p.head = first
@@ -253,22 +258,12 @@ local function evict(st, cutoff, cap)
   end
 end
 
--- Add one point: newer than every point before it, to the pending queue; else, after writing
--- the queue, its member (see `flush_adds`). Members counted out are removed only at the end of
--- the call, by rank, so they must stay the lowest-ranked: a member that would rank among them (a
--- late point once the cap counted out newer ones) removes them first. The members read ahead keep
--- their order; one landing among them makes them be read again.
-local function add(st, ts, x, ts_arg, x_arg, newest)
-  if newest then
-    local p = st.pend
-    local i = p.last + 1
-    if i == 1 then
-      p.id0 = st.id
-    end
-    st.id = st.id + 1
-    p.ts[i], p.x[i], p.ts_arg[i], p.x_arg[i], p.last = ts, x, ts_arg, x_arg, i
-    return
-  end
+-- Add a point no newer than every point before it (a newer one joins the pending queue in
+-- `score`): write the queue, then the point's member (see `flush_adds`). Members counted out are
+-- removed only at the end of the call, by rank, so they must stay the lowest-ranked: a member that
+-- would rank among them (a late point once the cap counted out newer ones) removes them first.
+-- The members read ahead keep their order; one landing among them makes them be read again.
+local function add(st, ts, ts_arg, x_arg)
   flush_pend(st)
   if st.gone > 0 and ts <= st.top then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
@@ -277,7 +272,7 @@ local function add(st, ts, x, ts_arg, x_arg, newest)
   st.id = st.id + 1
   local adds = st.adds
   adds[#adds + 1] = ts_arg
-  adds[#adds + 1] = string.format('%d', st.id) .. ':' .. x_arg
+  adds[#adds + 1] = format('%d', st.id) .. ':' .. x_arg
   if #adds >= 2 * ADDS then
     flush_adds(st)
   end
@@ -299,13 +294,13 @@ local function baseline(st)
     local mean = st.a + shift
     local std = nil
     if n > 1 then
-      std = math.sqrt(m2 / (n - 1))
+      std = sqrt(m2 / (n - 1))
     end
     if st.fresh then
       return mean, std, shift
     end
-    local scale = math.max(1.0, math.abs(mean))
-    if st.e2 + EPS3 * math.abs(st.s2) + 2 * math.abs(shift) * st.e1 <= TOL * m2 + FLOOR_M2 * scale * scale * n
+    local scale = max(1.0, abs(mean))
+    if st.e2 + EPS3 * abs(st.s2) + 2 * abs(shift) * st.e1 <= TOL * m2 + FLOOR_M2 * scale * scale * n
         and st.e1 <= n * (TOL * (std or 0.0) + FLOOR_S1 * scale) then
       return mean, std, shift
     end
@@ -353,12 +348,12 @@ local function save_incident(inc)
   if not inc.dirty then
     return
   end
-  redis.call('HSET', skey, 'ic', string.format('%d', inc.count), 'is', fmt(inc.start),
+  redis.call('HSET', skey, 'ic', format('%d', inc.count), 'is', fmt(inc.start),
     'il', fmt(inc.last), 'iv', fmt(inc.pv), 'iz', fmt_or_none(inc.pz), 'ia', fmt(inc.pa))
   local o = inc.open
   if o then
     redis.call('HSET', skey, 'oid', o.id, 'os', fmt(o.started), 'ol', fmt(o.last), 'ov', fmt(o.pv),
-      'oz', fmt_or_none(o.pz), 'on', string.format('%d', o.points))
+      'oz', fmt_or_none(o.pz), 'on', format('%d', o.points))
   else
     redis.call('HDEL', skey, 'oid', 'os', 'ol', 'ov', 'oz', 'on')
   end
@@ -381,7 +376,7 @@ end
 local function change_line(change)
   local o = change.incident
   return table.concat({o.id, fmt(o.started), fmt(o.last), fmt(o.pv), fmt_or_none(o.pz),
-    string.format('%d', o.points), fmt_or_none(o.resolved), change.opened and '1' or '0',
+    format('%d', o.points), fmt_or_none(o.resolved), change.opened and '1' or '0',
     change.resolved and '1' or '0'}, ',')
 end
 
@@ -402,22 +397,12 @@ local function resolve_if_due(inc, now, resolve_after)
   end
 end
 
--- The state after the point, and the pending count.
-local function state_of(inc)
-  if inc.open then
-    return FIRING, 0
-  elseif inc.count > 0 then
-    return PENDING, inc.count
-  end
-  return NORMAL, 0
-end
-
 -- One scored point (z is nil for a flat-line alert, whose size counts as infinite).
 local function step(inc, ts, x, z, alert, for_points, resolve_after, id_prefix)
   resolve_if_due(inc, ts, resolve_after)
   local size = math.huge
   if z then
-    size = math.abs(z)
+    size = abs(z)
   end
   local o = inc.open
   if o then
@@ -428,7 +413,7 @@ local function step(inc, ts, x, z, alert, for_points, resolve_after, id_prefix)
       end
       local peak = math.huge
       if o.pz then
-        peak = math.abs(o.pz)
+        peak = abs(o.pz)
       end
       if size > peak then
         o.pv, o.pz = x, z
@@ -457,7 +442,7 @@ local function step(inc, ts, x, z, alert, for_points, resolve_after, id_prefix)
   if inc.count < for_points then
     return PENDING, inc.count
   end
-  inc.open = {id = id_prefix .. string.format('%04x', inc.opened), started = inc.start,
+  inc.open = {id = id_prefix .. format('%04x', inc.opened), started = inc.start,
     last = inc.last, pv = inc.pv, pz = inc.pz, points = inc.count}
   inc.opened = inc.opened + 1
   inc.count = 0
@@ -481,7 +466,9 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
     sign = -1
   end
   st.gone, st.ahead, st.head, st.top, st.adds, st.pend = 0, {}, 1, NONE, {}, new_pend()
-  local out = {}
+  local pend = st.pend
+  local pts, pxs, pts_arg, pxs_arg = pend.ts, pend.x, pend.ts_arg, pend.x_arg
+  local out, count = {}, 0
   for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
     local ts, x = tonumber(ts_arg), tonumber(x_arg)
     local newest = ts > st.T -- above every member and every pending point
@@ -492,23 +479,28 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
     evict(st, cutoff, cap)
     local n = st.n
     local z, mean, std, alert = NAN, NAN, NAN, 0
-    local state, pending = state_of(inc)
+    local state, pending = NORMAL, 0 -- the incident state before the point, and its pending count
+    if inc.open then
+      state = FIRING
+    elseif inc.count > 0 then
+      state, pending = PENDING, inc.count
+    end
     if n > 0 then
       local sd, shift
       mean, sd, shift = baseline(st)
       std = sd or NAN
       if ts > cutoff and n >= m then
-        local tiny = FLAT * math.max(1.0, math.abs(mean))
+        local tiny = FLAT * max(1.0, abs(mean))
         local deviation = (x - st.a) - shift
         local zscore = nil
         local alerting = false
         if sd == nil or sd <= tiny then -- one point alone has no σ: a flat line too
-          alerting = math.abs(deviation) > tiny and (sign == 0 or sign * deviation > 0)
+          alerting = abs(deviation) > tiny and (sign == 0 or sign * deviation > 0)
         else
           zscore = deviation / sd
           z = zscore
           if sign == 0 then
-            alerting = math.abs(zscore) >= k
+            alerting = abs(zscore) >= k
           else
             alerting = sign * zscore >= k
           end
@@ -522,9 +514,19 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
         end
       end
     end
-    out[#out + 1] = struct.pack(RECORD, z, mean, std, n, alert, state, pending)
+    count = count + 1
+    out[count] = pack(RECORD, z, mean, std, n, alert, state, pending)
     if ts > cutoff then -- not too old: add it to the window
-      add(st, ts, x, ts_arg, x_arg, newest)
+      if newest then -- to the pending queue (see the header)
+        local i = pend.last + 1
+        if i == 1 then
+          pend.id0 = st.id
+        end
+        st.id = st.id + 1
+        pts[i], pxs[i], pts_arg[i], pxs_arg[i], pend.last = ts, x, ts_arg, x_arg, i
+      else
+        add(st, ts, ts_arg, x_arg)
+      end
       if n == 0 then -- an empty window starts over, exactly, anchored at its first value
         st.a = x
         zero(st)
@@ -532,8 +534,8 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
         local d = x - st.a
         st.s1 = st.s1 + d
         st.s2 = st.s2 + d * d
-        st.e1 = st.e1 + EPS * math.abs(st.s1)
-        st.e2 = st.e2 + EPS * math.abs(st.s2)
+        st.e1 = st.e1 + EPS * abs(st.s1)
+        st.e2 = st.e2 + EPS * abs(st.s2)
         st.fresh = false
       end
       st.n = n + 1
@@ -549,8 +551,8 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   end
   save(st, ttl)
   save_incident(inc)
-  local last_seq = redis.call('INCRBY', qkey, #out)
-  return {1, last_seq - #out + 1, table.concat(out), changes_text(inc)}
+  local last_seq = redis.call('INCRBY', qkey, count)
+  return {1, last_seq - count + 1, table.concat(out), changes_text(inc)}
 end
 
 local function expire(ttl, now, resolve_after)
@@ -620,9 +622,9 @@ local function restore_seq(last_seq, margin)
     if last_seq > 0 then
       last_seq = last_seq + margin
     end
-    redis.call('SET', qkey, string.format('%d', last_seq))
+    redis.call('SET', qkey, format('%d', last_seq))
   elseif q < last_seq then
-    redis.call('SET', qkey, string.format('%d', last_seq))
+    redis.call('SET', qkey, format('%d', last_seq))
   end
 end
 
