@@ -320,9 +320,10 @@ async def test_seqs_are_dense_survive_rebuilds_and_restart_above_what_is_stored_
 
 def _members(history: list[tuple[float, float]], batches: list[list[Point]], params: WindowParams,
              ) -> list[tuple[bytes, float]]:
-    """The window ZSET that adding every point as a member would leave: (member, ts) by rank."""
+    """The window ZSET that adding every point as a member would leave: (member, ts) by rank. A
+    rebuild writes values with repr(), window.lua with "%.17g"."""
     newest, kept = latest_window(history, params.seconds, params.max_points)
-    window = [(ts, number, x) for number, (ts, x) in enumerate(kept, start=1)]
+    window = [(ts, number, repr(x)) for number, (ts, x) in enumerate(kept, start=1)]
     last_id = len(window)
     for batch in batches:
         for p in batch:
@@ -330,10 +331,10 @@ def _members(history: list[tuple[float, float]], batches: list[list[Point]], par
             window = [m for m in window if m[0] > newest - params.seconds]
             if p.ts > newest - params.seconds:
                 last_id += 1
-                window.append((p.ts, last_id, p.value))
+                window.append((p.ts, last_id, f"{p.value:.17g}"))
                 if len(window) > params.max_points:
                     window.remove(min(window))
-    return [(f"{number}:{x!r}".encode(), ts) for ts, number, x in sorted(window)]
+    return [(f"{number}:{x}".encode(), ts) for ts, number, x in sorted(window)]
 
 
 async def test_points_entering_and_leaving_within_a_call_never_touch_the_zset(

@@ -15,7 +15,8 @@
 -- KEYS[4]  a staging ZSET for a rebuild (same hash tag)
 --
 -- ARGV[1] names the operation:
---   score    W k m cap ttl_ms direction for_points resolve_after enabled id_prefix "ts,x ts,x ..."
+--   score    W k m cap ttl_ms direction for_points resolve_after enabled id_prefix points
+--            (points: ts, x, ts, x, ... as little-endian binary doubles)
 --            → {0} when the metric has no window, or one built for another W (nothing applied),
 --              else {1, first_seq, records, changes}: the points' seqs are first_seq, first_seq + 1,
 --              …, handed out in this same atomic call; records per point, packed little-endian z, mean,
@@ -30,9 +31,11 @@
 --              installed only when the hash has no
 --              incident state of its own (a window rebuilt for a new W keeps it)
 --   expire   ttl_ms now resolve_after → {0} when the hash has no state at all, else {1, changes}
--- Floats go back packed as binary doubles (a Lua number in a reply would become an integer), and
--- they are stored as "%.17g" strings, which round-trip exactly. Points travel in one string each
--- way: thousands of RESP items, or of number formattings, would cost more than the maths.
+-- Floats travel as binary doubles both ways (a Lua number in a reply would become an integer), and
+-- they are stored as "%.17g" strings, which round-trip exactly (a rebuild's members carry Python's
+-- repr: `value_of` reads either). Points travel in one string each way: thousands of RESP items,
+-- or of number formattings, would cost more than the maths; until 2026-12 they came as
+-- "ts,x ts,x ..." text, ~0.3 µs per point to format in Python and to match here.
 --
 -- Within one call, evicted members are only counted (`st.gone`): they are always the lowest-ranked
 -- members (everything at or before the cutoff, and past the cap the oldest; see `add` for a late
@@ -142,11 +145,11 @@ local function flush_adds(st)
   end
 end
 
--- The pending queue (see the header): parallel arrays of ts, value (numbers) and their argument
--- texts, entries `head` to `last` still in the window, entry i with member id `id0 + i` (`score`
--- appends to it; entries past `last` are stale).
+-- The pending queue (see the header): parallel arrays of ts and value, entries `head` to `last`
+-- still in the window, entry i with member id `id0 + i` (`score` appends to it; entries past
+-- `last` are stale).
 local function new_pend()
-  return {ts = {}, x = {}, ts_arg = {}, x_arg = {}, head = 1, last = 0, id0 = 0}
+  return {ts = {}, x = {}, head = 1, last = 0, id0 = 0}
 end
 
 -- Write what is still pending to the ZSET (by `st.adds`), building the members only now.
@@ -155,11 +158,11 @@ local function flush_pend(st)
   if p.last == 0 then
     return
   end
-  local ts_arg, x_arg, id0 = p.ts_arg, p.x_arg, p.id0
+  local pts, pxs, id0 = p.ts, p.x, p.id0
   for i = p.head, p.last do
     local adds = st.adds
-    adds[#adds + 1] = ts_arg[i]
-    adds[#adds + 1] = format('%d', id0 + i) .. ':' .. x_arg[i]
+    adds[#adds + 1] = fmt(pts[i])
+    adds[#adds + 1] = format('%d', id0 + i) .. ':' .. fmt(pxs[i])
     if #adds >= 2 * ADDS then
       flush_adds(st)
     end
@@ -263,7 +266,7 @@ end
 -- removed only at the end of the call, by rank, so they must stay the lowest-ranked: a member that
 -- would rank among them (a late point once the cap counted out newer ones) removes them first.
 -- The members read ahead keep their order; one landing among them makes them be read again.
-local function add(st, ts, ts_arg, x_arg)
+local function add(st, ts, x)
   flush_pend(st)
   if st.gone > 0 and ts <= st.top then
     redis.call('ZREMRANGEBYRANK', wkey, 0, st.gone - 1)
@@ -271,8 +274,8 @@ local function add(st, ts, ts_arg, x_arg)
   end
   st.id = st.id + 1
   local adds = st.adds
-  adds[#adds + 1] = ts_arg
-  adds[#adds + 1] = format('%d', st.id) .. ':' .. x_arg
+  adds[#adds + 1] = fmt(ts)
+  adds[#adds + 1] = format('%d', st.id) .. ':' .. fmt(x)
   if #adds >= 2 * ADDS then
     flush_adds(st)
   end
@@ -467,10 +470,13 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
   end
   st.gone, st.ahead, st.head, st.top, st.adds, st.pend = 0, {}, 1, NONE, {}, new_pend()
   local pend = st.pend
-  local pts, pxs, pts_arg, pxs_arg = pend.ts, pend.x, pend.ts_arg, pend.x_arg
+  local pts, pxs = pend.ts, pend.x
   local out, count = {}, 0
-  for ts_arg, x_arg in string.gmatch(packed, '([^ ,]+),([^ ]+)') do
-    local ts, x = tonumber(ts_arg), tonumber(x_arg)
+  local unpack_point = struct.unpack
+  local at = 1
+  for _ = 1, #packed / 16 do
+    local ts, x
+    ts, x, at = unpack_point('<dd', packed, at)
     local newest = ts > st.T -- above every member and every pending point
     if newest then
       st.T = ts
@@ -523,9 +529,9 @@ local function score(W, k, m, cap, ttl, direction, for_points, resolve_after, en
           pend.id0 = st.id
         end
         st.id = st.id + 1
-        pts[i], pxs[i], pts_arg[i], pxs_arg[i], pend.last = ts, x, ts_arg, x_arg, i
+        pts[i], pxs[i], pend.last = ts, x, i
       else
-        add(st, ts, ts_arg, x_arg)
+        add(st, ts, x)
       end
       if n == 0 then -- an empty window starts over, exactly, anchored at its first value
         st.a = x
