@@ -48,7 +48,8 @@
 -- above every member. Eviction takes the ZSET's members first, then the queue's head, which never
 -- touches the ZSET: in a batch spanning more than the window, most points enter and leave within
 -- the call and are never written (nor read back, nor removed). What is still pending is written
--- before a late point (ts <= T) is added, and at the end; `recompute` reads it from the queue.
+-- before a late or equal-stamp point (ts <= T) is added, and at the end; `recompute` reads it from
+-- the queue.
 -- Member ids count every point added, written or not, exactly as if each were.
 
 local EPS = 2 ^ -52
