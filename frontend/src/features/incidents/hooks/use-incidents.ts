@@ -8,8 +8,11 @@ export interface UseIncidentsOptions {
   onOpened: (incident: Incident) => void;
   /** Every other message of the socket: it also carries the catalog's announcements (SPEC §6). */
   onOtherMessage?: (data: unknown) => void;
-  /** The socket is open again: whatever it carried while it was down is lost. */
-  onReconnect?: () => void;
+  /**
+   * The socket is open, the first time or again: whatever it would have carried before is lost
+   * (an announcement made after the page read the catalog, before the socket subscribed).
+   */
+  onConnect?: () => void;
   createSocket?: WebSocketFactory;
   /** False on a snapshot page: no stream. */
   enabled?: boolean;
@@ -20,7 +23,7 @@ export interface UseIncidentsOptions {
  * events (`incidents=1`), then kept current by those events. `resolved` is the newest resolved
  * incident, for a quiet note.
  */
-export function useIncidents({ onOpened, onOtherMessage, onReconnect, createSocket, enabled = true }: UseIncidentsOptions) {
+export function useIncidents({ onOpened, onOtherMessage, onConnect, createSocket, enabled = true }: UseIncidentsOptions) {
   const [firing, setFiring] = useState<Incident[]>([]);
   const [resolved, setResolved] = useState<Incident | null>(null);
   const announced = useRef(new Set<string>());
@@ -28,11 +31,11 @@ export function useIncidents({ onOpened, onOtherMessage, onReconnect, createSock
   onOpenedRef.current = onOpened;
   const onOtherRef = useRef(onOtherMessage);
   onOtherRef.current = onOtherMessage;
-  const onReconnectRef = useRef(onReconnect);
-  onReconnectRef.current = onReconnect;
+  const onConnectRef = useRef(onConnect);
+  onConnectRef.current = onConnect;
 
-  const onOpen = useCallback((info: ConnectInfo) => {
-    if (info.reconnect) onReconnectRef.current?.();
+  const onOpen = useCallback(() => {
+    onConnectRef.current?.();
     fetchIncidents({ state: 'firing' })
       .then((open) => {
         for (const incident of open) announced.current.add(incident.id); // already on before we came

@@ -271,12 +271,12 @@ describe('Dashboard', () => {
     const catalogReads = () => fetchSpy.mock.calls.filter(([input]) => new URL(String(input), 'http://localhost').pathname === '/metrics').length;
     await waitFor(() => expect(names()).toEqual(['traffic']));
     await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(catalogReads()).toBeGreaterThanOrEqual(2)); // the first, and one on open
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const readsBefore = catalogReads();
     catalog.unshift(catalogRow('fresh', 1, iso(5)));
-    act(() => {
-      incidents.last().open();
-      incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
-    });
+    act(() => incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' }));
     expect(names()).toEqual(['fresh', 'traffic']); // at once, before any read of the catalog
     await waitFor(() => expect(catalogReads()).toBe(readsBefore + 1));
 
@@ -296,6 +296,21 @@ describe('Dashboard', () => {
       incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
     });
     expect(screen.queryByText(/There is no metric named/)).toBeNull();
+    await waitFor(() => expect(sockets.map((socket) => socket.searchParams.get('metric'))).toEqual(['fresh']));
+  });
+
+  it('reads the catalog again when its socket opens: a metric announced before then still comes to life', async () => {
+    const catalog = [catalogRow('traffic', 104, iso(4))];
+    mockFetch((url) => (url.pathname === '/metrics' ? { body: catalog } : { body: [] }));
+    const { sockets, incidents } = renderDashboard({ metric: 'fresh' });
+    await waitFor(() => expect(screen.getByText(/There is no metric named “fresh”/)).toBeInTheDocument());
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    // Its first point is stored and announced after the page read the catalog, before the
+    // socket subscribed: no message will say so.
+    catalog.unshift(catalogRow('fresh', 1, iso(5)));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(screen.queryByText(/There is no metric named/)).toBeNull());
+    expect(screen.getByTestId('connection-badge')).not.toHaveAttribute('data-state', 'waiting');
     await waitFor(() => expect(sockets.map((socket) => socket.searchParams.get('metric'))).toEqual(['fresh']));
   });
 
