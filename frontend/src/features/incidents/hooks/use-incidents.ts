@@ -1,7 +1,7 @@
 import { useCallback, useRef, useState } from 'react';
 import { useWebSocket, type ConnectInfo, type WebSocketFactory } from '@/hooks/use-websocket';
 import { streamUrl } from '@/lib/env';
-import { fetchIncidents, parseIncidentEvent, type Incident } from '../api/incidents';
+import { fetchIncidents, parseIncidentEvent, type Incident, type IncidentEvent } from '../api/incidents';
 
 export interface UseIncidentsOptions {
   /** Called once per incident opened while the page is open (the notice, a notification). */
@@ -34,14 +34,20 @@ export function useIncidents({ onOpened, onOtherMessage, onConnect, createSocket
   const onConnectRef = useRef(onConnect);
   onConnectRef.current = onConnect;
 
+  // The events received while a read of the firing list is out. The read may answer from before or
+  // after any of them, so they are applied again on top of its answer.
+  const sinceRead = useRef<IncidentEvent[] | null>(null);
+
   const onOpen = useCallback(() => {
     onConnectRef.current?.();
-    fetchIncidents({ state: 'firing' })
-      .then((open) => {
-        for (const incident of open) announced.current.add(incident.id); // already on before we came
-        setFiring(open);
-      })
-      .catch(() => undefined); // the next reconnect tries again
+    const events: IncidentEvent[] = [];
+    sinceRead.current = events;
+    const settle = (open: Incident[] | null) => {
+      if (sinceRead.current !== events) return; // a newer read is out
+      sinceRead.current = null;
+      if (open) setFiring(events.reduce(withEvent, open));
+    };
+    fetchIncidents({ state: 'firing' }).then(settle, () => settle(null)); // on failure the next reconnect reads again
   }, []);
 
   const onMessage = useCallback((data: unknown) => {
@@ -50,21 +56,29 @@ export function useIncidents({ onOpened, onOtherMessage, onConnect, createSocket
       onOtherRef.current?.(data);
       return;
     }
+    sinceRead.current?.push(event);
+    setFiring((list) => withEvent(list, event));
     const { incident } = event;
     if (event.event === 'opened') {
-      setFiring((list) => [incident, ...list.filter((i) => i.id !== incident.id)]);
+      // The socket tells only of incidents opened after it subscribed, so each is news, even when
+      // the firing list read after the socket opened already holds it; a repeat is not.
       if (!announced.current.has(incident.id)) {
         announced.current.add(incident.id);
         onOpenedRef.current(incident);
       }
     } else {
-      setFiring((list) => list.filter((i) => i.id !== incident.id));
       setResolved(incident);
     }
   }, []);
 
   useIncidentStream({ onMessage, onOpen, createSocket, enabled });
   return { firing, resolved, dismissResolved: () => setResolved(null) };
+}
+
+/** The firing list after one event: an opened incident first (replacing its older copy), a resolved one gone. */
+function withEvent(list: Incident[], { event, incident }: IncidentEvent): Incident[] {
+  const others = list.filter((i) => i.id !== incident.id);
+  return event === 'opened' ? [incident, ...others] : others;
 }
 
 export interface UseIncidentStreamOptions {
