@@ -33,12 +33,11 @@ export function CompareView({ query, onChange, snapshot = null, createSocket, cr
   const { t, fmt, language } = useI18n();
   const catalog = useCatalog(snapshot === null);
   // A metric joins (or leaves) the picker the moment the stream announces it; the catalog poll is
-  // the fallback, and a reconnect reads it again for what was announced while the socket was down.
+  // the fallback, and each open of the socket reads it again for what was announced while there
+  // was none (down, or not yet subscribed after the first read).
   useIncidentStream({
     onMessage: catalog.applyMessage,
-    onOpen: (info) => {
-      if (info.reconnect) catalog.reload();
-    },
+    onOpen: catalog.reload,
     createSocket: createIncidentSocket,
     enabled: snapshot === null,
   });

@@ -113,7 +113,7 @@ export function Dashboard({
   const incidents = useIncidents({
     onOpened,
     onOtherMessage: catalog.applyMessage,
-    onReconnect: catalog.reload,
+    onConnect: catalog.reload,
     createSocket: createIncidentSocket,
     enabled: live,
   });

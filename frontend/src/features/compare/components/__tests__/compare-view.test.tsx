@@ -33,18 +33,21 @@ describe('CompareView', () => {
     await waitFor(() => expect(addable()).toEqual(['+', 'cpu']));
     await waitFor(() => expect(incidents.sockets).toHaveLength(1));
     expect(incidents.last().searchParams.get('incidents')).toBe('1');
+    // Opening, the socket reads the catalog again: what was announced before it subscribed.
+    const readsBeforeOpen = catalogReads();
+    catalog.push(catalogRow('early', 1, iso(5)));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(addable()).toEqual(['+', 'cpu', 'early']));
+    expect(catalogReads()).toBe(readsBeforeOpen + 1);
     const readsBefore = catalogReads();
     catalog.push(catalogRow('fresh', 1, iso(5)));
-    act(() => {
-      incidents.last().open();
-      incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
-    });
-    expect(addable()).toEqual(['+', 'cpu', 'fresh']); // at once, before any read of the catalog
+    act(() => incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' }));
+    expect(addable()).toEqual(['+', 'cpu', 'early', 'fresh']); // at once, before any read of the catalog
     expect(catalogReads()).toBe(readsBefore);
     await waitFor(() => expect(catalogReads()).toBe(readsBefore + 1));
 
     catalog.pop();
     act(() => incidents.last().receive(JSON.stringify({ type: 'catalog', event: 'removed', metric: 'fresh' })));
-    expect(addable()).toEqual(['+', 'cpu']);
+    expect(addable()).toEqual(['+', 'cpu', 'early']);
   });
 });

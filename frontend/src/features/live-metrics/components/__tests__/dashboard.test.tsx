@@ -53,16 +53,16 @@ function renderDashboard(props: Partial<Parameters<typeof Dashboard>[0]> = {}, l
   return { ...fake, incidents, onChange, view };
 }
 
+function incidentBody(event: 'opened' | 'resolved', metric: string, id = 'b1c2') {
+  return {
+    id, metric, state: event === 'opened' ? 'firing' : 'resolved', started_at: iso(6),
+    resolved_at: event === 'opened' ? null : iso(70), last_alert_at: iso(6), peak_value: 97.5,
+    peak_zscore: 4.2, alert_points: 1, rule: {},
+  };
+}
+
 function incidentEvent(event: 'opened' | 'resolved', metric: string, id = 'b1c2') {
-  return JSON.stringify({
-    type: 'incident',
-    event,
-    incident: {
-      id, metric, state: event === 'opened' ? 'firing' : 'resolved', started_at: iso(6),
-      resolved_at: event === 'opened' ? null : iso(70), last_alert_at: iso(6), peak_value: 97.5,
-      peak_zscore: 4.2, alert_points: 1, rule: {},
-    },
-  });
+  return JSON.stringify({ type: 'incident', event, incident: incidentBody(event, metric, id) });
 }
 
 describe('Dashboard', () => {
@@ -179,6 +179,53 @@ describe('Dashboard', () => {
     expect(screen.getByTestId('incident-resolved')).toHaveTextContent('cpu resolved');
   });
 
+  it('announces an incident the firing list read after the socket opened already holds', async () => {
+    // The read reached the server after the incident opened; its event comes after the answer.
+    const base = backend();
+    const firing = [incidentBody('opened', 'cpu')];
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input), 'http://localhost');
+      if (url.pathname === '/incidents' && url.searchParams.get('state') === 'firing')
+        return new Response(JSON.stringify(firing), { headers: { 'Content-Type': 'application/json' } });
+      return base(input, init);
+    }));
+    const { incidents } = renderDashboard();
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(screen.getByTestId('firing-indicator')).toHaveAttribute('data-count', '1'));
+    act(() => incidents.last().receive(incidentEvent('opened', 'cpu')));
+    expect(screen.getByTestId('incident-notice')).toHaveAttribute('data-metric', 'cpu');
+    expect(screen.getByTestId('firing-indicator')).toHaveAttribute('data-count', '1');
+  });
+
+  it('keeps the incidents told while the firing list was being read, when the read answers from before them', async () => {
+    const base = backend();
+    let answer: (body: unknown) => void = () => undefined;
+    vi.stubGlobal('fetch', vi.fn((input: RequestInfo | URL, init?: RequestInit) => {
+      const url = new URL(String(input), 'http://localhost');
+      if (url.pathname === '/incidents' && url.searchParams.get('state') === 'firing')
+        return new Promise<Response>((resolve) => {
+          answer = (body) => resolve(new Response(JSON.stringify(body), { headers: { 'Content-Type': 'application/json' } }));
+        });
+      return base(input, init);
+    }));
+    const { incidents } = renderDashboard();
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    act(() => incidents.last().open());
+    act(() => {
+      incidents.last().receive(incidentEvent('opened', 'cpu', 'new'));
+      incidents.last().receive(incidentEvent('resolved', 'traffic', 'old'));
+    });
+    // The read was answered before both events: the old one still firing, the new one not yet.
+    await act(async () => answer([incidentBody('opened', 'traffic', 'old')]));
+    await waitFor(() => expect(screen.getByTestId('firing-indicator')).toHaveAttribute('data-count', '1'));
+    await userEvent.click(screen.getByTestId('firing-indicator'));
+    expect(screen.getByTestId('firing-list')).toHaveTextContent('cpu');
+    expect(screen.getByTestId('firing-list')).not.toHaveTextContent('traffic');
+    expect(screen.getAllByTestId('incident-notice')).toHaveLength(1);
+    expect(screen.getByTestId('incident-notice')).toHaveAttribute('data-metric', 'cpu');
+  });
+
   it('offers the selectors and export links for the metric and range', async () => {
     backend();
     const { onChange } = renderDashboard();
@@ -271,12 +318,12 @@ describe('Dashboard', () => {
     const catalogReads = () => fetchSpy.mock.calls.filter(([input]) => new URL(String(input), 'http://localhost').pathname === '/metrics').length;
     await waitFor(() => expect(names()).toEqual(['traffic']));
     await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(catalogReads()).toBeGreaterThanOrEqual(2)); // the first, and one on open
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const readsBefore = catalogReads();
     catalog.unshift(catalogRow('fresh', 1, iso(5)));
-    act(() => {
-      incidents.last().open();
-      incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
-    });
+    act(() => incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' }));
     expect(names()).toEqual(['fresh', 'traffic']); // at once, before any read of the catalog
     await waitFor(() => expect(catalogReads()).toBe(readsBefore + 1));
 
@@ -296,6 +343,21 @@ describe('Dashboard', () => {
       incidents.last().receive({ type: 'catalog', event: 'added', metric: 'fresh' });
     });
     expect(screen.queryByText(/There is no metric named/)).toBeNull();
+    await waitFor(() => expect(sockets.map((socket) => socket.searchParams.get('metric'))).toEqual(['fresh']));
+  });
+
+  it('reads the catalog again when its socket opens: a metric announced before then still comes to life', async () => {
+    const catalog = [catalogRow('traffic', 104, iso(4))];
+    mockFetch((url) => (url.pathname === '/metrics' ? { body: catalog } : { body: [] }));
+    const { sockets, incidents } = renderDashboard({ metric: 'fresh' });
+    await waitFor(() => expect(screen.getByText(/There is no metric named “fresh”/)).toBeInTheDocument());
+    await waitFor(() => expect(incidents.sockets).toHaveLength(1));
+    // Its first point is stored and announced after the page read the catalog, before the
+    // socket subscribed: no message will say so.
+    catalog.unshift(catalogRow('fresh', 1, iso(5)));
+    act(() => incidents.last().open());
+    await waitFor(() => expect(screen.queryByText(/There is no metric named/)).toBeNull());
+    expect(screen.getByTestId('connection-badge')).not.toHaveAttribute('data-state', 'waiting');
     await waitFor(() => expect(sockets.map((socket) => socket.searchParams.get('metric'))).toEqual(['fresh']));
   });
 
