@@ -219,10 +219,37 @@ def sqlite_ts(ts: float) -> str:
 
 
 def sqlite_all(stamps: Iterable[float]) -> list[str]:
-    """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own."""
-    seconds, digits = _SQLITE_SECONDS, _THREE_DIGITS
-    return [(seconds.get(whole) or _sqlite_second(whole)) + digits[micros // 1000] + digits[micros % 1000]
-            for whole, micros in _stored_seconds(stamps)]
+    """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own.
+
+    Inlined as `format_all` is (a new second also goes into `_SECONDS`, for the group's messages):
+    10,000 stamps one second apart, all new, in-process, base/new alternately x4 (load 4): 1.19–1.40
+    → 0.94–1.17 µs each."""
+    seconds, plain, digits, minutes, two = _SQLITE_SECONDS, _SECONDS, _THREE_DIGITS, _MINUTES, _TWO_DIGITS
+    modf = math.modf
+    out: list[str] = []
+    append = out.append
+    last_minute, minute_text = -1, ""
+    for ts in stamps:
+        fraction, whole = modf(ts)
+        micros = round(fraction * 1e6)
+        if not 0 <= micros < 1_000_000:
+            whole, micros = stored_second(ts)
+        text = seconds.get(whole)
+        if text is None:
+            second_text = plain.get(whole)
+            if second_text is None:
+                minute, second = divmod(int(whole), 60)
+                if minute != last_minute:
+                    minute_text = minutes.get(minute) or _minute(minute)
+                    last_minute = minute
+                if len(plain) >= _CACHE_MAX:
+                    plain.clear()
+                second_text = plain[whole] = minute_text + two[second]
+            if len(seconds) >= _CACHE_MAX:
+                seconds.clear()
+            text = seconds[whole] = f"{second_text[:10]} {second_text[11:]}."
+        append(text + digits[micros // 1000] + digits[micros % 1000])
+    return out
 
 
 def _sqlite_second(whole: float) -> str:

@@ -88,3 +88,6 @@ def test_group_stamps_switching_minutes_point_by_point() -> None:
     stamps = [base + (k if k % 2 else 86_400 * 3 + 61 * k) for k in range(2_000)] + [base - k for k in range(200)]
     assert format_all(stamps) == [reference(ts) for ts in stamps]
     assert format_all(stamps[::-1]) == [reference(ts) for ts in stamps[::-1]]
+    later = [ts + 7 * 86_400 for ts in stamps]  # seconds new to both caches: SQLite's first
+    assert sqlite_all(later) == [f"{reference(ts)[:10]} {reference(ts)[11:19]}.500000" for ts in later]
+    assert format_all(later) == [reference(ts) for ts in later]
