@@ -221,14 +221,15 @@ def sqlite_ts(ts: float) -> str:
 def sqlite_all(stamps: Iterable[float]) -> list[str]:
     """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own.
 
-    Inlined as `format_all` is (a new second also goes into `_SECONDS`, for the group's messages):
-    10,000 stamps one second apart, all new, in-process, base/new alternately x4 (load 4): 1.19–1.40
-    → 0.94–1.17 µs each."""
+    Inlined as `format_all` is (a new second also goes into `_SECONDS`, for the group's messages),
+    with the SQLite text of the current minute kept at hand: 10,000 stamps one second apart, all
+    new, in-process, old/new alternately: 1.19–1.40 → 0.94–1.17 µs each (inlining, load 4), then
+    0.87–0.95 → 0.75–0.80 (the minute's text, load 1.5)."""
     seconds, plain, digits, minutes, two = _SQLITE_SECONDS, _SECONDS, _THREE_DIGITS, _MINUTES, _TWO_DIGITS
     modf = math.modf
     out: list[str] = []
     append = out.append
-    last_minute, minute_text = -1, ""
+    last_minute, minute_text, sqlite_minute = -1, "", ""
     for ts in stamps:
         fraction, whole = modf(ts)
         micros = round(fraction * 1e6)
@@ -236,18 +237,18 @@ def sqlite_all(stamps: Iterable[float]) -> list[str]:
             whole, micros = stored_second(ts)
         text = seconds.get(whole)
         if text is None:
-            second_text = plain.get(whole)
-            if second_text is None:
-                minute, second = divmod(int(whole), 60)
-                if minute != last_minute:
-                    minute_text = minutes.get(minute) or _minute(minute)
-                    last_minute = minute
+            minute, second = divmod(int(whole), 60)
+            if minute != last_minute:
+                minute_text = minutes.get(minute) or _minute(minute)
+                sqlite_minute = f"{minute_text[:10]} {minute_text[11:]}"
+                last_minute = minute
+            if whole not in plain:
                 if len(plain) >= _CACHE_MAX:
                     plain.clear()
-                second_text = plain[whole] = minute_text + two[second]
+                plain[whole] = minute_text + two[second]
             if len(seconds) >= _CACHE_MAX:
                 seconds.clear()
-            text = seconds[whole] = f"{second_text[:10]} {second_text[11:]}."
+            text = seconds[whole] = sqlite_minute + two[second] + "."
         append(text + digits[micros // 1000] + digits[micros % 1000])
     return out
 
