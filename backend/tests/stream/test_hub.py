@@ -17,7 +17,7 @@ from chronoview.bus.base import Message
 from chronoview.bus.catchup import CatchUpLimits
 from chronoview.bus.hub import Hub
 from chronoview.bus.redis import _VERSION, decode_batch, encode_batch
-from chronoview.config import METRIC_NAME
+from chronoview.bus.reorder import Reorder
 from chronoview.bus.subscription import (
     BUS_DOWN,
     MISSED,
@@ -28,6 +28,7 @@ from chronoview.bus.subscription import (
     Subscription,
     text_frame,
 )
+from chronoview.config import METRIC_NAME
 from chronoview.points import Point, Score, ScoredPoint
 
 
@@ -502,3 +503,24 @@ async def test_latest_mode_sends_each_metrics_newest_message_once_per_tick_in_on
     assert None not in timers  # one timer for the hub, re-armed each tick, whatever the sockets
 
     await hub.close(0.01)
+
+
+def test_a_batch_of_metrics_nobody_wants_asks_once_per_metric_and_emits_nothing() -> None:
+    asked: list[str] = []
+    emitted: list[list[Message]] = []
+
+    def wanted(metric: str) -> bool:
+        asked.append(metric)
+        return metric == "watched"
+
+    async def never(metric: str, first: int, last: int) -> list[Message]:
+        raise AssertionError("no pass expected")
+
+    reorder = Reorder(emitted.append, never, wanted, lambda metric: None)
+    batch = [Message(f"m{i % 3}", i // 3 + 1, b"{}", 1.0) for i in range(300)]
+    batch += [Message("watched", 1, b"{}", 1.0), Message("watched", 2, b"{}", 1.0)]
+    reorder.push(batch)
+    assert sorted(asked) == ["m0", "m1", "m2", "watched"]
+    assert emitted == [batch[-2:]]
+    reorder.push(batch[:3])  # a later batch asks again: a socket may have come meanwhile
+    assert len(asked) == 7
