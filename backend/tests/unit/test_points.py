@@ -85,7 +85,8 @@ def test_group_stamps_switching_minutes_point_by_point() -> None:
     """New seconds of two minutes (and days) interleaved, then going back: the minute kept at
     hand while a group's new seconds are formatted is never another minute's."""
     base = 2.0e9 + 0.5
-    stamps = [base + (k if k % 2 else 86_400 * 3 + 61 * k) for k in range(2_000)] + [base - k for k in range(200)]
+    stamps = [base + (k if k % 2 else 86_400 * 3 + 61 * k) for k in range(2_000)]
+    stamps += [base - k for k in range(200)]
     assert format_all(stamps) == [reference(ts) for ts in stamps]
     assert format_all(stamps[::-1]) == [reference(ts) for ts in stamps[::-1]]
     later = [ts + 7 * 86_400 for ts in stamps]  # seconds new to both caches: SQLite's first

@@ -96,7 +96,7 @@ def _plain_points(document: list[Any], now: float, known: KnownNames) -> list[Po
                     ts = parse_timestamp(raw if ts_number is None else ts_number)
                 except ValueError:
                     return None
-            append(Point(metric, ts, value))
+            append(Point(metric, ts, value))  # type: ignore[arg-type]  # a name of `seen`: a str
     except TypeError:  # an unhashable metric name
         return None
     return out
