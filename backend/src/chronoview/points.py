@@ -185,10 +185,32 @@ def format_ts(ts: float) -> str:
 
 
 def format_all(stamps: Iterable[float]) -> list[str]:
-    """`format_ts` of each, in one loop: a group's points skip three calls each."""
-    seconds, millis = _SECONDS, _MILLIS
-    return [(seconds.get(whole) or _second(whole)) + millis[micros // 1000]
-            for whole, micros in _stored_seconds(stamps)]
+    """`format_ts` of each, in one loop: a group's points skip three calls each.
+
+    `stored_second` and `_second` are inlined for the usual cases, and the minute of the last
+    new second is kept at hand: a batch one point a second apart (every second new) shares each
+    minute among 60 points. 10,000 such stamps in-process, best of 15: 0.64 → 0.50 µs each."""
+    seconds, millis, minutes, two = _SECONDS, _MILLIS, _MINUTES, _TWO_DIGITS
+    modf = math.modf
+    out: list[str] = []
+    append = out.append
+    last_minute, minute_text = -1, ""
+    for ts in stamps:
+        fraction, whole = modf(ts)
+        micros = round(fraction * 1e6)
+        if not 0 <= micros < 1_000_000:
+            whole, micros = stored_second(ts)
+        text = seconds.get(whole)
+        if text is None:
+            minute, second = divmod(int(whole), 60)
+            if minute != last_minute:
+                minute_text = minutes.get(minute) or _minute(minute)
+                last_minute = minute
+            if len(seconds) >= _CACHE_MAX:
+                seconds.clear()
+            text = seconds[whole] = minute_text + two[second]
+        append(text + millis[micros // 1000])
+    return out
 
 
 def sqlite_ts(ts: float) -> str:
@@ -197,10 +219,38 @@ def sqlite_ts(ts: float) -> str:
 
 
 def sqlite_all(stamps: Iterable[float]) -> list[str]:
-    """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own."""
-    seconds, digits = _SQLITE_SECONDS, _THREE_DIGITS
-    return [(seconds.get(whole) or _sqlite_second(whole)) + digits[micros // 1000] + digits[micros % 1000]
-            for whole, micros in _stored_seconds(stamps)]
+    """`sqlite_ts` of each, in one loop, from a cache of whole seconds of its own.
+
+    Inlined as `format_all` is (a new second also goes into `_SECONDS`, for the group's messages),
+    with the SQLite text of the current minute kept at hand: 10,000 stamps one second apart, all
+    new, in-process, old/new alternately: 1.19–1.40 → 0.94–1.17 µs each (inlining, load 4), then
+    0.87–0.95 → 0.75–0.80 (the minute's text, load 1.5)."""
+    seconds, plain, digits, minutes, two = _SQLITE_SECONDS, _SECONDS, _THREE_DIGITS, _MINUTES, _TWO_DIGITS
+    modf = math.modf
+    out: list[str] = []
+    append = out.append
+    last_minute, minute_text, sqlite_minute = -1, "", ""
+    for ts in stamps:
+        fraction, whole = modf(ts)
+        micros = round(fraction * 1e6)
+        if not 0 <= micros < 1_000_000:
+            whole, micros = stored_second(ts)
+        text = seconds.get(whole)
+        if text is None:
+            minute, second = divmod(int(whole), 60)
+            if minute != last_minute:
+                minute_text = minutes.get(minute) or _minute(minute)
+                sqlite_minute = f"{minute_text[:10]} {minute_text[11:]}"
+                last_minute = minute
+            if whole not in plain:
+                if len(plain) >= _CACHE_MAX:
+                    plain.clear()
+                plain[whole] = minute_text + two[second]
+            if len(seconds) >= _CACHE_MAX:
+                seconds.clear()
+            text = seconds[whole] = sqlite_minute + two[second] + "."
+        append(text + digits[micros // 1000] + digits[micros % 1000])
+    return out
 
 
 def _sqlite_second(whole: float) -> str:

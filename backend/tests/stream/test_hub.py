@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
@@ -14,7 +16,8 @@ from chronoview.api.stream import Refused, _unbroken, origin_allowed, parse_sinc
 from chronoview.bus.base import Message
 from chronoview.bus.catchup import CatchUpLimits
 from chronoview.bus.hub import Hub
-from chronoview.bus.redis import decode_batch, encode_batch
+from chronoview.bus.redis import _VERSION, decode_batch, encode_batch
+from chronoview.bus.reorder import Reorder
 from chronoview.bus.subscription import (
     BUS_DOWN,
     MISSED,
@@ -25,6 +28,7 @@ from chronoview.bus.subscription import (
     Subscription,
     text_frame,
 )
+from chronoview.config import METRIC_NAME
 from chronoview.points import Point, Score, ScoredPoint
 
 
@@ -387,6 +391,38 @@ def test_a_batch_frame_round_trips() -> None:
         decode_batch(b"cv9\nz\t{}\n")
 
 
+def _frame_by_fstring(messages: Sequence[Message]) -> bytes:
+    """The frame as it was written one f-string per message (repr of each stamp)."""
+    parts = [_VERSION]
+    for metric, seq, data, ts in messages:
+        parts += (f"{metric}\t{seq}\t{ts!r}\t".encode(), data, b"\n")
+    return b"".join(parts)
+
+
+_messages = st.lists(st.builds(
+    Message,
+    st.from_regex(METRIC_NAME.pattern.strip("^$"), fullmatch=True) | st.just("__incidents__"),
+    st.integers(0, 2**63 - 1),
+    st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"").replace(b"\t", b"")),
+    st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1e16, 1.75e9 + 0.001, 253_402_300_799.999]),
+), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_messages)
+def test_a_frame_reads_back_as_the_f_string_frame_does(messages: list[Message]) -> None:
+    """Stamps and seqs written by orjson columns: the same messages as the one-f-string-per-message
+    frame gives, infinities (orjson's null) included; lines identical but for a stamp's spelling."""
+    frame, reference = encode_batch(messages), _frame_by_fstring(messages)
+    assert decode_batch(frame) == decode_batch(reference) == messages
+    for line, want in zip(frame.split(b"\n"), reference.split(b"\n"), strict=True):
+        got_fields, want_fields = line.split(b"\t", 3), want.split(b"\t", 3)
+        if len(want_fields) == 4:
+            assert float(got_fields[2]) == float(want_fields[2])
+            del got_fields[2], want_fields[2]
+        assert got_fields == want_fields
+
+
 def test_since_cursors_are_told_from_timestamps_by_the_subscribed_metrics() -> None:
     metrics = ("cpu", "host:1")
     assert parse_since(["cpu:5", "host:1:0"], metrics) == ({"cpu": 5, "host:1": 0}, None)
@@ -467,3 +503,24 @@ async def test_latest_mode_sends_each_metrics_newest_message_once_per_tick_in_on
     assert None not in timers  # one timer for the hub, re-armed each tick, whatever the sockets
 
     await hub.close(0.01)
+
+
+def test_a_batch_of_metrics_nobody_wants_asks_once_per_metric_and_emits_nothing() -> None:
+    asked: list[str] = []
+    emitted: list[list[Message]] = []
+
+    def wanted(metric: str) -> bool:
+        asked.append(metric)
+        return metric == "watched"
+
+    async def never(metric: str, first: int, last: int) -> list[Message]:
+        raise AssertionError("no pass expected")
+
+    reorder = Reorder(emitted.append, never, wanted, lambda metric: None)
+    batch = [Message(f"m{i % 3}", i // 3 + 1, b"{}", 1.0) for i in range(300)]
+    batch += [Message("watched", 1, b"{}", 1.0), Message("watched", 2, b"{}", 1.0)]
+    reorder.push(batch)
+    assert sorted(asked) == ["m0", "m1", "m2", "watched"]
+    assert emitted == [batch[-2:]]
+    reorder.push(batch[:3])  # a later batch asks again: a socket may have come meanwhile
+    assert len(asked) == 7

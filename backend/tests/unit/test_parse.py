@@ -49,6 +49,17 @@ ITEMS: list[Any] = [
     {"metric": "cpu\n", "value": 1.0},
     {"metric": "c" * 101, "value": 1.0},
     {"metric": 5, "value": 1.0},
+    {"metric": ["cpu"], "value": 1.0},  # unhashable: the name lookup raises, the model refuses
+    {"metric": {"a": 1}, "value": 1.0, "ts": 1_700_000_000.0},
+    {"metric": None, "value": 1.0},
+    {"value": 1.0, "ts": 1_700_000_000.0, "extra": 1},  # three keys, not the three allowed
+    {"metric": "cpu", "ts": 1_700_000_000.0, "extra": 1},
+    {"metric": "cpu", "value": 1.0, "ts": 1.0},  # at the edge of the inline stamp check
+    {"metric": "cpu", "value": 1.0, "ts": 0.5},
+    {"metric": "cpu", "value": 1.0, "ts": 253_402_300_799.0},
+    {"metric": "cpu", "value": 1.0, "ts": 253_402_300_799.9999999},
+    {"metric": "cpu", "value": 1e150, "ts": 1_700_000_000.0},
+    {"metric": "cpu", "value": -1e151, "ts": 1_700_000_000.0},
     ["cpu", 1.0],
     "cpu",
 ]

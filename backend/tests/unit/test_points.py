@@ -79,3 +79,16 @@ def test_the_group_stamps_are_right_across_their_caches_emptying() -> None:
     assert sqlite_all(stamps) == [f"{reference(ts)[:10]} {reference(ts)[11:19]}.250000" for ts in stamps]
     assert format_all(stamps) == [reference(ts) for ts in stamps]
     assert sqlite_all(stamps[:3]) == [sqlite_ts(ts) for ts in stamps[:3]]
+
+
+def test_group_stamps_switching_minutes_point_by_point() -> None:
+    """New seconds of two minutes (and days) interleaved, then going back: the minute kept at
+    hand while a group's new seconds are formatted is never another minute's."""
+    base = 2.0e9 + 0.5
+    stamps = [base + (k if k % 2 else 86_400 * 3 + 61 * k) for k in range(2_000)]
+    stamps += [base - k for k in range(200)]
+    assert format_all(stamps) == [reference(ts) for ts in stamps]
+    assert format_all(stamps[::-1]) == [reference(ts) for ts in stamps[::-1]]
+    later = [ts + 7 * 86_400 for ts in stamps]  # seconds new to both caches: SQLite's first
+    assert sqlite_all(later) == [f"{reference(ts)[:10]} {reference(ts)[11:19]}.500000" for ts in later]
+    assert format_all(later) == [reference(ts) for ts in later]

@@ -109,9 +109,14 @@ class Reorder:
             self.drop(metric)
 
     def push(self, messages: Sequence[Message]) -> None:
-        """Take messages as they arrive; emit, in one call, those now in order."""
+        """Take messages as they arrive; emit, in one call, those now in order.
+
+        A metric no socket wants is asked about once per call, not once per message (nothing
+        here awaits, so the answer holds for the whole batch): a batch of metrics nobody watches
+        cost a `wanted` call per point."""
         out: list[Message] = []
         tracks = self._tracks
+        unwanted: set[str] = set()
         for message in messages:
             metric = message.metric
             if metric.startswith("!"):  # a stream of its own (incident events): no seq
@@ -119,7 +124,10 @@ class Reorder:
                 continue
             track = tracks.get(metric)
             if track is None:
+                if metric in unwanted:
+                    continue
                 if not self._wanted(metric):
+                    unwanted.add(metric)
                     continue
                 track = tracks[metric] = _Track(metric, None)
             seq, expected = message.seq, track.next
