@@ -8,7 +8,7 @@ mutates them once built.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -157,18 +157,6 @@ def stored_second(ts: float) -> tuple[float, int]:
     return whole, micros
 
 
-def _stored_seconds(stamps: Iterable[float]) -> Iterator[tuple[float, int]]:
-    """`stored_second` of each, its usual case inlined: one call per point cost more than the rest."""
-    modf = math.modf
-    for ts in stamps:
-        fraction, whole = modf(ts)
-        micros = round(fraction * 1e6)
-        if 0 <= micros < 1_000_000:
-            yield whole, micros
-        else:
-            yield stored_second(ts)
-
-
 def _split(ts: float) -> tuple[str, int]:
     """`YYYY-MM-DDTHH:MM:SS` of ts's whole second and its microseconds (see `stored_second`)."""
     whole, micros = stored_second(ts)
@@ -251,14 +239,6 @@ def sqlite_all(stamps: Iterable[float]) -> list[str]:
             text = seconds[whole] = sqlite_minute + two[second] + "."
         append(text + digits[micros // 1000] + digits[micros % 1000])
     return out
-
-
-def _sqlite_second(whole: float) -> str:
-    second = _SECONDS.get(whole) or _second(whole)
-    if len(_SQLITE_SECONDS) >= _CACHE_MAX:
-        _SQLITE_SECONDS.clear()
-    text = _SQLITE_SECONDS[whole] = f"{second[:10]} {second[11:]}."
-    return text
 
 
 def to_datetime(ts: float) -> datetime:

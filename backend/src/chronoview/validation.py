@@ -24,7 +24,6 @@ END_TS = 253_402_300_800.0  # 10000-01-01T00:00:00Z, excluded
 TS_RANGE = "1970-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z"
 # Inside these, rounding to the microsecond cannot leave the range: no exact check needed.
 SAFE_TS_LOW, SAFE_TS_HIGH = MIN_TS + 1.0, END_TS - 1.0
-_SAFE_LOW, _SAFE_HIGH = SAFE_TS_LOW, SAFE_TS_HIGH
 
 
 class KnownNames:
@@ -70,7 +69,7 @@ class InvalidPoint(ValueError):
 
 def timestamp_problem(ts: float) -> str | None:
     """Why `ts` (epoch seconds) is not a storable timestamp, or None when it is."""
-    if _SAFE_LOW <= ts <= _SAFE_HIGH:
+    if SAFE_TS_LOW <= ts <= SAFE_TS_HIGH:
         return None
     if not math.isfinite(ts):
         return "timestamp must be a finite number"
@@ -91,7 +90,7 @@ def value_problem(value: float) -> str | None:
 
 def check_points(points: Sequence[Point]) -> None:
     """Raise `InvalidPoint` for the first point outside the limits; cheap for ordinary points."""
-    low, high, limit = _SAFE_LOW, _SAFE_HIGH, MAX_ABS_VALUE
+    low, high, limit = SAFE_TS_LOW, SAFE_TS_HIGH, MAX_ABS_VALUE
     for index, point in enumerate(points):
         ts, value = point.ts, point.value
         if low <= ts <= high and -limit <= value <= limit:
