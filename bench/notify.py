@@ -11,6 +11,7 @@ add the writer's and the receiver's work to the prober's latencies and charge it
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import time
@@ -36,9 +37,17 @@ _MP = multiprocessing.get_context("spawn")
 
 
 def _probe(url: str, running: Event, stop: Event, out: Connection) -> None:
-    """Single-point POST /metrics, one after another; sends back (monotonic start, seconds) pairs."""
+    """Single-point POST /metrics, one after another; sends back (monotonic start, seconds) pairs.
+
+    The measuring side's own pauses must not be charged to the server: with httpx and this module's
+    imports loaded, the prober's full collections took 50-126 ms in the burst, inside a probe's
+    timing (BENCHMARKS.md, seventh wave). Frozen after the imports and the client's set-up, the
+    collector no longer walks them; what a probe allocates is still collected as it goes.
+    """
     latencies: list[tuple[float, float]] = []
     with httpx.Client(base_url=url, timeout=30) as http:
+        gc.collect()
+        gc.freeze()
         i = 0
         while not stop.is_set():
             began = time.monotonic()
