@@ -5,11 +5,11 @@ Also what a snapshot freezes with `include_data`, so a shared link shows the ver
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from chronoview.downsample import MIN_POINTS
 from chronoview.points import format_ts
-from chronoview.storage.base import Storage
+from chronoview.storage.base import SeriesColumns
 from chronoview.timerange import TimeRange
 
 DEFAULT_MAX_POINTS = 1_000
@@ -17,8 +17,15 @@ MIN_MAX_POINTS = MIN_POINTS
 MAX_MAX_POINTS = 10_000
 
 
+class SeriesSource(Protocol):
+    """Where a series is read from: the storage (`Storage.series`), or in the dispatcher process on
+    SQLite its blocking connection (notify/blocking.py)."""
+
+    async def series(self, metric: str, start: float, end: float, max_points: int) -> SeriesColumns: ...
+
+
 async def load_series(
-    storage: Storage, metric: str, time_range: TimeRange, max_points: int = DEFAULT_MAX_POINTS
+    storage: SeriesSource, metric: str, time_range: TimeRange, max_points: int = DEFAULT_MAX_POINTS
 ) -> dict[str, Any]:
     """`{"metric","from","to","points":[{ts,value,zscore,mean,std}],"alerts":[{ts,value,zscore}],
     "downsampled"}`.

@@ -11,7 +11,8 @@ machine), and ingest's p99 during a burst of 1,000 notifications was several tim
 loop's own thread, so a transaction holds the lock for its SQL alone. Blocking that loop is what
 the child is for: it only sends, and its sends wait the few milliseconds.
 
-The statements are the outbox's own (outbox.py, reminders.py): `execute`, `scalar` and
+The statements are the outbox's own (outbox.py, reminders.py) and the series reads of the round's
+snapshots (storage/series.py): `execute`, `scalar` and
 `exec_driver_sql` are coroutines that finish without suspending. Nothing else may await inside a
 transaction, or a second transaction of this process could start and wait for the lock the first
 one holds.
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chronoview.storage.base import StorageUnavailable
 from chronoview.storage.engine import create_blocking_sqlite_engine
+from chronoview.storage.series import SeriesQueries
 
 
 class _Immediate:
@@ -51,8 +53,15 @@ class _Immediate:
         return self._conn.exec_driver_sql(statement, parameters)
 
 
-class BlockingSqlite:
-    """A `Database` (store.py) over the SQLite file whose write transactions take the lock at BEGIN."""
+class BlockingSqlite(SeriesQueries):
+    """A `Database` (store.py) over the SQLite file whose write transactions take the lock at BEGIN.
+
+    It also reads the series a round's snapshots freeze (`series`, storage/series.py's queries run
+    on this connection): through aiosqlite, each of a read's statements was two thread hops, and
+    those reads were the largest share of the child's CPU in a burst (BENCHMARKS.md, seventh wave).
+    A read here blocks the child's loop for its SQL, as the outbox's statements do; it takes no
+    lock ingest waits for (WAL: readers never block the writer).
+    """
 
     dialect = "sqlite"
 

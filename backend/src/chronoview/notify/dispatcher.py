@@ -34,7 +34,8 @@ from chronoview.notify.reminders import remind
 from chronoview.notify.retry import decide
 from chronoview.notify.snapshot import build
 from chronoview.notify.tally import Tally, count_here
-from chronoview.storage.base import SnapshotRecord, Storage, StorageUnavailable
+from chronoview.series import SeriesSource
+from chronoview.storage.base import SnapshotRecord, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def quiet_http_client_logs() -> None:
 
 class Dispatcher:
     def __init__(
-        self, outbox: Outbox, storage: Storage, box: SecretBox, *, base_url: str, secret_key: str,
+        self, outbox: Outbox, storage: SeriesSource, box: SecretBox, *, base_url: str, secret_key: str,
         retention_seconds: float, concurrency: int = CONCURRENCY, tally: Tally = count_here,
         clock: Callable[[], float] = time.time, rng: Callable[[], float] = random.random,
     ) -> None:

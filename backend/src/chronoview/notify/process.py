@@ -174,9 +174,10 @@ async def _dispatch(settings: Settings, link: Connection, tally: TallyWriter) ->
     storage = create_storage(settings.database_url, settings.database_pooler)
     assert isinstance(storage, SqlStorage)  # the outbox needs its connections and transactions
     # On SQLite the outbox's transactions run without yielding, so they hold the lock ingest
-    # waits for only as long as their SQL takes (blocking.py).
+    # waits for only as long as their SQL takes, and the snapshots' series are read on the same
+    # blocking connection, without aiosqlite's thread hops (blocking.py).
     outbox_db = BlockingSqlite(settings.database_url) if storage.dialect == "sqlite" else None
-    dispatcher = build_dispatcher(storage, outbox_db or storage, settings, CONCURRENCY, tally)
+    dispatcher = build_dispatcher(outbox_db or storage, outbox_db or storage, settings, CONCURRENCY, tally)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

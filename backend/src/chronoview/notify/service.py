@@ -19,12 +19,14 @@ from chronoview.notify.outbox import Outbox
 from chronoview.notify.process import DispatcherProcess
 from chronoview.notify.store import ChannelRecord, Database, NotifyStore
 from chronoview.notify.tally import Tally, count_here
+from chronoview.series import SeriesSource
 from chronoview.storage.base import Storage
 
 
-def build_dispatcher(storage: Storage, db: Database, settings: Settings,
+def build_dispatcher(storage: SeriesSource, db: Database, settings: Settings,
                      concurrency: int = CONCURRENCY, tally: Tally = count_here) -> Dispatcher:
-    """A dispatcher over this database (the serving process's, or the dispatcher process's)."""
+    """A dispatcher over this database (the serving process's, or the dispatcher process's);
+    `storage` is where it reads the series its snapshots freeze."""
     return Dispatcher(Outbox(db), storage, SecretBox(settings.secret_key, settings.secret_key_fallbacks),
                       base_url=settings.public_base_url, secret_key=settings.secret_key,
                       retention_seconds=settings.retention_days * 86_400.0, concurrency=concurrency,

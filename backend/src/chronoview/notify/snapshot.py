@@ -10,8 +10,8 @@ import uuid
 from typing import Any
 
 from chronoview.points import format_ts
-from chronoview.series import load_series
-from chronoview.storage.base import SnapshotRecord, Storage
+from chronoview.series import SeriesSource, load_series
+from chronoview.storage.base import SnapshotRecord
 from chronoview.timerange import TimeRange
 
 BEFORE_SECONDS = 30 * 60.0  # context before the incident started
@@ -25,7 +25,7 @@ def incident_range(started_at: float | None, resolved_at: float | None, now: flo
     return TimeRange(start, end, (end - start) / 3600.0)
 
 
-async def build(storage: Storage, secret_key: str, metric: str, incident_id: str,
+async def build(storage: SeriesSource, secret_key: str, metric: str, incident_id: str,
                 started_at: float | None, resolved_at: float | None, now: float,
                 expires_in: float) -> SnapshotRecord:
     """A snapshot of `metric` around the incident, with its data (stored by the caller)."""
